@@ -1,0 +1,135 @@
+"""Talent (skilled workers): a vectorised population and the pure functions of their choices.
+
+A talent agent stands for ``talent_scale`` real S&T workers (the corridor's ~3.9 million
+divided by the number of agents; 1 at full scale). Each quarter some search for jobs, some
+review their home, some leave the region, and in-migrants arrive if the region beats their
+outside option. Choices are discrete: among a few sampled options, the one of highest utility
+
+    U = [log(income) + job value − work barrier]                             (the job)
+      + [log(income − housing) − log(income) − κ·commute + home value − residence barrier]
+                                                                          (the home)
+      + taste shock.
+
+A cell's home value is ``amenity_weight × amenity`` (public services, centrality) plus a
+residential fundamental, and a city's job value is a workplace fundamental; both are recovered
+so that in 2018 the average talent is as well off in every cell and every city's jobs (the 2018
+pattern is an equilibrium; see ``CorridorModel._settle_talent``). Later moves answer to what
+changes: rents, wages, subsidies, services, jobs.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from agents.population import Population
+
+ORIGIN_LOCAL, ORIGIN_MAINLAND, ORIGIN_HK, ORIGIN_OVERSEAS = 0, 1, 2, 3
+ORIGIN_NAMES = ("local", "mainland", "hong_kong", "overseas")
+
+
+class TalentPopulation(Population):
+    """All skilled workers, one array per state variable.
+
+    State (per agent): ``alive``, ``uid`` (stable identifier), ``skill`` (mean 1),
+    ``employer`` (firm index, -1 if none), ``at_division`` (works at the employer's division),
+    ``home`` (cell), ``origin`` (local / mainland / Hong Kong / overseas), ``reservation``
+    (log-utility of the outside option at the start, grows with outside incomes),
+    ``unemployed_q`` (quarters without a modelled job), ``entered`` (quarter of arrival),
+    ``must_search`` (the job moved or ended: search and review home this quarter).
+    """
+
+    SCHEMA = {
+        "alive": (np.bool_, False),
+        "uid": (np.int64, -1),
+        "skill": (np.float32, 1.0),
+        "employer": (np.int32, -1),
+        "at_division": (np.bool_, False),
+        "home": (np.int32, -1),
+        "origin": (np.int8, ORIGIN_LOCAL),
+        "reservation": (np.float32, 0.0),
+        "unemployed_q": (np.int16, 0),
+        "entered": (np.int32, 0),
+        "must_search": (np.bool_, False),
+    }
+
+
+# ---------------------------------------------------------------------------------------------
+# pure functions
+
+
+def home_utility(
+    income: np.ndarray,
+    housing_cost: np.ndarray,
+    commute_minutes: np.ndarray,
+    home_value: np.ndarray,
+    barrier: np.ndarray,
+    kappa: float,
+    floor_share: float = 0.05,
+) -> np.ndarray:
+    """The part of utility a home decides (log-income units).
+
+    ``log(income − housing) − log(income) − κ·commute + home value − residence barrier``; the
+    income left after housing is floored at ``floor_share`` of income so the log stays finite.
+
+    Args:
+        income: Income per quarter (wage or outside income, plus subsidies).
+        housing_cost: Rent of the household's floor space per quarter.
+        commute_minutes: One-way commute to the job, minutes (0 without a job).
+        home_value: Value of the home cell (amenity and residential fundamental).
+        barrier: Barrier of living across the HK–mainland border.
+        kappa: Utility cost of one minute of commute.
+        floor_share: Smallest share of income left after housing.
+
+    Returns:
+        Utility of the home, log-income units.
+    """
+    left = np.maximum(income - housing_cost, floor_share * income)
+    return np.log(left) - np.log(income) - kappa * commute_minutes + home_value - barrier
+
+
+def job_utility(income: np.ndarray, job_value: np.ndarray, barrier: np.ndarray) -> np.ndarray:
+    """The part of utility a job decides: ``log(income) + job value − work barrier``."""
+    return np.log(income) + job_value - barrier
+
+
+def draw_origins(
+    rng: np.random.Generator,
+    city: np.ndarray,
+    local_share: np.ndarray,
+    hk_share_mainland: float,
+    overseas_share: float,
+) -> np.ndarray:
+    """Origins of talent living or arriving in ``city`` (HK index 0).
+
+    In Hong Kong, local talent are of Hong Kong origin; in the mainland cities a share
+    ``hk_share_mainland`` comes from Hong Kong (graduates and founders crossing, seed 001).
+
+    Args:
+        rng: Random generator.
+        city: City index of each agent.
+        local_share: Share of local origin, per city.
+        hk_share_mainland: Share of Hong Kong origin in mainland cities.
+        overseas_share: Share of overseas origin.
+
+    Returns:
+        Origin codes (ORIGIN_*), int8.
+    """
+    local = np.asarray(local_share)[city]
+    in_hk = city == 0
+    hk = np.where(in_hk, local, hk_share_mainland)
+    local = np.where(in_hk, 0.0, local)
+    mainland = np.maximum(1.0 - local - hk - overseas_share, 0.0)
+    cdf = np.cumsum(np.stack([local, mainland, hk, np.full(city.size, overseas_share)], axis=1), axis=1)
+    u = rng.random(city.size)[:, None] * cdf[:, -1:]
+    return np.minimum((u > cdf).sum(axis=1), 3).astype(np.int8)
+
+
+def lognormal_skill(rng: np.random.Generator, n: int, sigma: float) -> np.ndarray:
+    """Skills with mean 1 and log-sd ``sigma``."""
+    return rng.lognormal(-0.5 * sigma**2, sigma, n).astype(np.float32)
+
+
+def best_option(utility: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Column of the best option per row and its utility (rows: agents, columns: options)."""
+    choice = np.argmax(utility, axis=1)
+    return choice, utility[np.arange(utility.shape[0]), choice]

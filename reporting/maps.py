@@ -1,0 +1,170 @@
+"""Maps of the corridor: the base map and per-cell fields (rent, firm density, changes)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+from matplotlib.colors import ListedColormap, LogNorm, TwoSlopeNorm  # noqa: E402
+
+from model import geodata  # noqa: E402
+from model.geography import (  # noqa: E402
+    BUILT,
+    RESERVE,
+    SEA,
+    CorridorMap,
+    km_to_lonlat,
+    lonlat_to_km,
+)
+
+CITY_COLOURS = {"HK": "#c0392b", "SZ": "#2471a3", "DG": "#229954", "HZ": "#b9770e"}
+"""One colour per city, used by every plot."""
+
+
+def _extent(cmap: CorridorMap) -> list[float]:
+    lon0, lat0 = km_to_lonlat(np.array(0.0), np.array(0.0))
+    lon1, lat1 = km_to_lonlat(np.array(cmap.nx * cmap.cell_km), np.array(cmap.ny * cmap.cell_km))
+    return [float(lon0), float(lon1), float(lat0), float(lat1)]
+
+
+def _draw_background(ax: plt.Axes, cmap: CorridorMap) -> None:
+    back = np.where(cmap.raster == SEA, 0, 1).astype(float)
+    ax.imshow(back, origin="lower", extent=_extent(cmap), cmap=ListedColormap(["#d6eaf8", "#eeeeee"]),
+              interpolation="nearest", aspect=1 / np.cos(np.radians(23.05)))
+
+
+def _draw_outlines(ax: plt.Axes, lw: float = 0.8) -> None:
+    for rings in geodata.CITY_POLYGONS.values():
+        for ring in rings:
+            xs = [p[0] for p in ring] + [ring[0][0]]
+            ys = [p[1] for p in ring] + [ring[0][1]]
+            ax.plot(xs, ys, color="#333333", lw=lw)
+
+
+def _label_places(ax: plt.Axes, cmap: CorridorMap, fontsize: float = 6.0) -> None:
+    for lon, lat in geodata.BORDER_CROSSINGS.values():
+        ax.plot(lon, lat, marker="x", color="black", ms=4, mew=1.0)
+    for name, (_, lon, lat) in geodata.NAMED_PLACES.items():
+        ax.plot(lon, lat, marker="o", color="black", ms=2.5)
+        ax.annotate(name, (lon, lat), xytext=(3, 2), textcoords="offset points", fontsize=fontsize)
+    for code in geodata.CITY_CODES:
+        cells = cmap.cells_of(geodata.CITY_CODES.index(code))
+        lon, lat = km_to_lonlat(np.median(cmap.x_km[cells]), np.median(cmap.y_km[cells]))
+        if code == "HK":
+            lon, lat = 114.30, 22.22
+        ax.text(lon, lat, geodata.CITY_NAMES[code], fontsize=10, weight="bold", ha="center",
+                color=CITY_COLOURS[code], bbox=dict(fc="white", ec="none", alpha=0.6, pad=1))
+
+
+def plot_base_map(cmap: CorridorMap, path: Path | None = None) -> plt.Figure:
+    """The corridor with its four cities, land use, districts, places and border crossings.
+
+    Args:
+        cmap: The map.
+        path: Where to save a PNG (optional).
+
+    Returns:
+        The figure.
+    """
+    fig, ax = plt.subplots(figsize=(10, 9))
+    _draw_background(ax, cmap)
+    rgba = np.zeros((cmap.ny * cmap.nx, 4))
+    for c, code in enumerate(geodata.CITY_CODES):
+        colour = np.array(matplotlib.colors.to_rgba(CITY_COLOURS[code]))
+        cells = cmap.city == c
+        alpha = np.where(cmap.land_use == BUILT, 0.85, np.where(cmap.land_use == RESERVE, 0.45, 0.18))
+        shade = np.tile(colour, (cells.sum(), 1))
+        shade[:, 3] = alpha[cells]
+        rgba[cmap.raster_index[cells]] = shade
+    ax.imshow(rgba.reshape(cmap.ny, cmap.nx, 4), origin="lower", extent=_extent(cmap),
+              interpolation="nearest", aspect=1 / np.cos(np.radians(23.05)))
+    _draw_outlines(ax)
+    _label_places(ax, cmap)
+    ax.set_xlabel("longitude (°E)")
+    ax.set_ylabel("latitude (°N)")
+    areas = cmap.land_area_km2()
+    ax.set_title(
+        "Shenzhen–Dongguan–Huizhou–Hong Kong corridor, "
+        f"{cmap.cell_km:g} km cells\n(dark: built; mid: reserve land; light: protected; x: border crossings)"
+        + "\n" + "   ".join(f"{c}: {a:,.0f} km²" for c, a in zip(geodata.CITY_CODES, areas)),
+        fontsize=9,
+    )
+    fig.tight_layout()
+    if path is not None:
+        fig.savefig(path, dpi=130)
+    return fig
+
+
+def plot_cell_field(
+    cmap: CorridorMap,
+    values: np.ndarray,
+    title: str,
+    label: str,
+    path: Path | None = None,
+    log: bool = False,
+    diverging: bool = False,
+    ax: plt.Axes | None = None,
+    zoom: bool = True,
+) -> plt.Figure:
+    """A per-cell field on the map (rent, firm density, a change from the baseline...).
+
+    Args:
+        cmap: The map.
+        values: One value per model cell.
+        title: Plot title.
+        label: Colour-bar label.
+        path: Where to save a PNG (optional).
+        log: Logarithmic colour scale (positive values only).
+        diverging: Centre the colour scale on zero (for differences).
+        ax: Draw into this axis instead of a new figure.
+        zoom: Show the urban core (west of 114.8°E, south of 23.3°N) rather than the whole box.
+
+    Returns:
+        The figure.
+    """
+    own = ax is None
+    if own:
+        fig, ax = plt.subplots(figsize=(9, 7))
+    else:
+        fig = ax.figure
+    _draw_background(ax, cmap)
+    grid = cmap.to_raster(np.asarray(values, dtype=float))
+    if diverging:
+        vmax = float(np.nanmax(np.abs(grid))) or 1.0
+        norm = TwoSlopeNorm(vmin=-vmax, vcenter=0.0, vmax=vmax)
+        colours = "RdBu_r"
+    elif log:
+        positive = grid[np.isfinite(grid) & (grid > 0)]
+        lo = float(positive.min()) if positive.size else 1.0
+        hi = float(positive.max()) if positive.size else 10.0
+        grid = np.where(grid > 0, grid, np.nan)
+        norm = LogNorm(vmin=lo, vmax=max(hi, lo * 1.01))
+        colours = "magma_r"
+    else:
+        norm, colours = None, "viridis"
+    im = ax.imshow(grid, origin="lower", extent=_extent(cmap), cmap=colours, norm=norm,
+                   interpolation="nearest", aspect=1 / np.cos(np.radians(23.05)))
+    _draw_outlines(ax, lw=0.5)
+    for lon, lat in geodata.BORDER_CROSSINGS.values():
+        ax.plot(lon, lat, marker="x", color="black", ms=3)
+    fig.colorbar(im, ax=ax, shrink=0.75, label=label)
+    if zoom:
+        ax.set_xlim(113.5, 114.8)
+        ax.set_ylim(22.15, 23.3)
+    ax.set_title(title, fontsize=10)
+    ax.set_xlabel("longitude (°E)")
+    ax.set_ylabel("latitude (°N)")
+    if own:
+        fig.tight_layout()
+        if path is not None:
+            fig.savefig(path, dpi=130)
+    return fig
+
+
+def crossing_points_km() -> np.ndarray:
+    """Border crossings in map km (for overlays)."""
+    return np.array([lonlat_to_km(np.array(lo), np.array(la)) for lo, la in geodata.BORDER_CROSSINGS.values()])

@@ -1,0 +1,231 @@
+"""Plots of one run: city time series, relocation flows, size selection and maps.
+
+Every function reads tables and returns a figure; none touches simulation state.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+
+from model import geodata  # noqa: E402
+from model.geography import CorridorMap  # noqa: E402
+from model.params import SIZE_CLASSES  # noqa: E402
+from reporting.maps import CITY_COLOURS, plot_base_map, plot_cell_field  # noqa: E402
+
+SERIES: list[tuple[str, str, float]] = [
+    ("firms", "firms", 1.0),
+    ("talent", "skilled workers living in the city (millions)", 1e-6),
+    ("jobs", "skilled jobs in modelled firms (millions)", 1e-6),
+    ("mean_commercial_rent", "commercial rent (¥/m²/month)", 1.0),
+    ("mean_house_price", "house price (¥ thousand/m²)", 1e-3),
+    ("mean_wage", "mean skilled wage (¥ thousand/yr)", 1e-3),
+    ("output", "output of modelled firms (¥ bn/yr)", 4e-9),
+    ("rd_spending", "R&D spending (¥ bn/yr)", 4e-9),
+    ("relocations_out", "firms moving out to other cities (per yr)", 4.0),
+]
+"""(column, axis label, multiplier) of the city time-series panels; flows are annualised."""
+
+
+def quarter_axis(labels: pd.Series) -> np.ndarray:
+    """Decimal years of 'YYYYQn' labels (2018Q1 → 2018.0)."""
+    text = labels.astype(str)
+    return text.str[:4].astype(int).to_numpy() + (text.str[-1].astype(int).to_numpy() - 1) / 4.0
+
+
+def _smooth(values: np.ndarray, window: int) -> np.ndarray:
+    if window <= 1 or values.size < window:
+        return values
+    kernel = np.ones(window) / window
+    padded = np.r_[np.full(window - 1, values[0]), values]
+    return np.convolve(padded, kernel, mode="valid")
+
+
+def plot_city_series(city: pd.DataFrame, title: str = "", path: Path | None = None) -> plt.Figure:
+    """A 3×3 panel of the main city time series (flows smoothed over four quarters).
+
+    Args:
+        city: The ``city_quarter`` table.
+        title: Figure title.
+        path: Where to save a PNG (optional).
+
+    Returns:
+        The figure.
+    """
+    fig, axes = plt.subplots(3, 3, figsize=(14, 10), sharex=True)
+    for ax, (col, label, mult) in zip(axes.ravel(), SERIES):
+        for code in geodata.CITY_CODES:
+            rows = city[city["city"] == code]
+            y = rows[col].to_numpy(dtype=float) * mult
+            if col == "relocations_out":
+                y = _smooth(y, 4)
+            ax.plot(quarter_axis(rows["quarter"]), y, color=CITY_COLOURS[code], label=geodata.CITY_NAMES[code], lw=1.6)
+        ax.set_title(label, fontsize=9)
+        ax.grid(alpha=0.3)
+        if col in ("mean_commercial_rent", "mean_house_price", "mean_wage", "output"):
+            ax.set_yscale("log")
+    axes[0, 0].legend(fontsize=8, frameon=False)
+    fig.suptitle(f"{title}: city time series" if title else "City time series", fontsize=12)
+    fig.tight_layout()
+    if path is not None:
+        fig.savefig(path, dpi=120)
+    return fig
+
+
+def flow_matrix(relocations: pd.DataFrame, kind: str = "whole firm") -> pd.DataFrame:
+    """Moves between cities (rows: from, columns: to) of one kind, all sizes."""
+    rows = relocations[relocations["kind"] == kind]
+    m = pd.crosstab(rows["from_city"], rows["to_city"]).reindex(
+        index=list(geodata.CITY_CODES), columns=list(geodata.CITY_CODES), fill_value=0
+    )
+    return m
+
+
+def plot_relocation_flows(relocations: pd.DataFrame, title: str = "", path: Path | None = None) -> plt.Figure:
+    """Flow matrices between cities by firm size class, and division moves.
+
+    Args:
+        relocations: The relocation log.
+        title: Figure title.
+        path: Where to save a PNG (optional).
+
+    Returns:
+        The figure.
+    """
+    panels = [(f"{s} firms", (relocations["kind"] == "whole firm") & (relocations["size_class"] == s)) for s in SIZE_CLASSES]
+    panels.append(("divisions (large firms)", relocations["kind"] == "division"))
+    fig, axes = plt.subplots(1, 4, figsize=(16, 4.4))
+    for ax, (name, mask) in zip(axes, panels):
+        rows = relocations[mask]
+        m = pd.crosstab(rows["from_city"], rows["to_city"]).reindex(
+            index=list(geodata.CITY_CODES), columns=list(geodata.CITY_CODES), fill_value=0
+        ).to_numpy()
+        shown = np.where(np.eye(4, dtype=bool), np.nan, m.astype(float))
+        ax.imshow(shown, cmap="Blues")
+        for i in range(4):
+            for j in range(4):
+                ax.text(j, i, f"{m[i, j]:,}", ha="center", va="center", fontsize=8,
+                        color="grey" if i == j else "black")
+        ax.set_xticks(range(4), geodata.CITY_CODES)
+        ax.set_yticks(range(4), geodata.CITY_CODES)
+        ax.set_xlabel("to")
+        ax.set_ylabel("from")
+        ax.set_title(name, fontsize=10)
+    fig.suptitle((f"{title}: " if title else "") + "relocations between cities, whole run (grey: within a city)", fontsize=11)
+    fig.tight_layout()
+    if path is not None:
+        fig.savefig(path, dpi=120)
+    return fig
+
+
+def plot_size_selection(relocations: pd.DataFrame, classes: pd.DataFrame, city: str = "SZ", title: str = "",
+                        path: Path | None = None) -> plt.Figure:
+    """Who leaves a city: yearly out-relocation rate by size class (moves ÷ firms of the class).
+
+    Args:
+        relocations: The relocation log.
+        classes: The ``firms_by_class`` table.
+        city: The city whose leavers are shown.
+        title: Figure title.
+        path: Where to save a PNG (optional).
+
+    Returns:
+        The figure.
+    """
+    out = relocations[(relocations["from_city"] == city) & (relocations["to_city"] != city)].copy()
+    out["year"] = out["quarter"].str[:4].astype(int)
+    firms = classes[classes["city"] == city].copy()
+    firms["year"] = firms["quarter"].str[:4].astype(int)
+    stock = firms.groupby(["year", "size_class"])["firms"].sum() / 4.0
+    fig, ax = plt.subplots(figsize=(8, 4.5))
+    for size, colour in zip(SIZE_CLASSES, ("#1b9e77", "#d95f02", "#7570b3")):
+        moves = out[(out["size_class"] == size) & (out["kind"] == "whole firm")].groupby("year").size()
+        years = stock.xs(size, level="size_class").index
+        rate = moves.reindex(years, fill_value=0) / stock.xs(size, level="size_class").replace(0, np.nan)
+        ax.plot(years, 100 * rate, marker="o", ms=3, color=colour, label=f"{size} firms, whole-firm moves")
+    div = out[out["kind"] == "division"].groupby("year").size()
+    large = stock.xs("large", level="size_class")
+    ax.plot(large.index, 100 * div.reindex(large.index, fill_value=0) / large.replace(0, np.nan),
+            ls="--", color="#7570b3", label="large firms, division moves")
+    ax.set_ylabel(f"% of {city} firms of the class per year")
+    ax.set_title((f"{title}: " if title else "") + f"who leaves {geodata.CITY_NAMES[city]}", fontsize=11)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8, frameon=False)
+    fig.tight_layout()
+    if path is not None:
+        fig.savefig(path, dpi=120)
+    return fig
+
+
+def plot_maps(snapshots: pd.DataFrame, cmap: CorridorMap, title: str = "", path: Path | None = None) -> plt.Figure:
+    """Commercial rent and firm density at the first and last snapshot, and the change in firms.
+
+    Args:
+        snapshots: The ``snapshots`` table.
+        cmap: The map.
+        title: Figure title.
+        path: Where to save a PNG (optional).
+
+    Returns:
+        The figure.
+    """
+    first_t, last_t = snapshots["t"].min(), snapshots["t"].max()
+    first = snapshots[snapshots["t"] == first_t].sort_values("cell")
+    last = snapshots[snapshots["t"] == last_t].sort_values("cell")
+    q0, q1 = first["quarter"].iloc[0], last["quarter"].iloc[0]
+    fig, axes = plt.subplots(2, 3, figsize=(18, 10.5))
+    area = cmap.cell_area_km2
+    panels = [
+        (first["commercial_rent"].to_numpy(), f"commercial rent {q0}", "¥/m²/month", dict(log=True)),
+        (last["commercial_rent"].to_numpy(), f"commercial rent {q1}", "¥/m²/month", dict(log=True)),
+        (last["house_price"].to_numpy(), f"house price {q1}", "¥/m²", dict(log=True)),
+        (first["firms"].to_numpy() / area, f"firms per km² {q0}", "firms/km²", dict(log=True)),
+        (last["firms"].to_numpy() / area, f"firms per km² {q1}", "firms/km²", dict(log=True)),
+        ((last["firms"].to_numpy() - first["firms"].to_numpy()) / area, f"change in firms per km², {q0}→{q1}",
+         "firms/km²", dict(diverging=True)),
+    ]
+    for ax, (values, name, label, kw) in zip(axes.ravel(), panels):
+        plot_cell_field(cmap, values, name, label, ax=ax, **kw)
+    fig.suptitle((f"{title}: " if title else "") + "maps of the urban core", fontsize=12)
+    fig.tight_layout()
+    if path is not None:
+        fig.savefig(path, dpi=110)
+    return fig
+
+
+def plot_run(tables: dict[str, pd.DataFrame], cmap: CorridorMap, plots_dir: Path, title: str = "") -> list[Path]:
+    """Draw every plot of a run into ``plots_dir``.
+
+    Args:
+        tables: The run's tables.
+        cmap: The map.
+        plots_dir: Output folder (created if needed).
+        title: Title prefix (the scenario's name).
+
+    Returns:
+        Paths of the PNG files written.
+    """
+    plots_dir = Path(plots_dir)
+    plots_dir.mkdir(parents=True, exist_ok=True)
+    written = []
+    jobs = [
+        ("city_series.png", lambda p: plot_city_series(tables["city_quarter"], title, p)),
+        ("relocation_flows.png", lambda p: plot_relocation_flows(tables["relocations"], title, p)),
+        ("size_selection_SZ.png", lambda p: plot_size_selection(tables["relocations"], tables["firms_by_class"], "SZ", title, p)),
+        ("maps.png", lambda p: plot_maps(tables["snapshots"], cmap, title, p)),
+        ("base_map.png", lambda p: plot_base_map(cmap, p)),
+    ]
+    for name, draw in jobs:
+        path = plots_dir / name
+        tmp = path.with_name(path.stem + ".tmp.png")
+        fig = draw(tmp)
+        plt.close(fig)
+        tmp.replace(path)
+        written.append(path)
+    return written

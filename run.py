@@ -1,0 +1,55 @@
+"""Run the corridor model from the command line.
+
+    python run.py                                  # the baseline, 2018Q1–2037Q4
+    python run.py scenario=s2_land_exhaustion      # another scenario
+    python run.py land.sz_supply=0 seed=7          # any parameter (see docs/parameters.md)
+    python run.py -m scenario=baseline,s2_land_exhaustion 'seed=range(0,4)'   # a sweep
+
+Each run writes its tables, plots and provenance to hydra's run directory under ``outputs/``
+(``hydra.run.dir=DIR`` puts it elsewhere).
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+
+import hydra
+from hydra.core.hydra_config import HydraConfig
+from omegaconf import DictConfig
+
+from model.configuration import check_overrides, from_hydra, register_configs
+from model.params import ConfigError
+from model.simulate import simulate
+from reporting.save import save_run
+
+logging.getLogger("MESA").setLevel(logging.WARNING)
+log = logging.getLogger("corridor")
+
+register_configs()
+
+
+@hydra.main(version_base="1.3", config_path="scenarios", config_name="config")
+def main(cfg: DictConfig) -> None:
+    """Validate the composed config, simulate, and write the run directory."""
+    try:
+        config = from_hydra(cfg)
+    except ConfigError as err:
+        log.error("configuration error: %s", err)
+        raise SystemExit(2) from err
+    out_dir = Path(HydraConfig.get().runtime.output_dir)
+    log.info("scenario %s, seed %d, %d quarters from %s -> %s", config.scenario_name, config.seed,
+             config.quarters, config.start, out_dir)
+    result = simulate(config, progress=config.output.progress)
+    save_run(result, out_dir, plots=config.output.plots)
+    log.info("done in %.1f s: %s", result.wall_seconds, out_dir)
+
+
+if __name__ == "__main__":
+    try:
+        check_overrides(sys.argv[1:])
+    except ConfigError as err:
+        print(f"configuration error: {err}", file=sys.stderr)
+        raise SystemExit(2) from None
+    main()
