@@ -39,8 +39,14 @@ def main(cfg: DictConfig) -> None:
         log.error("configuration error: %s", err)
         raise SystemExit(2) from err
     out_dir = Path(HydraConfig.get().runtime.output_dir)
-    log.info("scenario %s, seed %d, %d quarters from %s -> %s", config.scenario_name, config.seed,
-             config.quarters, config.start, out_dir)
+    log.info(
+        "scenario %s, seed %d, %d quarters from %s -> %s",
+        config.scenario_name,
+        config.seed,
+        config.quarters,
+        config.start,
+        out_dir,
+    )
     result = simulate(config, progress=config.output.progress)
     save_run(result, out_dir, plots=config.output.plots)
     log.info("done in %.1f s: %s", result.wall_seconds, out_dir)

@@ -94,9 +94,7 @@ def optimal_labour(tfp: np.ndarray, unit_cost: np.ndarray, beta: np.ndarray, rd:
     return np.power((1.0 - rd) * beta * tfp / unit_cost, 1.0 / (1.0 - beta))
 
 
-def productivity_for_size(
-    labour: np.ndarray, unit_cost: np.ndarray, beta: np.ndarray, rd: np.ndarray
-) -> np.ndarray:
+def productivity_for_size(labour: np.ndarray, unit_cost: np.ndarray, beta: np.ndarray, rd: np.ndarray) -> np.ndarray:
     """Inverse of :func:`optimal_labour`: the TFP at which ``labour`` is the optimal size."""
     return unit_cost * np.power(labour, 1.0 - beta) / ((1.0 - rd) * beta)
 
@@ -129,9 +127,7 @@ def operating_profit(
     return (1.0 - rd) * tfp * np.power(labour, beta) - wage_per_skill * labour - rent * floor_per_worker * workers
 
 
-def moving_cost(
-    employees: np.ndarray, fixed: float, per_worker: float, exponent: float
-) -> np.ndarray:
+def moving_cost(employees: np.ndarray, fixed: float, per_worker: float, exponent: float) -> np.ndarray:
     """One-off cost of moving ``employees`` workers (¥).
 
     ``fixed + per_worker · employees · (employees / 100)^(exponent − 1)``: with an exponent

@@ -10,9 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 
-def allocate(
-    target: np.ndarray, demand: np.ndarray, capacity: np.ndarray, priority: np.ndarray
-) -> np.ndarray:
+def allocate(target: np.ndarray, demand: np.ndarray, capacity: np.ndarray, priority: np.ndarray) -> np.ndarray:
     """Admit applicants to targets in priority order while the target has room.
 
     Args:

@@ -226,12 +226,22 @@ class CorridorModel(mesa.Model):
         com_use, res_use = self._floor_use()
         bg_com, bg_res = self._background_spend()
         self.com_rent = markets.update_rent(
-            self.com_rent, bg_com, com_use, self.com_cap, mk.target_occupancy, mk.adjustment_speed,
+            self.com_rent,
+            bg_com,
+            com_use,
+            self.com_cap,
+            mk.target_occupancy,
+            mk.adjustment_speed,
             mk.max_quarterly_change,
         )
         old = self.res_rent
         self.res_rent = markets.update_rent(
-            old, bg_res, res_use, self.res_cap, mk.target_occupancy, mk.adjustment_speed,
+            old,
+            bg_res,
+            res_use,
+            self.res_cap,
+            mk.target_occupancy,
+            mk.adjustment_speed,
             mk.max_quarterly_change,
         )
         self._update_house_prices(old)
@@ -351,7 +361,10 @@ class CorridorModel(mesa.Model):
             self.expected_growth, old_rent, self.res_rent, mk.expectation_smoothing
         )
         self.house_price = markets.house_price(
-            self.res_rent, self.mortgage_rate[self.cell_city], mk.depreciation, self.expected_growth,
+            self.res_rent,
+            self.mortgage_rate[self.cell_city],
+            mk.depreciation,
+            self.expected_growth,
             mk.min_user_cost,
         )
 
@@ -394,10 +407,15 @@ class CorridorModel(mesa.Model):
         employed = np.flatnonzero(talent.alive & (talent.employer >= 0))
         cells = self.job_cells(employed)
         sector = self.firms.sector[talent.employer[employed]]
-        emp = np.bincount(
-            cells * N_SECTORS + sector, weights=talent.skill[employed] * self.talent_scale,
-            minlength=self.n_cells * N_SECTORS,
-        ).reshape(self.n_cells, N_SECTORS).astype(np.float32)
+        emp = (
+            np.bincount(
+                cells * N_SECTORS + sector,
+                weights=talent.skill[employed] * self.talent_scale,
+                minlength=self.n_cells * N_SECTORS,
+            )
+            .reshape(self.n_cells, N_SECTORS)
+            .astype(np.float32)
+        )
         field = self.agg_kernel @ emp
         w = self.cfg.firms.related_sector_weight
         related = (1.0 - w) * field + w * field.sum(axis=1, keepdims=True)
@@ -520,7 +538,8 @@ class CorridorModel(mesa.Model):
         cell_mean = np.bincount(home, weights=part, minlength=self.n_cells) / np.maximum(count, 1)
         city = self.cell_city[home]
         city_mean = np.bincount(city, weights=part, minlength=N_CITIES) / np.maximum(
-            np.bincount(city, minlength=N_CITIES), 1)
+            np.bincount(city, minlength=N_CITIES), 1
+        )
         cell_mean = np.where(count > 0, cell_mean, city_mean[self.cell_city])
         self.residential_fundamental = float(part.mean()) - cell_mean
         rng = self.streams.get("reservation")
@@ -549,9 +568,13 @@ class CorridorModel(mesa.Model):
         sector = firms.sector[alive]
         workers = firms.workers[alive] + firms.workers_div[alive]
         mean_skill = np.where(workers > 0, firms.eff[alive] / np.maximum(workers, 1), 1.0)
-        target = fm.optimal_labour(
-            self._firm_tfp(alive), self._unit_cost(alive, firms.cell[alive]), self.beta[sector], firms.rd[alive]
-        ) / self.talent_scale / mean_skill
+        target = (
+            fm.optimal_labour(
+                self._firm_tfp(alive), self._unit_cost(alive, firms.cell[alive]), self.beta[sector], firms.rd[alive]
+            )
+            / self.talent_scale
+            / mean_skill
+        )
         gap = target - workers
         # adjustment costs: gaps inside the band are left alone, larger ones close gradually
         band = lp.workforce_band * np.maximum(workers, 1.0)
@@ -601,8 +624,14 @@ class CorridorModel(mesa.Model):
         on_the_job = alive & (talent.employer >= 0) & (rng.random(talent.n) < self.cfg.talent.search_share_employed)
         return np.flatnonzero(unemployed | on_the_job | (alive & talent.must_search))
 
-    def _match(self, searchers: np.ndarray, vacancies: np.ndarray, rng: np.random.Generator,
-               newcomers: bool, search_city: np.ndarray | None = None) -> np.ndarray:
+    def _match(
+        self,
+        searchers: np.ndarray,
+        vacancies: np.ndarray,
+        rng: np.random.Generator,
+        newcomers: bool,
+        search_city: np.ndarray | None = None,
+    ) -> np.ndarray:
         """Searchers sample vacancies, pick the best, and are admitted up to each firm's vacancies.
 
         Half the offers a searcher sees are in its city (of its home, or ``search_city``), half
@@ -677,8 +706,11 @@ class CorridorModel(mesa.Model):
             origin = talent.origin[idx]
         commute = np.where(job >= 0, self.travel[homes, np.maximum(job, 0)], 0.0)
         return tm.home_utility(
-            income, self.res_rent[homes] * (self.household_floor / self.talent_scale), commute,
-            self.home_value()[homes], self._residence_barrier(origin, self.cell_city[homes]),
+            income,
+            self.res_rent[homes] * (self.household_floor / self.talent_scale),
+            commute,
+            self.home_value()[homes],
+            self._residence_barrier(origin, self.cell_city[homes]),
             self.cfg.talent.commute_disutility_per_minute,
         )
 
@@ -793,8 +825,13 @@ class CorridorModel(mesa.Model):
         skill = tm.lognormal_skill(rng, n, tp.skill_sigma)
         reservation = self._draw_reservation(rng, skill)
         idx = talent.add(
-            n, uid=np.arange(self.next_uid, self.next_uid + n), skill=skill, origin=origin,
-            reservation=reservation, entered=self.t, home=-1,
+            n,
+            uid=np.arange(self.next_uid, self.next_uid + n),
+            skill=skill,
+            origin=origin,
+            reservation=reservation,
+            entered=self.t,
+            home=-1,
         )
         self.next_uid += n
         self.vacancies = self._match(idx, self.vacancies, rng, newcomers=True, search_city=city)
@@ -822,8 +859,9 @@ class CorridorModel(mesa.Model):
         alive = talent.alive
         return np.flatnonzero(alive & ((rng.random(talent.n) < self.cfg.talent.home_review_share) | talent.must_search))
 
-    def _choose_homes(self, idx: np.ndarray, rng: np.random.Generator, allow_stay: bool,
-                      anchor_city: np.ndarray | None = None) -> None:
+    def _choose_homes(
+        self, idx: np.ndarray, rng: np.random.Generator, allow_stay: bool, anchor_city: np.ndarray | None = None
+    ) -> None:
         """Talent ``idx`` pick a home among sampled cells (and, if allowed, their current home).
 
         Candidates: half in the city of the job (or present home, or ``anchor_city``), half
@@ -944,17 +982,23 @@ class CorridorModel(mesa.Model):
         # moving across the HK–mainland border means a new legal entity, licences and visas
         crossing = (self.cell_city[hq] == HK) != (self.cell_city[cand_safe] == HK)
         border = np.where(crossing, self.cfg.border.firm_relocation_barrier, 1.0)
-        cost_whole = fm.moving_cost(workers, lp.moving_cost_fixed, lp.moving_cost_per_worker, lp.moving_cost_size_exponent)
+        cost_whole = fm.moving_cost(
+            workers, lp.moving_cost_fixed, lp.moving_cost_per_worker, lp.moving_cost_size_exponent
+        )
         cost_whole = border * cost_whole + lp.distance_cost_per_minute * minutes * wage_bill
         value_whole = lp.horizon_quarters * (ratio - 1.0) * surplus - (1.0 + lp.hurdle) * cost_whole
 
         d = lp.division_share
         coordination = np.power(self._division_factor(np.broadcast_to(hq, cand.shape), cand_safe), 1.0 / (1.0 - beta))
         split_ratio = (1.0 - d) + d * ratio * coordination
-        cost_div = fm.moving_cost(d * workers, lp.moving_cost_fixed, lp.moving_cost_per_worker, lp.moving_cost_size_exponent)
+        cost_div = fm.moving_cost(
+            d * workers, lp.moving_cost_fixed, lp.moving_cost_per_worker, lp.moving_cost_size_exponent
+        )
         cost_div = border * cost_div + lp.distance_cost_per_minute * minutes * wage_bill * d
         eligible = (workers >= lp.division_min_employees) & (firms.div_cell[idx] < 0)[:, None]
-        value_div = np.where(eligible, lp.horizon_quarters * (split_ratio - 1.0) * surplus - (1.0 + lp.hurdle) * cost_div, -np.inf)
+        value_div = np.where(
+            eligible, lp.horizon_quarters * (split_ratio - 1.0) * surplus - (1.0 + lp.hurdle) * cost_div, -np.inf
+        )
 
         invalid = (cand < 0) | (cand == hq)
         cash = firms.cash[idx][:, None]
@@ -962,8 +1006,9 @@ class CorridorModel(mesa.Model):
         value_div = np.where(invalid | (cash < cost_div), -np.inf, value_div)
         return {"whole": value_whole, "division": value_div, "cost_whole": cost_whole, "cost_div": cost_div}
 
-    def _apply_moves(self, rng: np.random.Generator, idx: np.ndarray, cand: np.ndarray,
-                     value: dict[str, np.ndarray]) -> None:
+    def _apply_moves(
+        self, rng: np.random.Generator, idx: np.ndarray, cand: np.ndarray, value: dict[str, np.ndarray]
+    ) -> None:
         firms, talent = self.firms, self.talent
         both = np.concatenate([value["whole"], value["division"]], axis=1)
         best_col = np.argmax(both, axis=1)
@@ -1007,7 +1052,10 @@ class CorridorModel(mesa.Model):
         talent.must_search[chosen] = True
         self._update_workforce()
         self.recorder.log_relocations(
-            firm=go, kind=go_kind, from_cell=origin_cell, to_cell=go_to,
+            firm=go,
+            kind=go_kind,
+            from_cell=origin_cell,
+            to_cell=go_to,
             employees=(firms.workers[go] + firms.workers_div[go]) * self.talent_scale,
             moved_employees=moved_workers[admitted] * self.talent_scale,
         )
@@ -1059,7 +1107,11 @@ class CorridorModel(mesa.Model):
         cand_safe = np.maximum(cand, 0)
         skill = talent.skill[founders].astype(float)[:, None]
         beta = self.beta[sector][:, None]
-        tfp = np.exp(log_a)[:, None] * self.fundamental[cand_safe, sector[:, None]] * self.agglomeration[cand_safe, sector[:, None]]
+        tfp = (
+            np.exp(log_a)[:, None]
+            * self.fundamental[cand_safe, sector[:, None]]
+            * self.agglomeration[cand_safe, sector[:, None]]
+        )
         floor = self.floor_per_worker[sector][:, None]
         unit = self.wage[self.cell_city[cand_safe]] + self.com_rent[cand_safe] * floor / skill
         value = np.power(tfp, 1.0 / (1.0 - beta)) * np.power(unit, -beta / (1.0 - beta))
@@ -1067,9 +1119,16 @@ class CorridorModel(mesa.Model):
         pick = np.argmax(value, axis=1)
         site = cand_safe[np.arange(founders.size), pick]
         need = floor[:, 0] * self.talent_scale
-        ok = allocate(np.where(cand[np.arange(founders.size), pick] >= 0, site, -1), need, free, rng.random(founders.size))
+        ok = allocate(
+            np.where(cand[np.arange(founders.size), pick] >= 0, site, -1), need, free, rng.random(founders.size)
+        )
         founders, site, sector, log_a, parent, spinoff = (
-            founders[ok], site[ok], sector[ok], log_a[ok], parent[ok], spinoff[ok]
+            founders[ok],
+            site[ok],
+            sector[ok],
+            log_a[ok],
+            parent[ok],
+            spinoff[ok],
         )
         if founders.size == 0:
             return
@@ -1080,9 +1139,16 @@ class CorridorModel(mesa.Model):
         fixed = self.cfg.firms.fixed_cost_share * tfp_site * np.power(target, self.beta[s])
         wage = self.wage[self.cell_city[site]] * talent.skill[founders] * self.talent_scale
         new = firms.add(
-            founders.size, sector=s, cell=site, log_a=log_a, rd=self._draw_rd(rng, s), born=self.t,
-            cash=ep.startup_cash_quarters * wage, fixed_cost=fixed,
-            origin=np.where(spinoff, fm.ORIGIN_SPINOFF, fm.ORIGIN_STARTUP), parent=np.where(spinoff, parent, -1),
+            founders.size,
+            sector=s,
+            cell=site,
+            log_a=log_a,
+            rd=self._draw_rd(rng, s),
+            born=self.t,
+            cash=ep.startup_cash_quarters * wage,
+            fixed_cost=fixed,
+            origin=np.where(spinoff, fm.ORIGIN_SPINOFF, fm.ORIGIN_STARTUP),
+            parent=np.where(spinoff, parent, -1),
         )
         self._release(founders)
         talent.employer[founders] = new
@@ -1104,8 +1170,9 @@ class CorridorModel(mesa.Model):
     def _draw_rd(self, rng: np.random.Generator, sector: np.ndarray) -> np.ndarray:
         return (self.rd_mean[sector] * rng.lognormal(-0.045, 0.3, sector.size)).astype(np.float32)
 
-    def _startup_productivity(self, rng: np.random.Generator, sector: np.ndarray, city: np.ndarray,
-                              parent: np.ndarray) -> np.ndarray:
+    def _startup_productivity(
+        self, rng: np.random.Generator, sector: np.ndarray, city: np.ndarray, parent: np.ndarray
+    ) -> np.ndarray:
         """log A of new firms: a spin-off draws around its parent, a venture around its sector."""
         firms, ep = self.firms, self.cfg.entry
         alive = firms.alive_index()

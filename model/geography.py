@@ -164,8 +164,9 @@ def _rasterise(cell_km: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return raster, gx, gy
 
 
-def _gaussian_score(x: np.ndarray, y: np.ndarray, centres: np.ndarray, weights: np.ndarray,
-                    radius_km: float) -> np.ndarray:
+def _gaussian_score(
+    x: np.ndarray, y: np.ndarray, centres: np.ndarray, weights: np.ndarray, radius_km: float
+) -> np.ndarray:
     d2 = (x[:, None] - centres[None, :, 0]) ** 2 + (y[:, None] - centres[None, :, 1]) ** 2
     return (np.exp(-d2 / (2.0 * radius_km**2)) * weights[None, :]).sum(axis=1)
 
@@ -271,9 +272,7 @@ def initial_floor_space(cmap: CorridorMap, cfg: Config) -> tuple[np.ndarray, np.
     commercial = np.zeros(cmap.n_cells)
     residential = np.zeros(cmap.n_cells)
     stock_com = cfg.map.commercial_stock_m2.as_list()
-    stock_res = [
-        r * m for r, m in zip(cfg.economy.residents.as_list(), cfg.map.residential_m2_per_resident.as_list())
-    ]
+    stock_res = [r * m for r, m in zip(cfg.economy.residents.as_list(), cfg.map.residential_m2_per_resident.as_list())]
     built = cmap.land_use == BUILT
     for c in range(4):
         cells = np.flatnonzero((cmap.city == c) & built)

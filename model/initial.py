@@ -92,7 +92,10 @@ def populate(model: CorridorModel) -> None:
         sites = _firm_sites(model, rng_firms, city, n_f)
         age_years = rng_firms.exponential(8.0, n_f)
         first = model.firms.add(
-            n_f, sector=sectors.astype(np.int8), cell=sites, born=(-4 * age_years).astype(np.int32),
+            n_f,
+            sector=sectors.astype(np.int8),
+            cell=sites,
+            born=(-4 * age_years).astype(np.int32),
             rd=(model.rd_mean[sectors] * rng_firms.lognormal(-0.045, 0.3, n_f)).astype(np.float32),
         )[0]
         n_employed = max(int(round(f.employed_share * n_t)), n_f)
@@ -104,16 +107,22 @@ def populate(model: CorridorModel) -> None:
         employer_blocks.append(employer)
         skill_blocks.append(tm.lognormal_skill(rng_talent, n_t, tp.skill_sigma))
         origin_blocks.append(
-            tm.draw_origins(rng_talent, np.full(n_t, city), tp.origin_local.as_list(),
-                            tp.origin_hk_in_mainland, tp.origin_overseas)
+            tm.draw_origins(
+                rng_talent, np.full(n_t, city), tp.origin_local.as_list(), tp.origin_hk_in_mainland, tp.origin_overseas
+            )
         )
         city_blocks.append(np.full(n_t, city))
 
     employer = np.concatenate(employer_blocks)
     n = employer.size
     idx = model.talent.add(
-        n, uid=np.arange(n), skill=np.concatenate(skill_blocks), employer=employer,
-        origin=np.concatenate(origin_blocks), home=-1, entered=model.t,
+        n,
+        uid=np.arange(n),
+        skill=np.concatenate(skill_blocks),
+        employer=employer,
+        origin=np.concatenate(origin_blocks),
+        home=-1,
+        entered=model.t,
     )
     model.next_uid = n
     model._update_workforce()

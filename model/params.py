@@ -97,9 +97,7 @@ def _city(hk: float, sz: float, dg: float, hz: float) -> PerCity:
 
 
 def _sector(manufacturing: float, electronics: float, software: float, biotech: float) -> PerSector:
-    return PerSector(
-        manufacturing=manufacturing, electronics=electronics, software=software, biotech=biotech
-    )
+    return PerSector(manufacturing=manufacturing, electronics=electronics, software=software, biotech=biotech)
 
 
 DIGEST = "seed-digest.md §3"
@@ -127,9 +125,7 @@ class MapParams:
         lo=0.0,
         hi=0.9,
     )
-    urban_radius_km: float = param(
-        6.0, "km", "Spread of built-up land around district centres", lo=1.0, hi=50.0
-    )
+    urban_radius_km: float = param(6.0, "km", "Spread of built-up land around district centres", lo=1.0, hi=50.0)
     residential_m2_per_resident: PerCity = param(
         _city(16.0, 28.0, 36.0, 40.0),
         "m² floor per resident",
@@ -158,12 +154,8 @@ class MapParams:
 class TransportParams:
     """Travel cost between cells."""
 
-    speed_kmh: float = param(
-        40.0, "km/h", "Door-to-door travel speed within a city", "assumption", lo=1.0, hi=200.0
-    )
-    detour_factor: float = param(
-        1.3, "1", "Network distance over straight-line distance", "assumption", lo=1.0, hi=3.0
-    )
+    speed_kmh: float = param(40.0, "km/h", "Door-to-door travel speed within a city", "assumption", lo=1.0, hi=200.0)
+    detour_factor: float = param(1.3, "1", "Network distance over straight-line distance", "assumption", lo=1.0, hi=3.0)
     speedup_hk_sz: float = param(
         1.0,
         "× speed",
@@ -212,9 +204,7 @@ class EconomyParams:
         "approx. public figure",
         lo=1.0,
     )
-    gdp: PerCity = param(
-        _city(2.4e12, 2.42e12, 0.83e12, 0.41e12), "¥ per year", "GDP in 2018", PUBLIC, lo=1.0
-    )
+    gdp: PerCity = param(_city(2.4e12, 2.42e12, 0.83e12, 0.41e12), "¥ per year", "GDP in 2018", PUBLIC, lo=1.0)
     nominal_growth: PerCity = param(
         _city(0.04, 0.08, 0.07, 0.07),
         "per year",
@@ -267,9 +257,7 @@ class MarketParams:
         lo=0.0,
         hi=2.0,
     )
-    max_quarterly_change: float = param(
-        0.05, "share", "Cap on a cell's rent change in one quarter", lo=0.0, hi=1.0
-    )
+    max_quarterly_change: float = param(0.05, "share", "Cap on a cell's rent change in one quarter", lo=0.0, hi=1.0)
     depreciation: float = param(
         0.015, "per year", "Depreciation and upkeep in the user cost of housing", lo=0.0, hi=0.2
     )
@@ -317,20 +305,13 @@ class LandParams:
     hk_supply: float = param(
         1.0, "× baseline", "Multiplier on Hong Kong's new floor space", "lever L1", lo=0.0, hi=20.0
     )
-    sz_supply: float = param(
-        1.0, "× baseline", "Multiplier on Shenzhen's new floor space", "lever L1", lo=0.0, hi=20.0
-    )
-    dg_supply: float = param(
-        1.0, "× baseline", "Multiplier on Dongguan's new floor space", "lever L1", lo=0.0, hi=20.0
-    )
-    hz_supply: float = param(
-        1.0, "× baseline", "Multiplier on Huizhou's new floor space", "lever L1", lo=0.0, hi=20.0
-    )
+    sz_supply: float = param(1.0, "× baseline", "Multiplier on Shenzhen's new floor space", "lever L1", lo=0.0, hi=20.0)
+    dg_supply: float = param(1.0, "× baseline", "Multiplier on Dongguan's new floor space", "lever L1", lo=0.0, hi=20.0)
+    hz_supply: float = param(1.0, "× baseline", "Multiplier on Huizhou's new floor space", "lever L1", lo=0.0, hi=20.0)
     renewal_share: PerCity = param(
         _city(0.1, 0.6, 0.3, 0.1),
         "share",
-        "Share of new floor space from urban(-village) renewal of built cells; the rest is "
-        "built on reserve land",
+        "Share of new floor space from urban(-village) renewal of built cells; the rest is built on reserve land",
         "seed 000 §4.5.1 and seed 003 (城中村 redevelopment), lever L1",
         lo=0.0,
         hi=1.0,
@@ -432,14 +413,11 @@ class FirmParams:
     fixed_cost_share: float = param(
         0.08,
         "share of initial output",
-        "Quarterly overhead that does not scale with employment, as a share of the output the "
-        "firm had at creation",
+        "Quarterly overhead that does not scale with employment, as a share of the output the firm had at creation",
         lo=0.0,
         hi=0.9,
     )
-    initial_cash_quarters: float = param(
-        4.0, "quarters of wage bill", "Cash of the initial firms", lo=0.0, hi=100.0
-    )
+    initial_cash_quarters: float = param(4.0, "quarters of wage bill", "Cash of the initial firms", lo=0.0, hi=100.0)
     productivity_drift: float = param(
         0.07,
         "per year",
@@ -502,9 +480,7 @@ class LocationParams:
     review_probability: float = param(
         0.25, "per quarter", "Chance a firm reviews its location in a quarter", lo=0.0, hi=1.0
     )
-    candidates: int = param(
-        8, "sites", "Candidate sites sampled per review, across all four cities", lo=1, hi=200
-    )
+    candidates: int = param(8, "sites", "Candidate sites sampled per review, across all four cities", lo=1, hi=200)
     horizon_quarters: float = param(
         12.0, "quarters", "Horizon over which a firm weighs profit gains against moving cost", lo=1.0
     )
@@ -530,9 +506,7 @@ class LocationParams:
         "Cost of a move per minute of extra travel from the old site (staff lost, ties broken)",
         lo=0.0,
     )
-    hurdle: float = param(
-        0.5, "share", "Gain over moving cost a firm requires before it moves", lo=0.0, hi=10.0
-    )
+    hurdle: float = param(0.5, "share", "Gain over moving cost a firm requires before it moves", lo=0.0, hi=10.0)
     division_min_employees: float = param(
         1000.0,
         "employees",
@@ -540,9 +514,7 @@ class LocationParams:
         "seed 000 (Huawei moved R&D to Songshan Lake)",
         lo=1.0,
     )
-    division_share: float = param(
-        0.3, "share", "Share of a firm's workforce a division holds", lo=0.01, hi=0.9
-    )
+    division_share: float = param(0.3, "share", "Share of a firm's workforce a division holds", lo=0.01, hi=0.9)
     division_coordination_per_minute: float = param(
         0.0005,
         "share of division output per minute",
@@ -579,12 +551,8 @@ class TalentParams:
         lo=0.0,
         hi=1.0,
     )
-    origin_overseas: float = param(
-        0.05, "share", "Share of initial talent of overseas origin", lo=0.0, hi=1.0
-    )
-    skill_sigma: float = param(
-        0.35, "log-sd", "Dispersion of skill (lognormal, mean 1)", lo=0.0, hi=2.0
-    )
+    origin_overseas: float = param(0.05, "share", "Share of initial talent of overseas origin", lo=0.0, hi=1.0)
+    skill_sigma: float = param(0.35, "log-sd", "Dispersion of skill (lognormal, mean 1)", lo=0.0, hi=2.0)
     wage_per_skill: PerCity = param(
         _city(3.0e5, 1.5e5, 0.9e5, 0.8e5),
         "¥ per year per unit skill",
@@ -607,14 +575,11 @@ class TalentParams:
         lo=0.0,
         hi=0.5,
     )
-    wage_drift: float = param(
-        0.06, "per year", "Nominal trend of wages (prices and productivity)", lo=-0.2, hi=0.5
-    )
+    wage_drift: float = param(0.06, "per year", "Nominal trend of wages (prices and productivity)", lo=-0.2, hi=0.5)
     initial_surplus: float = param(
         0.4,
         "log-income",
-        "Mean surplus of 2018 talent over their outside option (exponential): how attached "
-        "they are to where they are",
+        "Mean surplus of 2018 talent over their outside option (exponential): how attached they are to where they are",
         lo=0.0,
         hi=10.0,
     )
@@ -628,9 +593,7 @@ class TalentParams:
     home_review_share: float = param(
         0.05, "per quarter", "Share of talent reviewing their home each quarter", lo=0.0, hi=1.0
     )
-    home_candidates: int = param(
-        8, "cells", "Residential cells a home-seeker samples", lo=1, hi=200
-    )
+    home_candidates: int = param(8, "cells", "Residential cells a home-seeker samples", lo=1, hi=200)
     commute_disutility_per_minute: float = param(
         0.006,
         "log-income per minute",
@@ -639,12 +602,8 @@ class TalentParams:
         lo=0.0,
         hi=1.0,
     )
-    amenity_weight: float = param(
-        0.15, "log-income", "Utility of a cell's amenity index (0–1)", lo=0.0, hi=5.0
-    )
-    taste_sd: float = param(
-        0.10, "log-income", "Idiosyncratic taste shock in job and home choice", lo=0.0, hi=5.0
-    )
+    amenity_weight: float = param(0.15, "log-income", "Utility of a cell's amenity index (0–1)", lo=0.0, hi=5.0)
+    taste_sd: float = param(0.10, "log-income", "Idiosyncratic taste shock in job and home choice", lo=0.0, hi=5.0)
     inflow_rate: float = param(
         0.02,
         "share of the city's talent per quarter",
@@ -653,9 +612,7 @@ class TalentParams:
         lo=0.0,
         hi=1.0,
     )
-    outflow_rate: float = param(
-        0.006, "per quarter", "Baseline departures (retirement, family)", lo=0.0, hi=1.0
-    )
+    outflow_rate: float = param(0.006, "per quarter", "Baseline departures (retirement, family)", lo=0.0, hi=1.0)
     unemployed_exit_rate: float = param(
         0.03, "per quarter", "Chance an unemployed talent leaves the region", lo=0.0, hi=1.0
     )
@@ -681,8 +638,11 @@ class TalentParams:
         lo=1.0,
     )
     outside_income_growth: float = param(
-        0.06, "per year", "Growth of incomes outside the region (raises reservation utility)",
-        lo=-0.2, hi=0.5,
+        0.06,
+        "per year",
+        "Growth of incomes outside the region (raises reservation utility)",
+        lo=-0.2,
+        hi=0.5,
     )
     dissatisfied_exit_rate: float = param(
         0.25,
@@ -692,9 +652,7 @@ class TalentParams:
         lo=0.0,
         hi=1.0,
     )
-    job_switch_cost: float = param(
-        0.03, "log-income", "Gain a worker needs before changing employer", lo=0.0, hi=5.0
-    )
+    job_switch_cost: float = param(0.03, "log-income", "Gain a worker needs before changing employer", lo=0.0, hi=5.0)
     migrant_share_hk: float = param(
         0.02,
         "share",
@@ -703,9 +661,7 @@ class TalentParams:
         lo=0.0,
         hi=1.0,
     )
-    migrant_share_overseas: float = param(
-        0.05, "share", "Share of entrants from overseas", lo=0.0, hi=1.0
-    )
+    migrant_share_overseas: float = param(0.05, "share", "Share of entrants from overseas", lo=0.0, hi=1.0)
 
 
 @dataclass
@@ -728,12 +684,8 @@ class EntryExitParams:
         lo=0.0,
         hi=1.0,
     )
-    founder_min_skill: float = param(
-        1.0, "skill", "Smallest skill of a founder", lo=0.0, hi=10.0
-    )
-    startup_cash_quarters: float = param(
-        4.0, "quarters of wage bill", "Founder's starting cash", lo=0.0, hi=100.0
-    )
+    founder_min_skill: float = param(1.0, "skill", "Smallest skill of a founder", lo=0.0, hi=10.0)
+    startup_cash_quarters: float = param(4.0, "quarters of wage bill", "Founder's starting cash", lo=0.0, hi=100.0)
     startup_productivity: float = param(
         0.85,
         "× sector median",
@@ -769,9 +721,7 @@ class ServicesParams:
         lo=1.0,
         hi=100.0,
     )
-    beds_reference: float = param(
-        60.0, "beds per 10k", "Hospital beds at which the health index reaches 1", lo=1.0
-    )
+    beds_reference: float = param(60.0, "beds per 10k", "Hospital beds at which the health index reaches 1", lo=1.0)
     students_reference: float = param(
         8.0, "students per teacher", "Class ratio at which the school index reaches 1", lo=1.0
     )
@@ -828,9 +778,7 @@ class BorderParams:
 class OutputParams:
     """What a run writes."""
 
-    snapshot_every: int = param(
-        4, "quarters", "Spatial snapshots of rent and firm density every n quarters", lo=1
-    )
+    snapshot_every: int = param(4, "quarters", "Spatial snapshots of rent and firm density every n quarters", lo=1)
     plots: bool = param(True, "bool", "Write PNG plots")
     progress: bool = param(True, "bool", "Show progress on the terminal")
 
@@ -843,12 +791,8 @@ class Config:
     seed: int = param(20180101, "-", "Master seed: every random stream derives from it", lo=0)
     start: str = param("2018Q1", "quarter", "First simulated quarter (YYYYQn)")
     quarters: int = param(80, "quarters", "Quarters simulated (80 = 2018Q1–2037Q4)", lo=1, hi=400)
-    n_firms: int = param(
-        25_000, "agents", "Initial firm agents (shared across cities by hightech_firms)", lo=4
-    )
-    n_talent: int = param(
-        250_000, "agents", "Initial talent agents (each stands for several real workers)", lo=8
-    )
+    n_firms: int = param(25_000, "agents", "Initial firm agents (shared across cities by hightech_firms)", lo=4)
+    n_talent: int = param(250_000, "agents", "Initial talent agents (each stands for several real workers)", lo=8)
     map: MapParams = field(default_factory=MapParams)
     transport: TransportParams = field(default_factory=TransportParams)
     economy: EconomyParams = field(default_factory=EconomyParams)
@@ -1028,15 +972,19 @@ def check_key(key: str) -> None:
     siblings = [k for k in keys if (k.rsplit(".", 1)[0] if "." in k else "") == parent]
     close = difflib.get_close_matches(key, keys, n=3, cutoff=0.6)
     hint = f" Did you mean: {', '.join(close)}?" if close else ""
-    subgroups = sorted({g.split(".")[len(parent.split(".")) if parent else 0] for g in groups
-                        if (g.startswith(parent + ".") if parent else True)})
+    subgroups = sorted(
+        {
+            g.split(".")[len(parent.split(".")) if parent else 0]
+            for g in groups
+            if (g.startswith(parent + ".") if parent else True)
+        }
+    )
     if siblings or subgroups:
         allowed = ", ".join([s.rsplit(".", 1)[-1] for s in siblings] + [f"{g}.*" for g in subgroups])
         where = f"under '{parent}'" if parent else "at the top level"
         raise ConfigError(f"Unknown config key '{key}'.{hint} Allowed {where}: {allowed}.")
     raise ConfigError(
-        f"Unknown config key '{key}'.{hint} Allowed groups: "
-        f"{', '.join(sorted(g for g in groups if '.' not in g))}."
+        f"Unknown config key '{key}'.{hint} Allowed groups: {', '.join(sorted(g for g in groups if '.' not in g))}."
     )
 
 
@@ -1067,9 +1015,13 @@ def parameter_table(cls: type = Config, prefix: str = "") -> list[dict[str, str]
         else:
             default = f"{value:g}" if isinstance(value, float) else str(value)
         lo, hi = meta.get("lo"), meta.get("hi")
-        rng = "" if lo is None and hi is None else (
-            f"{'(' if meta.get('lo_open') else '['}{'-∞' if lo is None else f'{lo:g}'}, "
-            f"{'∞' if hi is None else f'{hi:g}'}]"
+        rng = (
+            ""
+            if lo is None and hi is None
+            else (
+                f"{'(' if meta.get('lo_open') else '['}{'-∞' if lo is None else f'{lo:g}'}, "
+                f"{'∞' if hi is None else f'{hi:g}'}]"
+            )
         )
         rows.append(
             {

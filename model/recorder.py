@@ -114,8 +114,15 @@ class Recorder:
         self._pending_moves: dict[str, np.ndarray] = {}
 
     # ---- events ---------------------------------------------------------------------------
-    def log_relocations(self, firm: np.ndarray, kind: np.ndarray, from_cell: np.ndarray,
-                        to_cell: np.ndarray, employees: np.ndarray, moved_employees: np.ndarray) -> None:
+    def log_relocations(
+        self,
+        firm: np.ndarray,
+        kind: np.ndarray,
+        from_cell: np.ndarray,
+        to_cell: np.ndarray,
+        employees: np.ndarray,
+        moved_employees: np.ndarray,
+    ) -> None:
         """Record the quarter's moves (whole firms and divisions)."""
         m = self.model
         row = {
@@ -167,7 +174,9 @@ class Recorder:
         row["mean_house_price"] = _weighted_city_mean(m.house_price, m.res_cap, city)
         wages = m.talent_wage(employed) * 4.0
         with np.errstate(invalid="ignore", divide="ignore"):
-            row["mean_wage"] = np.bincount(job_city, weights=wages, minlength=n_c) / np.bincount(job_city, minlength=n_c)
+            row["mean_wage"] = np.bincount(job_city, weights=wages, minlength=n_c) / np.bincount(
+                job_city, minlength=n_c
+            )
         row["wage_index"] = m.wage * 4.0
         row["output"] = np.bincount(f_city, weights=firms.output[alive_f], minlength=n_c)
         row["rd_spending"] = np.bincount(f_city, weights=firms.rd_spend[alive_f], minlength=n_c)
@@ -240,13 +249,20 @@ class Recorder:
         m = self.model
         labels = m.labels
         codes = np.array(geodata.CITY_CODES)
-        city = pd.DataFrame({k: np.concatenate([r[k] for r in self._city_rows]) for k in self._city_rows[0]}) if self._city_rows else pd.DataFrame()
+        city = (
+            pd.DataFrame({k: np.concatenate([r[k] for r in self._city_rows]) for k in self._city_rows[0]})
+            if self._city_rows
+            else pd.DataFrame()
+        )
         if not city.empty:
             city.insert(0, "city", np.tile(codes, len(self._city_rows)))
             city.insert(0, "quarter", [labels[t] for t in city["t"]])
             city = city[list(CITY_COLUMNS)]
-        classes = pd.concat(self._class_rows, ignore_index=True) if self._class_rows else pd.DataFrame(
-            columns=["t", "city_i", "sector_i", "size_i", "firms", "employees"])
+        classes = (
+            pd.concat(self._class_rows, ignore_index=True)
+            if self._class_rows
+            else pd.DataFrame(columns=["t", "city_i", "sector_i", "size_i", "firms", "employees"])
+        )
         classes = pd.DataFrame(
             {
                 "quarter": [labels[t] for t in classes["t"]],
@@ -261,9 +277,21 @@ class Recorder:
         if self._relocations:
             rel = {k: np.concatenate([r[k] for r in self._relocations]) for k in self._relocations[0]}
         else:
-            rel = {k: np.zeros(0, dtype=int) for k in ("t", "firm", "kind", "sector", "employees",
-                                                        "moved_employees", "from_city", "from_cell",
-                                                        "to_city", "to_cell")}
+            rel = {
+                k: np.zeros(0, dtype=int)
+                for k in (
+                    "t",
+                    "firm",
+                    "kind",
+                    "sector",
+                    "employees",
+                    "moved_employees",
+                    "from_city",
+                    "from_cell",
+                    "to_city",
+                    "to_cell",
+                )
+            }
         relocations = pd.DataFrame(
             {
                 "quarter": [labels[t] for t in rel["t"]],
@@ -280,8 +308,11 @@ class Recorder:
                 "to_cell": rel["to_cell"].astype(np.int64),
             }
         )
-        snapshots = pd.concat(self._snapshots, ignore_index=True) if self._snapshots else pd.DataFrame(
-            columns=list(SNAPSHOT_COLUMNS))
+        snapshots = (
+            pd.concat(self._snapshots, ignore_index=True)
+            if self._snapshots
+            else pd.DataFrame(columns=list(SNAPSHOT_COLUMNS))
+        )
         if not snapshots.empty:
             snapshots.insert(0, "quarter", [labels[t] for t in snapshots["t"]])
             snapshots = snapshots[list(SNAPSHOT_COLUMNS)]

@@ -49,9 +49,7 @@ class RandomStreams:
         Returns:
             A PCG64 generator; calling again with the same arguments gives the same draws.
         """
-        seq = np.random.SeedSequence(
-            entropy=self.master_seed, spawn_key=(stream_key(name), quarter + 1_000)
-        )
+        seq = np.random.SeedSequence(entropy=self.master_seed, spawn_key=(stream_key(name), quarter + 1_000))
         return np.random.Generator(np.random.PCG64(seq))
 
 

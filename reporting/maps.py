@@ -33,8 +33,14 @@ def _extent(cmap: CorridorMap) -> list[float]:
 
 def _draw_background(ax: plt.Axes, cmap: CorridorMap) -> None:
     back = np.where(cmap.raster == SEA, 0, 1).astype(float)
-    ax.imshow(back, origin="lower", extent=_extent(cmap), cmap=ListedColormap(["#d6eaf8", "#eeeeee"]),
-              interpolation="nearest", aspect=1 / np.cos(np.radians(23.05)))
+    ax.imshow(
+        back,
+        origin="lower",
+        extent=_extent(cmap),
+        cmap=ListedColormap(["#d6eaf8", "#eeeeee"]),
+        interpolation="nearest",
+        aspect=1 / np.cos(np.radians(23.05)),
+    )
 
 
 def _draw_outlines(ax: plt.Axes, lw: float = 0.8) -> None:
@@ -56,8 +62,16 @@ def _label_places(ax: plt.Axes, cmap: CorridorMap, fontsize: float = 6.0) -> Non
         lon, lat = km_to_lonlat(np.median(cmap.x_km[cells]), np.median(cmap.y_km[cells]))
         if code == "HK":
             lon, lat = 114.30, 22.22
-        ax.text(lon, lat, geodata.CITY_NAMES[code], fontsize=10, weight="bold", ha="center",
-                color=CITY_COLOURS[code], bbox=dict(fc="white", ec="none", alpha=0.6, pad=1))
+        ax.text(
+            lon,
+            lat,
+            geodata.CITY_NAMES[code],
+            fontsize=10,
+            weight="bold",
+            ha="center",
+            color=CITY_COLOURS[code],
+            bbox=dict(fc="white", ec="none", alpha=0.6, pad=1),
+        )
 
 
 def plot_base_map(cmap: CorridorMap, path: Path | None = None) -> plt.Figure:
@@ -80,8 +94,13 @@ def plot_base_map(cmap: CorridorMap, path: Path | None = None) -> plt.Figure:
         shade = np.tile(colour, (cells.sum(), 1))
         shade[:, 3] = alpha[cells]
         rgba[cmap.raster_index[cells]] = shade
-    ax.imshow(rgba.reshape(cmap.ny, cmap.nx, 4), origin="lower", extent=_extent(cmap),
-              interpolation="nearest", aspect=1 / np.cos(np.radians(23.05)))
+    ax.imshow(
+        rgba.reshape(cmap.ny, cmap.nx, 4),
+        origin="lower",
+        extent=_extent(cmap),
+        interpolation="nearest",
+        aspect=1 / np.cos(np.radians(23.05)),
+    )
     _draw_outlines(ax)
     _label_places(ax, cmap)
     ax.set_xlabel("longitude (°E)")
@@ -90,7 +109,8 @@ def plot_base_map(cmap: CorridorMap, path: Path | None = None) -> plt.Figure:
     ax.set_title(
         "Shenzhen–Dongguan–Huizhou–Hong Kong corridor, "
         f"{cmap.cell_km:g} km cells\n(dark: built; mid: reserve land; light: protected; x: border crossings)"
-        + "\n" + "   ".join(f"{c}: {a:,.0f} km²" for c, a in zip(geodata.CITY_CODES, areas)),
+        + "\n"
+        + "   ".join(f"{c}: {a:,.0f} km²" for c, a in zip(geodata.CITY_CODES, areas)),
         fontsize=9,
     )
     fig.tight_layout()
@@ -146,8 +166,15 @@ def plot_cell_field(
         colours = "magma_r"
     else:
         norm, colours = None, "viridis"
-    im = ax.imshow(grid, origin="lower", extent=_extent(cmap), cmap=colours, norm=norm,
-                   interpolation="nearest", aspect=1 / np.cos(np.radians(23.05)))
+    im = ax.imshow(
+        grid,
+        origin="lower",
+        extent=_extent(cmap),
+        cmap=colours,
+        norm=norm,
+        interpolation="nearest",
+        aspect=1 / np.cos(np.radians(23.05)),
+    )
     _draw_outlines(ax, lw=0.5)
     for lon, lat in geodata.BORDER_CROSSINGS.values():
         ax.plot(lon, lat, marker="x", color="black", ms=3)

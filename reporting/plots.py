@@ -98,34 +98,40 @@ def plot_relocation_flows(relocations: pd.DataFrame, title: str = "", path: Path
     Returns:
         The figure.
     """
-    panels = [(f"{s} firms", (relocations["kind"] == "whole firm") & (relocations["size_class"] == s)) for s in SIZE_CLASSES]
+    panels = [
+        (f"{s} firms", (relocations["kind"] == "whole firm") & (relocations["size_class"] == s)) for s in SIZE_CLASSES
+    ]
     panels.append(("divisions (large firms)", relocations["kind"] == "division"))
     fig, axes = plt.subplots(1, 4, figsize=(16, 4.4))
     for ax, (name, mask) in zip(axes, panels):
         rows = relocations[mask]
-        m = pd.crosstab(rows["from_city"], rows["to_city"]).reindex(
-            index=list(geodata.CITY_CODES), columns=list(geodata.CITY_CODES), fill_value=0
-        ).to_numpy()
+        m = (
+            pd.crosstab(rows["from_city"], rows["to_city"])
+            .reindex(index=list(geodata.CITY_CODES), columns=list(geodata.CITY_CODES), fill_value=0)
+            .to_numpy()
+        )
         shown = np.where(np.eye(4, dtype=bool), np.nan, m.astype(float))
         ax.imshow(shown, cmap="Blues")
         for i in range(4):
             for j in range(4):
-                ax.text(j, i, f"{m[i, j]:,}", ha="center", va="center", fontsize=8,
-                        color="grey" if i == j else "black")
+                ax.text(j, i, f"{m[i, j]:,}", ha="center", va="center", fontsize=8, color="grey" if i == j else "black")
         ax.set_xticks(range(4), geodata.CITY_CODES)
         ax.set_yticks(range(4), geodata.CITY_CODES)
         ax.set_xlabel("to")
         ax.set_ylabel("from")
         ax.set_title(name, fontsize=10)
-    fig.suptitle((f"{title}: " if title else "") + "relocations between cities, whole run (grey: within a city)", fontsize=11)
+    fig.suptitle(
+        (f"{title}: " if title else "") + "relocations between cities, whole run (grey: within a city)", fontsize=11
+    )
     fig.tight_layout()
     if path is not None:
         fig.savefig(path, dpi=120)
     return fig
 
 
-def plot_size_selection(relocations: pd.DataFrame, classes: pd.DataFrame, city: str = "SZ", title: str = "",
-                        path: Path | None = None) -> plt.Figure:
+def plot_size_selection(
+    relocations: pd.DataFrame, classes: pd.DataFrame, city: str = "SZ", title: str = "", path: Path | None = None
+) -> plt.Figure:
     """Who leaves a city: yearly out-relocation rate by size class (moves ÷ firms of the class).
 
     Args:
@@ -151,8 +157,13 @@ def plot_size_selection(relocations: pd.DataFrame, classes: pd.DataFrame, city: 
         ax.plot(years, 100 * rate, marker="o", ms=3, color=colour, label=f"{size} firms, whole-firm moves")
     div = out[out["kind"] == "division"].groupby("year").size()
     large = stock.xs("large", level="size_class")
-    ax.plot(large.index, 100 * div.reindex(large.index, fill_value=0) / large.replace(0, np.nan),
-            ls="--", color="#7570b3", label="large firms, division moves")
+    ax.plot(
+        large.index,
+        100 * div.reindex(large.index, fill_value=0) / large.replace(0, np.nan),
+        ls="--",
+        color="#7570b3",
+        label="large firms, division moves",
+    )
     ax.set_ylabel(f"% of {city} firms of the class per year")
     ax.set_title((f"{title}: " if title else "") + f"who leaves {geodata.CITY_NAMES[city]}", fontsize=11)
     ax.grid(alpha=0.3)
@@ -187,8 +198,12 @@ def plot_maps(snapshots: pd.DataFrame, cmap: CorridorMap, title: str = "", path:
         (last["house_price"].to_numpy(), f"house price {q1}", "¥/m²", dict(log=True)),
         (first["firms"].to_numpy() / area, f"firms per km² {q0}", "firms/km²", dict(log=True)),
         (last["firms"].to_numpy() / area, f"firms per km² {q1}", "firms/km²", dict(log=True)),
-        ((last["firms"].to_numpy() - first["firms"].to_numpy()) / area, f"change in firms per km², {q0}→{q1}",
-         "firms/km²", dict(diverging=True)),
+        (
+            (last["firms"].to_numpy() - first["firms"].to_numpy()) / area,
+            f"change in firms per km², {q0}→{q1}",
+            "firms/km²",
+            dict(diverging=True),
+        ),
     ]
     for ax, (values, name, label, kw) in zip(axes.ravel(), panels):
         plot_cell_field(cmap, values, name, label, ax=ax, **kw)
@@ -217,7 +232,10 @@ def plot_run(tables: dict[str, pd.DataFrame], cmap: CorridorMap, plots_dir: Path
     jobs = [
         ("city_series.png", lambda p: plot_city_series(tables["city_quarter"], title, p)),
         ("relocation_flows.png", lambda p: plot_relocation_flows(tables["relocations"], title, p)),
-        ("size_selection_SZ.png", lambda p: plot_size_selection(tables["relocations"], tables["firms_by_class"], "SZ", title, p)),
+        (
+            "size_selection_SZ.png",
+            lambda p: plot_size_selection(tables["relocations"], tables["firms_by_class"], "SZ", title, p),
+        ),
         ("maps.png", lambda p: plot_maps(tables["snapshots"], cmap, title, p)),
         ("base_map.png", lambda p: plot_base_map(cmap, p)),
     ]
