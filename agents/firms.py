@@ -1,14 +1,15 @@
 """Firms: a vectorised population and the pure functions of their decisions.
 
-A firm produces with skilled labour under decreasing returns,
+A firm produces with skilled labour and commercial floor space under decreasing returns,
 
-    Y = A · B[city, sector] · G[cell, sector] · L^β,
+    Y = A · B[cell, sector] · G[cell, sector] · L^β · F^γ,
 
-where A is the firm's own productivity, B the location fundamental of its city for its sector
+where A is the firm's own productivity, B the location fundamental of its site for its sector
 (recovered at start-up so that the 2018 allocation is a spatial equilibrium), G the
-agglomeration gain from related employment nearby, and L its workforce in efficiency units
-(skill × workers, in real persons). Each worker also occupies ``floor_m2_per_worker`` of
-commercial floor space. The firm hires toward the size that maximises profit at its site,
+agglomeration gain from related employment nearby, L its workforce in efficiency units (skill ×
+workers, in real persons) and F its floor space, which it sets to the cost-minimising
+``(γ/β)·w/r`` per unit of labour (firms squeeze into less space where rent is dear), rationed
+when its cell is full. The firm hires toward the size that maximises profit at its site,
 reviews its location now and then (stay, move, or for big firms move a division), and exits
 after sustained losses.
 """
@@ -36,7 +37,8 @@ class FirmPopulation(Population):
     a spin-off came from, -1), ``exit_quarter`` (-1 while alive).
 
     Quarter results (overwritten each quarter): ``workers`` (at headquarters), ``workers_div``,
-    ``eff`` and ``eff_div`` (efficiency units, agents, all and at the division), ``output``, ``wage_bill``, ``rent_bill``, ``rd_spend``,
+    ``eff`` and ``eff_div`` (efficiency units, agents, all and at the division), ``floor_hq``
+    and ``floor_div`` (m² leased), ``output``, ``wage_bill``, ``rent_bill``, ``rd_spend``,
     ``tax``, ``profit`` (¥ per quarter, real scale).
     """
 
@@ -58,6 +60,8 @@ class FirmPopulation(Population):
         "workers_div": (np.int32, 0),
         "eff": (np.float64, 0.0),
         "eff_div": (np.float64, 0.0),
+        "floor_hq": (np.float64, 0.0),
+        "floor_div": (np.float64, 0.0),
         "output": (np.float64, 0.0),
         "wage_bill": (np.float64, 0.0),
         "rent_bill": (np.float64, 0.0),
@@ -76,55 +80,57 @@ def size_class(employees: np.ndarray) -> np.ndarray:
     return np.digitize(employees, [100.0, 1000.0]).astype(np.int8)
 
 
-def optimal_labour(tfp: np.ndarray, unit_cost: np.ndarray, beta: np.ndarray, rd: np.ndarray) -> np.ndarray:
+def floor_per_labour(beta: np.ndarray, gamma: np.ndarray, wage: np.ndarray, rent: np.ndarray) -> np.ndarray:
+    """Cost-minimising floor space per efficiency unit of labour, m²: ``(γ/β)·w/r``."""
+    return (gamma / beta) * wage / rent
+
+
+def optimal_labour(
+    tfp: np.ndarray, wage: np.ndarray, rent: np.ndarray, beta: np.ndarray, gamma: np.ndarray, rd: np.ndarray
+) -> np.ndarray:
     """Profit-maximising efficiency labour (real units) at a site.
 
-    Maximises ``(1 - rd)·tfp·L^β − unit_cost·L``: ``L* = ((1 - rd)·β·tfp / unit_cost)^(1/(1-β))``.
+    Maximises ``(1 - rd)·tfp·L^β·F^γ − w·L − r·F`` over labour L and floor F:
+    ``L* = [(1 - rd)·tfp·(β/w)^(1-γ)·(γ/r)^γ]^(1/(1-β-γ))``.
 
     Args:
         tfp: Total factor productivity at the site (A·B·G).
-        unit_cost: Cost of one efficiency unit of labour: wage per unit skill plus the rent of
-            the floor a worker uses, per unit skill (¥ per quarter).
+        wage: Wage per efficiency unit of labour (¥ per quarter).
+        rent: Commercial rent (¥ per m² per quarter).
         beta: Output elasticity of labour.
+        gamma: Output elasticity of floor space.
         rd: R&D intensity (share of output).
 
     Returns:
         L* in efficiency units of real workers.
     """
-    return np.power((1.0 - rd) * beta * tfp / unit_cost, 1.0 / (1.0 - beta))
+    k = 1.0 - beta - gamma
+    return np.power((1.0 - rd) * tfp * np.power(beta / wage, 1.0 - gamma) * np.power(gamma / rent, gamma), 1.0 / k)
 
 
-def productivity_for_size(labour: np.ndarray, unit_cost: np.ndarray, beta: np.ndarray, rd: np.ndarray) -> np.ndarray:
-    """Inverse of :func:`optimal_labour`: the TFP at which ``labour`` is the optimal size."""
-    return unit_cost * np.power(labour, 1.0 - beta) / ((1.0 - rd) * beta)
-
-
-def operating_profit(
-    tfp: np.ndarray,
-    labour: np.ndarray,
-    workers: np.ndarray,
-    wage_per_skill: np.ndarray,
-    rent: np.ndarray,
-    floor_per_worker: np.ndarray,
-    beta: np.ndarray,
-    rd: np.ndarray,
+def productivity_for_size(
+    labour: np.ndarray, wage: np.ndarray, rent: np.ndarray, beta: np.ndarray, gamma: np.ndarray, rd: np.ndarray
 ) -> np.ndarray:
-    """Quarterly profit before fixed cost and tax of a workforce at a site.
+    """Inverse of :func:`optimal_labour`: the TFP at which ``labour`` is the optimal size."""
+    k = 1.0 - beta - gamma
+    return np.power(labour, k) / ((1.0 - rd) * np.power(beta / wage, 1.0 - gamma) * np.power(gamma / rent, gamma))
 
-    Args:
-        tfp: TFP at the site.
-        labour: Efficiency labour (real).
-        workers: Workers (real persons).
-        wage_per_skill: Wage per unit skill at the site (¥ per quarter).
-        rent: Commercial rent at the site (¥ per m² per quarter).
-        floor_per_worker: m² per worker.
-        beta: Output elasticity of labour.
-        rd: R&D intensity.
 
-    Returns:
-        ``(1 - rd)·tfp·L^β − wage·L − rent·floor·workers`` (¥ per quarter).
+def output(tfp: np.ndarray, labour: np.ndarray, floor: np.ndarray, beta: np.ndarray, gamma: np.ndarray) -> np.ndarray:
+    """Output ``tfp·L^β·F^γ`` (¥ per quarter); zero without labour."""
+    return np.where(
+        labour > 0, tfp * np.power(np.maximum(labour, 0.0), beta) * np.power(np.maximum(floor, 0.0), gamma), 0.0
+    )
+
+
+def site_index(tfp: np.ndarray, wage: np.ndarray, rent: np.ndarray, beta: np.ndarray, gamma: np.ndarray) -> np.ndarray:
+    """Profit at the optimal size at a site, up to a firm constant.
+
+    ``tfp^(1/k) · w^(-β/k) · r^(-γ/k)`` with ``k = 1 − β − γ``: the ratio of this index between
+    two sites is the ratio of the profits the firm could earn there once it has adjusted.
     """
-    return (1.0 - rd) * tfp * np.power(labour, beta) - wage_per_skill * labour - rent * floor_per_worker * workers
+    k = 1.0 - beta - gamma
+    return np.power(tfp, 1.0 / k) * np.power(wage, -beta / k) * np.power(rent, -gamma / k)
 
 
 def moving_cost(employees: np.ndarray, fixed: float, per_worker: float, exponent: float) -> np.ndarray:

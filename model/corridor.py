@@ -65,7 +65,7 @@ class CorridorModel(mesa.Model):
         f, tp = cfg.firms, cfg.talent
         self.talent_scale = sum(tp.st_workers.as_list()) / cfg.n_talent
         self.beta = np.array(f.labour_elasticity.as_list())
-        self.floor_per_worker = np.array(f.floor_m2_per_worker.as_list())
+        self.gamma = np.array(f.floor_elasticity.as_list())
         self.rd_mean = np.array(f.rd_intensity.as_list())
         self.corporate_tax = np.array(f.corporate_tax.as_list())
         self.wage = np.array(tp.wage_per_skill.as_list()) / 4.0  # ¥ per quarter per unit skill
@@ -78,6 +78,7 @@ class CorridorModel(mesa.Model):
         self.residential_fundamental = np.zeros(self.n_cells)  # set after burn-in
         self.job_fundamental = np.zeros(N_CITIES)  # set after burn-in
         self.com_rent = np.zeros(self.n_cells)
+        self.floor_ration = np.ones(self.n_cells)  # share of modelled firms' floor demand served
         self.res_rent = np.zeros(self.n_cells)
         self.expected_growth = np.asarray(cfg.economy.nominal_growth.as_list())[self.cell_city].copy()
         self.house_price = np.zeros(self.n_cells)
@@ -86,6 +87,7 @@ class CorridorModel(mesa.Model):
         self.agg_reference = 1.0
         self.vacancies = np.zeros(0, dtype=np.int64)  # open vacancies per firm, this quarter
         self.reference_unemployment = np.zeros(N_CITIES)  # 2018 level, set after burn-in
+        self._lease_inputs = (np.zeros(0), np.zeros(0))  # background spend and use, for lease rents
         self.unfilled = np.zeros(N_CITIES)  # unfilled vacancies by city, last quarter
         self.searching = np.zeros(N_CITIES)  # unemployed searchers by city, last quarter
 
@@ -179,15 +181,13 @@ class CorridorModel(mesa.Model):
         alive = firms.alive_index()
         sector = firms.sector[alive]
         labour = firms.eff[alive] * self.talent_scale
-        tfp = self._firm_tfp(alive)
-        beta = self.beta[sector]
-        firms.output[alive] = np.where(labour > 0, tfp * np.power(labour, beta), 0.0)
+        floor = firms.floor_hq[alive] + firms.floor_div[alive]
+        firms.output[alive] = fm.output(self._firm_tfp(alive), labour, floor, self.beta[sector], self.gamma[sector])
         firms.wage_bill[alive] = self._wage_bills()[alive]
-        floor = self.floor_per_worker[sector] * self.talent_scale
         div = firms.div_cell[alive]
         rent_div = np.where(div >= 0, self.com_rent[np.maximum(div, 0)], 0.0)
-        firms.rent_bill[alive] = floor * (
-            firms.workers[alive] * self.com_rent[firms.cell[alive]] + firms.workers_div[alive] * rent_div
+        firms.rent_bill[alive] = (
+            firms.floor_hq[alive] * self.com_rent[firms.cell[alive]] + firms.floor_div[alive] * rent_div
         )
         firms.rd_spend[alive] = firms.rd[alive] * firms.output[alive]
         before_tax = (
@@ -223,6 +223,7 @@ class CorridorModel(mesa.Model):
     def clear_markets(self) -> None:
         """Rents move with excess demand; expectations and house prices follow."""
         mk = self.cfg.market
+        self._update_workforce()
         com_use, res_use = self._floor_use()
         bg_com, bg_res = self._background_spend()
         self.com_rent = markets.update_rent(
@@ -255,6 +256,7 @@ class CorridorModel(mesa.Model):
         if reviewing.size == 0:
             return
         self._update_workforce()
+        self._refresh_lease_inputs()
         candidates = self._candidate_sites(rng, reviewing, lp.candidates)
         choice = self._evaluate_moves(reviewing, candidates)
         self._apply_moves(rng, reviewing, candidates, choice)
@@ -327,15 +329,38 @@ class CorridorModel(mesa.Model):
         """Floor used by modelled firms (commercial) and talent (residential), m² per cell."""
         firms, talent = self.firms, self.talent
         alive = firms.alive_index()
-        floor = self.floor_per_worker[firms.sector[alive]] * self.talent_scale
-        com = np.bincount(firms.cell[alive], weights=floor * firms.workers[alive], minlength=self.n_cells)
+        com = np.bincount(firms.cell[alive], weights=firms.floor_hq[alive], minlength=self.n_cells)
         has_div = firms.div_cell[alive] >= 0
         com += np.bincount(
-            firms.div_cell[alive][has_div], weights=(floor * firms.workers_div[alive])[has_div], minlength=self.n_cells
+            firms.div_cell[alive][has_div], weights=firms.floor_div[alive][has_div], minlength=self.n_cells
         )
         homes = talent.home[talent.alive & (talent.home >= 0)]
         res = np.bincount(homes, minlength=self.n_cells) * self.household_floor
         return com, res
+
+    def _update_floor(self) -> None:
+        """Floor each firm leases at its sites: the cost-minimising ``(γ/β)·w/r`` per unit of
+        labour, scaled down in a cell where modelled demand exceeds the cell's floor space."""
+        firms = self.firms
+        alive = firms.alive_index()
+        sector = firms.sector[alive]
+        beta, gamma = self.beta[sector], self.gamma[sector]
+        hq, div = firms.cell[alive], firms.div_cell[alive]
+        has_div = div >= 0
+        div_safe = np.maximum(div, 0)
+        labour_div = firms.eff_div[alive] * self.talent_scale
+        labour_hq = firms.eff[alive] * self.talent_scale - labour_div
+        rent_hq = np.maximum(self.com_rent[hq], 1e-9)
+        rent_div = np.maximum(self.com_rent[div_safe], 1e-9)
+        want_hq = labour_hq * fm.floor_per_labour(beta, gamma, self.wage[self.cell_city[hq]], rent_hq)
+        want_div = np.where(
+            has_div, labour_div * fm.floor_per_labour(beta, gamma, self.wage[self.cell_city[div_safe]], rent_div), 0.0
+        )
+        wanted = np.bincount(hq, weights=want_hq, minlength=self.n_cells)
+        wanted += np.bincount(div_safe[has_div], weights=want_div[has_div], minlength=self.n_cells)
+        self.floor_ration = np.where(wanted > self.com_cap, self.com_cap / np.maximum(wanted, 1e-9), 1.0)
+        firms.floor_hq[alive] = want_hq * self.floor_ration[hq]
+        firms.floor_div[alive] = want_div * np.where(has_div, self.floor_ration[div_safe], 0.0)
 
     def _set_clearing_rents(self) -> None:
         mk = self.cfg.market
@@ -391,6 +416,7 @@ class CorridorModel(mesa.Model):
         firms.workers_div[:] = np.bincount(emp[div], minlength=n)
         firms.eff[:] = np.bincount(emp, weights=skill, minlength=n)
         firms.eff_div[:] = np.bincount(emp[div], weights=skill[div], minlength=n)
+        self._update_floor()
 
     def job_cells(self, idx: np.ndarray) -> np.ndarray:
         """Cell where each talent in ``idx`` works (-1 if not employed by a modelled firm)."""
@@ -419,6 +445,7 @@ class CorridorModel(mesa.Model):
         field = self.agg_kernel @ emp
         w = self.cfg.firms.related_sector_weight
         related = (1.0 - w) * field + w * field.sum(axis=1, keepdims=True)
+        self.related_employment = related
         self.agglomeration = np.power(
             np.maximum(related, 1e-6) / self.agg_reference, self.cfg.firms.agglomeration_elasticity
         ).astype(np.float64)
@@ -463,16 +490,6 @@ class CorridorModel(mesa.Model):
         """Quarterly wage of employed talent ``idx``: city wage per skill × skill."""
         return self.wage[self.cell_city[self.job_cells(idx)]] * self.talent.skill[idx]
 
-    def _unit_cost(self, firm_idx: np.ndarray, cells: np.ndarray) -> np.ndarray:
-        """Cost of one efficiency unit of labour at ``cells``: wage + rent of its floor per skill."""
-        firms = self.firms
-        workers = firms.workers[firm_idx] + firms.workers_div[firm_idx]
-        mean_skill = np.where(workers > 0, firms.eff[firm_idx] / np.maximum(workers, 1), 1.0)
-        floor = self.floor_per_worker[firms.sector[firm_idx]]
-        if cells.ndim == 2:
-            mean_skill, floor = mean_skill[:, None], floor[:, None]
-        return self.wage[self.cell_city[cells]] + self.com_rent[cells] * floor / mean_skill
-
     def _recover_fundamentals(self) -> None:
         """Invert the 2018 allocation: location fundamentals B and firm productivity A.
 
@@ -488,13 +505,16 @@ class CorridorModel(mesa.Model):
         self._update_agglomeration()
         self.agg_reference = self._agglomeration_reference()
         self._update_agglomeration()
-        rent = self.com_rent.copy()
+        self._refresh_lease_inputs()
+        rent = self.lease_rent(np.arange(self.n_cells))
         for c in range(N_CITIES):
             in_c = self.cell_city == c
             ref = rent[in_c & (self.com_cap > 0)]
-            rent[in_c & ~(self.com_cap > 0)] = float(np.median(ref)) if ref.size else 0.0
-        cost = self.wage[self.cell_city][:, None] + rent[:, None] * self.floor_per_worker[None, :]
-        log_index = self.beta[None, :] * np.log(cost) - np.log(self.agglomeration)
+            rent[in_c & ~(self.com_cap > 0)] = float(np.nanmedian(ref)) if ref.size else 0.0
+        log_wage = np.log(self.wage[self.cell_city])[:, None]
+        log_index = (
+            self.beta[None, :] * log_wage + self.gamma[None, :] * np.log(rent)[:, None] - np.log(self.agglomeration)
+        )
         alive = firms.alive_index()
         sector = firms.sector[alive]
         sz_firms = self.cell_city[firms.cell[alive]] == SZ
@@ -503,17 +523,16 @@ class CorridorModel(mesa.Model):
             cells = firms.cell[alive][m] if m.any() else np.flatnonzero(self.cell_city == SZ)
             log_index[:, s] -= float(np.mean(log_index[cells, s]))
         self.fundamental = np.exp(log_index)
-        city = self.cell_city[firms.cell[alive]]
-        beta = self.beta[sector]
-        unit = self._unit_cost(alive, firms.cell[alive])
+        cell = firms.cell[alive]
+        beta, gamma = self.beta[sector], self.gamma[sector]
+        wage = self.wage[self.cell_city[cell]]
         labour = np.maximum(firms.eff[alive], 1e-9) * self.talent_scale
-        tfp = fm.productivity_for_size(labour, unit, beta, firms.rd[alive])
-        site = self.fundamental[firms.cell[alive], sector] * self.agglomeration[firms.cell[alive], sector]
+        tfp = fm.productivity_for_size(labour, wage, self.com_rent[cell], beta, gamma, firms.rd[alive])
+        site = self.fundamental[cell, sector] * self.agglomeration[cell, sector]
         firms.log_a[alive] = np.log(tfp) - np.log(site)
-        output = tfp * np.power(labour, beta)
-        firms.fixed_cost[alive] = self.cfg.firms.fixed_cost_share * output
+        floor = labour * fm.floor_per_labour(beta, gamma, wage, self.com_rent[cell])
+        firms.fixed_cost[alive] = self.cfg.firms.fixed_cost_share * fm.output(tfp, labour, floor, beta, gamma)
         firms.cash[alive] = self.cfg.firms.initial_cash_quarters * self._wage_bills()[alive]
-        del city
 
     def home_value(self) -> np.ndarray:
         """Value of living in each cell: amenity plus the residential fundamental (log-income)."""
@@ -549,11 +568,10 @@ class CorridorModel(mesa.Model):
         self.reference_unemployment = seekers / np.maximum(jobs + seekers, 1.0)
 
     def _agglomeration_reference(self) -> float:
-        """Employment-weighted mean related-employment field (normalises G to about 1)."""
+        """Employment-weighted mean related-employment field at firms' sites (G is about 1 there)."""
         firms = self.firms
         alive = firms.alive_index()
-        g = self.agglomeration[firms.cell[alive], firms.sector[alive]]
-        field = np.power(g, 1.0 / self.cfg.firms.agglomeration_elasticity) * self.agg_reference
+        field = self.related_employment[firms.cell[alive], firms.sector[alive]]
         return float(np.average(field, weights=np.maximum(firms.eff[alive], 1e-9)))
 
     # =========================================================================================
@@ -566,15 +584,16 @@ class CorridorModel(mesa.Model):
         self._update_workforce()
         alive = firms.alive_index()
         sector = firms.sector[alive]
+        cell = firms.cell[alive]
         workers = firms.workers[alive] + firms.workers_div[alive]
         mean_skill = np.where(workers > 0, firms.eff[alive] / np.maximum(workers, 1), 1.0)
-        target = (
-            fm.optimal_labour(
-                self._firm_tfp(alive), self._unit_cost(alive, firms.cell[alive]), self.beta[sector], firms.rd[alive]
-            )
-            / self.talent_scale
-            / mean_skill
+        gamma = self.gamma[sector]
+        # a firm squeezed by a full cell sees its floor, and so its output, scaled down
+        tfp = self._firm_tfp(alive) * np.power(self.floor_ration[cell], gamma)
+        target = fm.optimal_labour(
+            tfp, self.wage[self.cell_city[cell]], self.com_rent[cell], self.beta[sector], gamma, firms.rd[alive]
         )
+        target = target / self.talent_scale / mean_skill
         gap = target - workers
         # adjustment costs: gaps inside the band are left alone, larger ones close gradually
         band = lp.workforce_band * np.maximum(workers, 1.0)
@@ -582,18 +601,10 @@ class CorridorModel(mesa.Model):
         step = np.maximum(lp.max_growth * workers, 1.0)
         change = np.clip(change, -lp.max_growth * workers, step)
         change = fm.stochastic_round(change, rng.random(alive.size))
-        # hiring needs cash and floor space at the firm's site
-        change = np.where((change > 0) & (firms.cash[alive] < 0), 0, change)
-        hires = np.maximum(change, 0).astype(float)
-        floor = self.floor_per_worker[sector] * self.talent_scale
-        com_use, _ = self._floor_use()
-        free = np.maximum(self.com_cap - com_use, 0.0)
-        asked = np.bincount(firms.cell[alive], weights=hires * floor, minlength=self.n_cells)
-        ratio = np.where(asked > 0, np.minimum(1.0, free / np.maximum(asked, 1e-9)), 1.0)
-        hires = np.floor(hires * ratio[firms.cell[alive]]).astype(np.int64)
+        change = np.where((change > 0) & (firms.cash[alive] < 0), 0, change)  # hiring needs cash
         self._fire(rng, alive, np.maximum(-change, 0))
         vacancies = np.zeros(firms.n, dtype=np.int64)
-        vacancies[alive] = hires
+        vacancies[alive] = np.maximum(change, 0)
         return vacancies
 
     def _fire(self, rng: np.random.Generator, firm_idx: np.ndarray, n_fire: np.ndarray) -> None:
@@ -939,30 +950,43 @@ class CorridorModel(mesa.Model):
         wide = sample_weighted(rng, weight, (firm_idx.size, k - k // 2))
         return np.concatenate([local, wide], axis=1)
 
-    def site_index(self, firm_idx: np.ndarray, cells: np.ndarray) -> np.ndarray:
-        """Profit a firm could earn at ``cells`` at its optimal size there, up to a firm constant.
+    def lease_rent(self, cells: np.ndarray, extra_use: np.ndarray | float = 0.0) -> np.ndarray:
+        """Commercial rent a tenant signing now expects at ``cells``: the market-clearing rent
+        given the floor already used there plus ``extra_use`` m² of its own (forward-looking
+        firms see where rents are heading and their own weight in a small market)."""
+        bg, use = self._lease_inputs
+        return markets.clearing_rent(
+            bg[cells], use[cells] + extra_use, self.com_cap[cells], self.cfg.market.target_occupancy
+        )
 
-        With ``Y = tfp·L^β`` and unit cost ``c``, optimal profit is proportional to
-        ``tfp^(1/(1-β)) · c^(-β/(1-β))``; ratios of this index between sites are what a firm
-        weighs when it considers a move.
-        """
+    def _refresh_lease_inputs(self) -> None:
+        bg_com, _ = self._background_spend()
+        com_use, _ = self._floor_use()
+        self._lease_inputs = (bg_com, com_use)
+
+    def site_index(self, firm_idx: np.ndarray, cells: np.ndarray, rent: np.ndarray) -> np.ndarray:
+        """Profit a firm could earn at ``cells`` at its optimal size there, up to a firm constant
+        (:func:`agents.firms.site_index`); ``rent`` is the lease rent at each cell."""
         sector = self.firms.sector[firm_idx]
-        beta = self.beta[sector]
+        beta, gamma = self.beta[sector], self.gamma[sector]
         if cells.ndim == 2:
-            beta = beta[:, None]
-        tfp = self._site_tfp(firm_idx, cells)
-        # sites are judged for a workforce of average skill: the firm will hire there anew
-        floor = self.floor_per_worker[sector]
+            beta, gamma = beta[:, None], gamma[:, None]
+        return fm.site_index(self._site_tfp(firm_idx, cells), self.wage[self.cell_city[cells]], rent, beta, gamma)
+
+    def _floor_need(self, firm_idx: np.ndarray, cells: np.ndarray, labour: np.ndarray) -> np.ndarray:
+        """Floor (m²) ``labour`` efficiency units of a firm would lease at ``cells`` at today's rent."""
+        sector = self.firms.sector[firm_idx]
+        beta, gamma = self.beta[sector], self.gamma[sector]
         if cells.ndim == 2:
-            floor = floor[:, None]
-        cost = self.wage[self.cell_city[cells]] + self.com_rent[cells] * floor
-        return np.power(tfp, 1.0 / (1.0 - beta)) * np.power(cost, -beta / (1.0 - beta))
+            beta, gamma = beta[:, None], gamma[:, None]
+        rent = np.maximum(self.com_rent[cells], 1e-9)
+        return labour * fm.floor_per_labour(beta, gamma, self.wage[self.cell_city[cells]], rent)
 
     def _evaluate_moves(self, idx: np.ndarray, cand: np.ndarray) -> dict[str, np.ndarray]:
         """Net value of moving the whole firm, or a division, to each candidate site.
 
         The gain per quarter is the relative change in the site index (profit at optimal size)
-        applied to the firm's current operating surplus ``(1-β)(1-rd)·Y``; the cost grows with
+        applied to the firm's current operating surplus ``(1-β-γ)(1-rd)·Y``; the cost grows with
         the employees moved and the distance. Division moves keep headquarters where they are
         and lose output to coordination with it.
         """
@@ -973,9 +997,11 @@ class CorridorModel(mesa.Model):
         workers = (firms.workers[idx] + firms.workers_div[idx])[:, None] * scale
         hq = firms.cell[idx][:, None]
         cand_safe = np.maximum(cand, 0)
-        surplus = ((1.0 - beta[:, 0]) * (1.0 - firms.rd[idx]) * np.maximum(firms.output[idx], 0.0))[:, None]
-        here = self.site_index(idx, hq)
-        ratio = self.site_index(idx, cand_safe) / np.maximum(here, 1e-300)
+        gamma = self.gamma[sector][:, None]
+        surplus = ((1.0 - beta - gamma)[:, 0] * (1.0 - firms.rd[idx]) * np.maximum(firms.output[idx], 0.0))[:, None]
+        need = self._floor_need(idx, cand_safe, firms.eff[idx][:, None] * scale)
+        here = self.site_index(idx, hq, self.lease_rent(hq))
+        ratio = self.site_index(idx, cand_safe, self.lease_rent(cand_safe, need)) / np.maximum(here, 1e-300)
         minutes = self.travel[hq, cand_safe]
         wage_bill = firms.wage_bill[idx][:, None]
 
@@ -989,8 +1015,11 @@ class CorridorModel(mesa.Model):
         value_whole = lp.horizon_quarters * (ratio - 1.0) * surplus - (1.0 + lp.hurdle) * cost_whole
 
         d = lp.division_share
-        coordination = np.power(self._division_factor(np.broadcast_to(hq, cand.shape), cand_safe), 1.0 / (1.0 - beta))
-        split_ratio = (1.0 - d) + d * ratio * coordination
+        ratio_div = self.site_index(idx, cand_safe, self.lease_rent(cand_safe, d * need)) / np.maximum(here, 1e-300)
+        coordination = np.power(
+            self._division_factor(np.broadcast_to(hq, cand.shape), cand_safe), 1.0 / (1.0 - beta - gamma)
+        )
+        split_ratio = (1.0 - d) + d * ratio_div * coordination
         cost_div = fm.moving_cost(
             d * workers, lp.moving_cost_fixed, lp.moving_cost_per_worker, lp.moving_cost_size_exponent
         )
@@ -1019,12 +1048,9 @@ class CorridorModel(mesa.Model):
             return
         kind = np.where(best_col >= k, fm.MOVE_DIVISION, fm.MOVE_WHOLE)
         target = np.where(moving, cand[np.arange(idx.size), best_col % k], -1)
-        sector = firms.sector[idx]
-        floor = self.floor_per_worker[sector] * self.talent_scale
-        moved_workers = np.where(
-            kind == fm.MOVE_WHOLE, firms.workers[idx], np.round(self.cfg.location.division_share * firms.workers[idx])
-        )
-        need = floor * moved_workers
+        moved_share = np.where(kind == fm.MOVE_WHOLE, 1.0, self.cfg.location.division_share)
+        moved_workers = np.round(moved_share * (firms.workers[idx] + firms.workers_div[idx]))
+        need = self._floor_need(idx, np.maximum(target, 0), moved_share * firms.eff[idx] * self.talent_scale)
         admitted = allocate(target, need, self._free_commercial(), rng.random(idx.size))
         go = idx[admitted]
         go_kind = kind[admitted]
@@ -1105,20 +1131,21 @@ class CorridorModel(mesa.Model):
         weight = free * (0.2 + self.map.firm_attraction)
         cand = sample_weighted_by_group(rng, city, self.cell_city, weight, self.cfg.location.candidates, N_CITIES)
         cand_safe = np.maximum(cand, 0)
-        skill = talent.skill[founders].astype(float)[:, None]
-        beta = self.beta[sector][:, None]
+        labour = talent.skill[founders].astype(float) * self.talent_scale
+        beta, gamma = self.beta[sector][:, None], self.gamma[sector][:, None]
         tfp = (
             np.exp(log_a)[:, None]
             * self.fundamental[cand_safe, sector[:, None]]
             * self.agglomeration[cand_safe, sector[:, None]]
         )
-        floor = self.floor_per_worker[sector][:, None]
-        unit = self.wage[self.cell_city[cand_safe]] + self.com_rent[cand_safe] * floor / skill
-        value = np.power(tfp, 1.0 / (1.0 - beta)) * np.power(unit, -beta / (1.0 - beta))
+        wage = self.wage[self.cell_city[cand_safe]]
+        floor = labour[:, None] * fm.floor_per_labour(beta, gamma, wage, np.maximum(self.com_rent[cand_safe], 1e-9))
+        self._refresh_lease_inputs()
+        value = fm.site_index(tfp, wage, self.lease_rent(cand_safe, floor), beta, gamma)
         value = np.where(cand >= 0, value, -np.inf)
         pick = np.argmax(value, axis=1)
         site = cand_safe[np.arange(founders.size), pick]
-        need = floor[:, 0] * self.talent_scale
+        need = floor[np.arange(founders.size), pick]
         ok = allocate(
             np.where(cand[np.arange(founders.size), pick] >= 0, site, -1), need, free, rng.random(founders.size)
         )
@@ -1133,11 +1160,13 @@ class CorridorModel(mesa.Model):
         if founders.size == 0:
             return
         s = sector
-        unit = self._unit_cost_at(s, site, talent.skill[founders].astype(float))
+        beta, gamma = self.beta[s], self.gamma[s]
+        city_wage, rent = self.wage[self.cell_city[site]], np.maximum(self.com_rent[site], 1e-9)
         tfp_site = np.exp(log_a) * self.fundamental[site, s] * self.agglomeration[site, s]
-        target = fm.optimal_labour(tfp_site, unit, self.beta[s], self.rd_mean[s])
-        fixed = self.cfg.firms.fixed_cost_share * tfp_site * np.power(target, self.beta[s])
-        wage = self.wage[self.cell_city[site]] * talent.skill[founders] * self.talent_scale
+        target = fm.optimal_labour(tfp_site, city_wage, rent, beta, gamma, self.rd_mean[s])
+        target_floor = target * fm.floor_per_labour(beta, gamma, city_wage, rent)
+        fixed = self.cfg.firms.fixed_cost_share * fm.output(tfp_site, target, target_floor, beta, gamma)
+        wage = city_wage * talent.skill[founders] * self.talent_scale
         new = firms.add(
             founders.size,
             sector=s,
@@ -1156,9 +1185,6 @@ class CorridorModel(mesa.Model):
         self.vacancies = np.r_[self.vacancies, np.zeros(new.size, dtype=np.int64)]
         self.flows["entries_by_city"] += np.bincount(self.cell_city[site], minlength=N_CITIES)
         self._update_workforce()
-
-    def _unit_cost_at(self, sector: np.ndarray, cells: np.ndarray, mean_skill: np.ndarray) -> np.ndarray:
-        return self.wage[self.cell_city[cells]] + self.com_rent[cells] * self.floor_per_worker[sector] / mean_skill
 
     def _draw_sector(self, rng: np.random.Generator, city: np.ndarray) -> np.ndarray:
         f = self.cfg.firms

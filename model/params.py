@@ -135,7 +135,7 @@ class MapParams:
         hi=200.0,
     )
     commercial_stock_m2: PerCity = param(
-        _city(5.5e7, 3.0e8, 3.5e8, 1.8e8),
+        _city(9.0e7, 3.0e8, 3.5e8, 1.8e8),
         "m² floor",
         "Commercial and industrial floor space in 2018 (offices, R&D and factory buildings)",
         "approx. public figure",
@@ -388,19 +388,20 @@ class FirmParams:
         hi=1.0,
     )
     labour_elasticity: PerSector = param(
-        _sector(0.70, 0.70, 0.72, 0.70),
+        _sector(0.62, 0.64, 0.66, 0.64),
         "1",
         "Output elasticity of skilled labour (decreasing returns: firms have an optimal size)",
         lo=0.05,
         hi=0.95,
     )
-    floor_m2_per_worker: PerSector = param(
-        _sector(120.0, 60.0, 15.0, 40.0),
-        "m² per S&T worker",
-        "Floor space used per skilled worker, including the production space around them",
-        "approx. public figure",
-        lo=1.0,
-        hi=1000.0,
+    floor_elasticity: PerSector = param(
+        _sector(0.10, 0.07, 0.05, 0.07),
+        "1",
+        "Output elasticity of commercial floor space (its share of output at the optimum): "
+        "firms lease (γ/β)·wage/rent m² per unit of labour, squeezing where rent is dear",
+        "approx. public figure (rent is 5–10% of revenue)",
+        lo=0.001,
+        hi=0.5,
     )
     rd_intensity: PerSector = param(
         _sector(0.015, 0.05, 0.08, 0.12),
@@ -482,17 +483,17 @@ class LocationParams:
     )
     candidates: int = param(8, "sites", "Candidate sites sampled per review, across all four cities", lo=1, hi=200)
     horizon_quarters: float = param(
-        12.0, "quarters", "Horizon over which a firm weighs profit gains against moving cost", lo=1.0
+        16.0, "quarters", "Horizon over which a firm weighs profit gains against moving cost", lo=1.0
     )
     moving_cost_per_worker: float = param(
-        8.0e4,
+        3.0e4,
         "¥ per worker",
         "Moving cost per worker moved (fit-out, lost output, severance)",
         lo=0.0,
     )
-    moving_cost_fixed: float = param(5.0e5, "¥", "Fixed cost of a move", lo=0.0)
+    moving_cost_fixed: float = param(2.0e5, "¥", "Fixed cost of a move", lo=0.0)
     moving_cost_size_exponent: float = param(
-        1.25,
+        1.5,
         "1",
         "Exponent of moving cost in employees: above 1, big firms find moving dearer per head "
         "(specific assets, supplier ties) — the reason giants stay (seed 000)",
@@ -506,7 +507,7 @@ class LocationParams:
         "Cost of a move per minute of extra travel from the old site (staff lost, ties broken)",
         lo=0.0,
     )
-    hurdle: float = param(0.5, "share", "Gain over moving cost a firm requires before it moves", lo=0.0, hi=10.0)
+    hurdle: float = param(0.3, "share", "Gain over moving cost a firm requires before it moves", lo=0.0, hi=10.0)
     division_min_employees: float = param(
         1000.0,
         "employees",
@@ -516,7 +517,7 @@ class LocationParams:
     )
     division_share: float = param(0.3, "share", "Share of a firm's workforce a division holds", lo=0.01, hi=0.9)
     division_coordination_per_minute: float = param(
-        0.0005,
+        0.0003,
         "share of division output per minute",
         "Productivity lost by a division per minute of travel from headquarters",
         lo=0.0,
@@ -861,6 +862,12 @@ def validate(cfg: Config) -> Config:
         total = sum(getattr(cfg.firms, name).as_list())
         if not 0.999 <= total <= 1.001:
             raise ConfigError(f"firms.{name} sums to {total:g}; the four sector shares must sum to 1.")
+    for s, b, g in zip(SECTORS, cfg.firms.labour_elasticity.as_list(), cfg.firms.floor_elasticity.as_list()):
+        if b + g >= 0.98:
+            raise ConfigError(
+                f"firms.labour_elasticity.{s} + firms.floor_elasticity.{s} = {b + g:g}: returns to scale "
+                "must be decreasing; allowed: a sum below 0.98."
+            )
     for i, city in enumerate(("hk", "sz", "dg", "hz")):
         if cfg.map.built_share.as_list()[i] + cfg.map.reserve_share.as_list()[i] > 1.0:
             raise ConfigError(
