@@ -63,7 +63,7 @@ class CorridorModel(mesa.Model):
 
         # ---- parameters as arrays ------------------------------------------------------------
         f, tp = cfg.firms, cfg.talent
-        self.talent_scale = sum(tp.st_workers.as_list()) / cfg.n_talent
+        self.talent_scale = cfg.population_share * sum(tp.st_workers.as_list()) / cfg.n_talent
         self.beta = np.array(f.labour_elasticity.as_list())
         self.gamma = np.array(f.floor_elasticity.as_list())
         self.rd_mean = np.array(f.rd_intensity.as_list())
@@ -316,7 +316,7 @@ class CorridorModel(mesa.Model):
         years = self.t / 4.0
         growth = np.power(1.0 + np.array(eco.nominal_growth.as_list()), years)
         gdp = np.array(eco.gdp.as_list()) * growth / 4.0
-        st_workers = np.array(self.cfg.talent.st_workers.as_list())
+        st_workers = np.array(self.cfg.talent.st_workers.as_list()) * self.cfg.population_share
         residents = np.array(eco.residents.as_list())
         income = np.array(eco.income_per_resident.as_list())
         bg_income = (residents - st_workers) * income * growth / 4.0

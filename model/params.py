@@ -108,7 +108,7 @@ PUBLIC = "approx. public figure (seed-digest.md §3 lists it as such)"
 class MapParams:
     """Raster of the corridor and the land on it."""
 
-    cell_km: float = param(2.0, "km", "Side of a square grid cell", lo=1.0, hi=5.0)
+    cell_km: float = param(2.0, "km", "Side of a square grid cell", lo=1.0, hi=5.0, source="run setting")
     built_share: PerCity = param(
         _city(0.25, 0.50, 0.46, 0.09),
         "share of land",
@@ -779,21 +779,38 @@ class BorderParams:
 class OutputParams:
     """What a run writes."""
 
-    snapshot_every: int = param(4, "quarters", "Spatial snapshots of rent and firm density every n quarters", lo=1)
-    plots: bool = param(True, "bool", "Write PNG plots")
-    progress: bool = param(True, "bool", "Show progress on the terminal")
+    snapshot_every: int = param(
+        4, "quarters", "Spatial snapshots of rent and firm density every n quarters", lo=1, source="run setting"
+    )
+    plots: bool = param(True, "bool", "Write PNG plots", source="run setting")
+    progress: bool = param(True, "bool", "Show progress on the terminal", source="run setting")
 
 
 @dataclass
 class Config:
     """A whole model configuration: the root of the hydra structured config."""
 
-    scenario_name: str = param("baseline", "-", "Name of the scenario (set by scenario files)")
-    seed: int = param(20180101, "-", "Master seed: every random stream derives from it", lo=0)
-    start: str = param("2018Q1", "quarter", "First simulated quarter (YYYYQn)")
-    quarters: int = param(80, "quarters", "Quarters simulated (80 = 2018Q1–2037Q4)", lo=1, hi=400)
-    n_firms: int = param(25_000, "agents", "Initial firm agents (shared across cities by hightech_firms)", lo=4)
-    n_talent: int = param(250_000, "agents", "Initial talent agents (each stands for several real workers)", lo=8)
+    scenario_name: str = param("baseline", "-", "Name of the scenario (set by scenario files)", source="run setting")
+    seed: int = param(20180101, "-", "Master seed: every random stream derives from it", lo=0, source="run setting")
+    start: str = param("2018Q1", "quarter", "First simulated quarter (YYYYQn)", source="run setting")
+    quarters: int = param(80, "quarters", "Quarters simulated (80 = 2018Q1–2037Q4)", lo=1, hi=400, source="run setting")
+    n_firms: int = param(
+        25_000, "agents", "Initial firm agents (shared across cities by hightech_firms)", lo=4, source="run setting"
+    )
+    n_talent: int = param(
+        250_000, "agents", "Initial talent agents (each stands for several real workers)", lo=8, source="run setting"
+    )
+    population_share: float = param(
+        1.0,
+        "share",
+        "Share of the corridor's skilled workers and innovative firms the agents stand for (1: all). "
+        "Smaller values give quick runs with realistic firm sizes (talent_scale = share × S&T "
+        "workers / n_talent); the rest of the economy keeps its full size",
+        lo=0.001,
+        hi=1.0,
+        lo_open=True,
+        source="run setting",
+    )
     map: MapParams = field(default_factory=MapParams)
     transport: TransportParams = field(default_factory=TransportParams)
     economy: EconomyParams = field(default_factory=EconomyParams)

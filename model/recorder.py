@@ -294,7 +294,7 @@ class Recorder:
             }
         relocations = pd.DataFrame(
             {
-                "quarter": [labels[t] for t in rel["t"]],
+                "quarter": pd.Series([labels[t] for t in rel["t"]], dtype=object),
                 "t": rel["t"].astype(int),
                 "firm": rel["firm"].astype(np.int64),
                 "kind": np.array(fm.MOVE_KIND_NAMES)[rel["kind"].astype(int)],

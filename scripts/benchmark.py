@@ -1,0 +1,97 @@
+"""Speed and memory benchmark: agent-steps per second and peak memory by population size.
+
+    python scripts/benchmark.py                 # 10k, 100k and 1M talent (firms = talent / 10)
+    python scripts/benchmark.py --sizes 10000 --quarters 4
+    python scripts/benchmark.py --default-run   # also time the default 25k-firm, 250k-talent run
+
+Each size runs in a fresh process (so peak memory is that run's own) with BLAS limited to one
+thread. An agent-step is one agent (firm or talent) through one quarter. Set-up (map, travel
+matrix, initial population, burn-in) is timed separately from the quarters.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _measure(n_talent: int, quarters: int, n_firms: int | None, population_share: float | None) -> dict:
+    sys.path.insert(0, str(ROOT))
+    import logging
+
+    logging.getLogger("MESA").setLevel(logging.WARNING)
+    from model.corridor import CorridorModel
+    from model.params import Config
+
+    cfg = Config()
+    cfg.n_talent = n_talent
+    cfg.n_firms = n_firms if n_firms is not None else max(n_talent // 10, 40)
+    if population_share is not None:
+        cfg.population_share = population_share
+    cfg.quarters = quarters
+    t0 = time.perf_counter()
+    model = CorridorModel(cfg)
+    t1 = time.perf_counter()
+    agent_steps = 0
+    for _ in range(quarters):
+        agent_steps += model.talent.count + model.firms.count
+        model.step()
+    t2 = time.perf_counter()
+    peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return {
+        "talent": n_talent,
+        "firms": cfg.n_firms,
+        "quarters": quarters,
+        "setup_s": round(t1 - t0, 2),
+        "run_s": round(t2 - t1, 2),
+        "s_per_quarter": round((t2 - t1) / quarters, 3),
+        "agent_steps_per_s": round(agent_steps / (t2 - t1)),
+        "peak_memory_mb": round(peak_kb / 1024),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
+    parser.add_argument("--quarters", type=int, default=8)
+    parser.add_argument("--default-run", action="store_true", help="also time the default 80-quarter run")
+    parser.add_argument("--one", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--firms", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+
+    if args.one is not None:
+        print(json.dumps(_measure(args.one, args.quarters, args.firms, None)))
+        return
+
+    env = dict(os.environ, OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1")
+    jobs = [(n, args.quarters, None) for n in args.sizes]
+    if args.default_run:
+        jobs.append((250_000, 80, 25_000))
+    rows = []
+    for n, q, firms in jobs:
+        cmd = [sys.executable, __file__, "--one", str(n), "--quarters", str(q)]
+        if firms is not None:
+            cmd += ["--firms", str(firms)]
+        out = subprocess.run(cmd, env=env, capture_output=True, text=True, check=True).stdout
+        rows.append(json.loads(out.strip().splitlines()[-1]))
+        print(json.dumps(rows[-1]), flush=True)
+    print()
+    print("| talent | firms | quarters | set-up (s) | s per quarter | agent-steps/s | peak memory (MB) |")
+    print("|---:|---:|---:|---:|---:|---:|---:|")
+    for r in rows:
+        print(
+            f"| {r['talent']:,} | {r['firms']:,} | {r['quarters']} | {r['setup_s']} | {r['s_per_quarter']} | "
+            f"{r['agent_steps_per_s']:,} | {r['peak_memory_mb']:,} |"
+        )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,39 @@
+"""Shared fixtures: small but realistic configurations and cached runs."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+
+from model.params import Config
+from model.simulate import RunResult, simulate
+
+logging.getLogger("MESA").setLevel(logging.WARNING)
+
+
+def small_config(**overrides) -> Config:
+    """A quick configuration that keeps realistic firm sizes (a 10% sample of the corridor).
+
+    Keyword arguments set top-level keys or dotted keys written with double underscores,
+    e.g. ``land__sz_supply=0``.
+    """
+    cfg = Config()
+    cfg.n_firms = 2500
+    cfg.n_talent = 25_000
+    cfg.population_share = 0.1
+    cfg.quarters = 12
+    cfg.output.progress = False
+    for key, value in overrides.items():
+        target = cfg
+        parts = key.split("__")
+        for part in parts[:-1]:
+            target = getattr(target, part)
+        setattr(target, parts[-1], value)
+    return cfg
+
+
+@pytest.fixture(scope="session")
+def small_run() -> RunResult:
+    """One small baseline run, shared by the tests that only read its tables."""
+    return simulate(small_config(seed=11))

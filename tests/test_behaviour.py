@@ -1,0 +1,84 @@
+"""Behavioural claims of the documents, tested against the baseline over paired seeds.
+
+Digest M1/M2 (000_c3879d280a9fce80.txt): when Shenzhen adds no land while demand grows, its
+rents rise, firms "vote with their feet" — more of them leave Shenzhen, mostly for Dongguan —
+and it is the small firms that leave, not the giants.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from model.simulate import simulate
+from tests.conftest import small_config
+
+SEEDS = (101, 202, 303, 404)
+QUARTERS = 40
+
+
+def _summary(tables: dict[str, pd.DataFrame]) -> dict[str, float]:
+    city = tables["city_quarter"]
+    rel = tables["relocations"]
+    classes = tables["firms_by_class"]
+    sz = city[city["city"] == "SZ"]
+    out = rel[(rel["from_city"] == "SZ") & (rel["to_city"] != "SZ")]
+    whole = out[out["kind"] == "whole firm"]
+    firm_quarters = classes[classes["city"] == "SZ"].groupby("size_class")["firms"].sum()
+    moves = whole.groupby("size_class").size()
+    return {
+        "rent_end": float(sz["mean_commercial_rent"].iloc[-1]),
+        "house_price_end": float(sz["mean_house_price"].iloc[-1]),
+        "out_moves": float(len(whole)),
+        "to_dongguan": float((whole["to_city"] == "DG").sum()),
+        "small_moves": float(moves.get("small", 0)),
+        "large_moves": float(moves.get("large", 0)),
+        "small_firm_quarters": float(firm_quarters.get("small", 0)),
+        "large_firm_quarters": float(firm_quarters.get("large", 0)),
+        "divisions_out": float((out["kind"] == "division").sum()),
+    }
+
+
+@pytest.fixture(scope="module")
+def paired_runs():
+    rows = []
+    for seed in SEEDS:
+        base = _summary(simulate(small_config(seed=seed, quarters=QUARTERS)).tables)
+        s2 = _summary(simulate(small_config(seed=seed, quarters=QUARTERS, land__sz_supply=0.0)).tables)
+        rows.append((base, s2))
+    return rows
+
+
+def test_no_new_land_raises_shenzhen_rents_and_house_prices(paired_runs):
+    for base, s2 in paired_runs:
+        assert s2["rent_end"] > base["rent_end"] * 1.05
+        assert s2["house_price_end"] > base["house_price_end"]
+
+
+def test_no_new_land_pushes_more_firms_out_of_shenzhen(paired_runs):
+    diffs = np.array([s2["out_moves"] - base["out_moves"] for base, s2 in paired_runs])
+    assert diffs.sum() > 0
+    assert (diffs > 0).sum() >= len(SEEDS) - 1, f"paired differences: {diffs.tolist()}"
+
+
+def test_leavers_go_mostly_to_dongguan(paired_runs):
+    to_dg = sum(s2["to_dongguan"] for _, s2 in paired_runs)
+    total = sum(s2["out_moves"] for _, s2 in paired_runs)
+    assert to_dg / total > 0.5
+
+
+def test_small_firms_leave_at_a_higher_rate_than_large_firms(paired_runs):
+    """Small firms' share of the relocations exceeds their weight among firms, large firms'
+    falls short of theirs: per firm-quarter, small firms leave Shenzhen more often."""
+    s2 = [r for _, r in paired_runs]
+    small_rate = sum(r["small_moves"] for r in s2) / sum(r["small_firm_quarters"] for r in s2)
+    large_rate = sum(r["large_moves"] for r in s2) / max(sum(r["large_firm_quarters"] for r in s2), 1.0)
+    assert small_rate > 0
+    assert small_rate > 2 * large_rate, f"small {small_rate:.5f} vs large {large_rate:.5f} per firm-quarter"
+    moves = sum(r["small_moves"] + r["large_moves"] for r in s2)
+    small_share_of_moves = sum(r["small_moves"] for r in s2) / moves
+    small_share_of_firms = sum(r["small_firm_quarters"] for r in s2) / sum(
+        r["small_firm_quarters"] + r["large_firm_quarters"] for r in s2
+    )
+    assert small_share_of_moves > small_share_of_firms

@@ -1,0 +1,44 @@
+"""Pure market functions."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from model import markets
+
+
+def test_rent_rises_with_excess_demand_and_falls_with_slack():
+    rent = np.array([100.0, 100.0, 100.0])
+    cap = np.array([1000.0, 1000.0, 1000.0])
+    spend = np.array([0.0, 0.0, 0.0])
+    use = np.array([1000.0, 920.0, 500.0])  # over, at and under target occupancy 0.92
+    new = markets.update_rent(rent, spend, use, cap, 0.92, 0.5, 0.1)
+    assert new[0] > 100 and new[1] == pytest.approx(100) and new[2] < 100
+    assert (np.abs(new / rent - 1) <= 0.1 + 1e-12).all()
+
+
+def test_clearing_rent_solves_the_market():
+    spend, use, cap, occ = np.array([5e4]), np.array([200.0]), np.array([1000.0]), 0.9
+    r = markets.clearing_rent(spend, use, cap, occ)
+    assert spend / r + use == pytest.approx(occ * cap)
+    ratio = markets.excess_demand_ratio(r, spend, use, cap, occ)
+    assert ratio == pytest.approx(1.0)
+
+
+def test_zero_capacity_keeps_rent():
+    new = markets.update_rent(np.array([50.0]), np.array([10.0]), np.array([0.0]), np.array([0.0]), 0.9, 0.5, 0.1)
+    assert new[0] == 50.0
+
+
+def test_house_price_capitalises_rent_and_is_finite():
+    price = markets.house_price(np.array([100.0, 100.0]), np.array([0.05, 0.05]), 0.01, np.array([0.0, 0.2]), 0.015)
+    assert price[0] == pytest.approx(400 / 0.06)
+    assert price[1] == pytest.approx(400 / 0.015)
+
+
+def test_spread_by_weight_conserves_city_totals():
+    city = np.array([0, 0, 1, 1, 1])
+    w = np.array([1.0, 3.0, 0.0, 1.0, 1.0])
+    out = markets.spread_by_weight(np.array([8.0, 10.0]), city, w)
+    assert out.tolist() == [2.0, 6.0, 0.0, 5.0, 5.0]
