@@ -34,12 +34,17 @@ class FirmPopulation(Population):
     site, -1 if none), ``log_a`` (log own productivity), ``rd`` (R&D intensity), ``born``
     (quarter founded), ``cash`` (¥), ``fixed_cost`` (¥ per quarter), ``loss_streak``
     (consecutive loss quarters), ``origin`` (initial / start-up / spin-off), ``parent`` (firm
-    a spin-off came from, -1), ``exit_quarter`` (-1 while alive).
+    a spin-off came from, -1), ``exit_quarter`` (-1 while alive), ``origin_city`` (city where
+    it started), ``founder_origin`` (talent origin of the founder, -1 for 2018 firms),
+    ``innovations_total``, ``last_innovation`` (quarter), ``vc_stage`` (0 none, 1 seed, 2 A,
+    3 B), ``vc_raised`` (¥ received from funds), ``grant_outstanding`` (incubator grant still to
+    repay).
 
     Quarter results (overwritten each quarter): ``workers`` (at headquarters), ``workers_div``,
     ``eff`` and ``eff_div`` (efficiency units, agents, all and at the division), ``floor_hq``
     and ``floor_div`` (m² leased), ``output``, ``wage_bill``, ``rent_bill``, ``rd_spend``,
-    ``tax``, ``profit`` (¥ per quarter, real scale).
+    ``tax``, ``profit``, ``subsidies``, ``goods_cost`` (¥ per quarter, real scale),
+    ``innovations`` (this quarter).
     """
 
     SCHEMA = {
@@ -56,6 +61,16 @@ class FirmPopulation(Population):
         "origin": (np.int8, ORIGIN_INITIAL),
         "parent": (np.int32, -1),
         "exit_quarter": (np.int32, -1),
+        "origin_city": (np.int8, -1),
+        "founder_origin": (np.int8, -1),
+        "innovations": (np.int32, 0),
+        "innovations_total": (np.int64, 0),
+        "last_innovation": (np.int32, -1000),
+        "vc_stage": (np.int8, 0),
+        "vc_raised": (np.float64, 0.0),
+        "grant_outstanding": (np.float64, 0.0),
+        "subsidies": (np.float64, 0.0),
+        "goods_cost": (np.float64, 0.0),
         "workers": (np.int32, 0),
         "workers_div": (np.int32, 0),
         "eff": (np.float64, 0.0),
@@ -141,6 +156,11 @@ def moving_cost(employees: np.ndarray, fixed: float, per_worker: float, exponent
     """
     employees = np.maximum(employees, 1.0)
     return fixed + per_worker * employees * np.power(employees / 100.0, exponent - 1.0)
+
+
+def draw_rd_intensity(rng: np.random.Generator, sector_mean: np.ndarray, city_factor: np.ndarray) -> np.ndarray:
+    """R&D intensities around ``sector_mean × city_factor`` (lognormal, log-sd 0.3, mean preserved)."""
+    return (sector_mean * city_factor * rng.lognormal(-0.045, 0.3, np.size(sector_mean))).astype(np.float32)
 
 
 def stochastic_round(x: np.ndarray, uniform: np.ndarray) -> np.ndarray:

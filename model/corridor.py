@@ -16,7 +16,7 @@ from agents import firms as fm
 from agents import talent as tm
 from agents.firms import FirmPopulation
 from agents.talent import TalentPopulation
-from model import geography, markets
+from model import geography, innovation, markets, policy, venture
 from model.allocation import allocate, sample_weighted, sample_weighted_by_group
 from model.initial import populate
 from model.params import SECTORS, Config, quarter_labels, validate
@@ -60,6 +60,7 @@ class CorridorModel(mesa.Model):
         self.n_cells = self.map.n_cells
         self.travel = geography.travel_matrix(self.map, cfg.transport)
         self.agg_kernel = np.exp(-self.travel / np.float32(cfg.firms.agglomeration_minutes))
+        self.goods_share = self._goods_cost_share()
 
         # ---- parameters as arrays ------------------------------------------------------------
         f, tp = cfg.firms, cfg.talent
@@ -67,8 +68,10 @@ class CorridorModel(mesa.Model):
         self.beta = np.array(f.labour_elasticity.as_list())
         self.gamma = np.array(f.floor_elasticity.as_list())
         self.rd_mean = np.array(f.rd_intensity.as_list())
+        self.rd_city_factor = np.array(f.rd_city_factor.as_list())
         self.corporate_tax = np.array(f.corporate_tax.as_list())
         self.wage = np.array(tp.wage_per_skill.as_list()) / 4.0  # ¥ per quarter per unit skill
+        self.wage_2018 = self.wage.copy()
         self.mortgage_rate = np.array(cfg.economy.mortgage_rate.as_list())
         self.household_floor = tp.floor_m2_per_talent * self.talent_scale  # m² per agent
 
@@ -87,6 +90,9 @@ class CorridorModel(mesa.Model):
         self.agg_reference = 1.0
         self.vacancies = np.zeros(0, dtype=np.int64)  # open vacancies per firm, this quarter
         self.reference_unemployment = np.zeros(N_CITIES)  # 2018 level, set after burn-in
+        self.talent_subsidy_now = np.zeros(N_CITIES)  # ¥ per eligible talent this quarter (policy)
+        self.rd_subsidy_now = np.zeros(N_CITIES)  # R&D subsidy rate this quarter (policy)
+        self.knowledge_stock = np.zeros(self.n_cells)  # decaying count of recent innovations
         self._lease_inputs = (np.zeros(0), np.zeros(0))  # background spend and use, for lease rents
         self.unfilled = np.zeros(N_CITIES)  # unfilled vacancies by city, last quarter
         self.searching = np.zeros(N_CITIES)  # unemployed searchers by city, last quarter
@@ -107,6 +113,12 @@ class CorridorModel(mesa.Model):
         self._recover_fundamentals()
         self._settle_talent()
 
+        # ---- innovation, governments and venture capital start from the 2018 state
+        self.knowledge_kernel = innovation.knowledge_kernel(self)
+        innovation.set_initial_stock(self)
+        policy.create_governments(self)
+        venture.create_funds(self, self.streams.get("vc_init"))
+
     # =========================================================================================
     # the quarter
     # =========================================================================================
@@ -114,30 +126,39 @@ class CorridorModel(mesa.Model):
     def step(self) -> None:
         """Advance one quarter. The order of a quarter, written once:
 
-        1. **Land**: new floor space comes on the market (lever L1).
-        2. **Productivity**: firm productivity drifts and takes idiosyncratic shocks.
-        3. **Production**: agglomeration from last quarter's employment; output, wages, rent,
-           R&D and tax; profit goes to cash.
+        1. **Governments** apply their adaptive rules, bring new land and talent housing to
+           market (paying for it, selling land), build parks, spend on services and guidance
+           funds, and set the quarter's subsidy rates (levers L1–L8).
+        2. **Innovation**: last quarter's R&D, talent skill and the knowledge field yield
+           innovations; innovators gain productivity. Then productivity drifts and takes shocks.
+        3. **Production**: agglomeration from employment; output, wages, rent, R&D, goods
+           border costs and tax; governments collect taxes and pay subsidies; profit goes to cash.
         4. **Labour market**: firms set their target workforce, shed or post vacancies;
            unemployed and some employed talent search and are matched.
         5. **Migration and housing**: departures, arrivals (if the region beats the outside
            option) who take the vacancies left, city wages respond to the vacancies still open,
-           and home choice for movers (wage − housing − commute + amenity).
+           and home choice for movers (wage − housing − commute + home value).
         6. **Markets**: commercial and residential rents move with excess demand against floor
            space; house prices follow rents and expected growth.
         7. **Location**: reviewing firms stay, move, or (big firms) move a division.
-        8. **Exit and entry**: loss-making firms exit; talent found start-ups and spin-offs.
-        9. **Record** the quarter's tables.
+        8. **Exit and entry**: loss-making firms exit; talent found start-ups and spin-offs
+           (incubator grants).
+        9. **Venture capital**: fees, exits and write-offs, fund life cycles, new deals.
+        10. **Record** the quarter's tables.
         """
         self.flows = self._empty_flows()
-        self.supply_land()
+        policy.government_phase(self)
+        innovation.innovate(self, self.streams.get("innovation", self.t))
         self.update_productivity()
         self.produce()
+        policy.collect_revenue(self)
+        policy.pay_subsidies(self)
         self.labour_market()
         self.migration_and_housing()
         self.clear_markets()
         self.review_locations()
         self.exit_and_entry()
+        venture.venture_phase(self, self.streams.get("venture", self.t))
         self.recorder.record_quarter()
         self.t += 1
         if self.t >= self.cfg.quarters:
@@ -147,23 +168,24 @@ class CorridorModel(mesa.Model):
     # phases
     # =========================================================================================
 
-    def supply_land(self) -> None:
-        """Add the quarter's new commercial and residential floor space in every city.
+    def add_floor(self, commercial: np.ndarray, residential: np.ndarray, renewal: np.ndarray) -> None:
+        """Add new floor space per city (m²): a ``renewal`` share densifies built cells (urban
+        renewal, in proportion to their floor space); the rest is built on the most central
+        reserve cells, each filled to a typical built density before the next is opened."""
+        for cap, new in ((self.com_cap, np.asarray(commercial)), (self.res_cap, np.asarray(residential))):
+            if new.any():
+                self._add_floor(cap, new * renewal, new * (1.0 - renewal))
+        self.fill_new_cell_rents()
 
-        A ``renewal_share`` of it densifies built cells (urban renewal, in proportion to their
-        floor space); the rest is built on the most central reserve cells, each filled to a
-        typical built density before the next is opened.
-        """
+    def _baseline_land(self) -> None:
+        """The configured land supply without a government budget (burn-in before 2018)."""
         land = self.cfg.land
         mult = np.array(land.multipliers())
-        renewal = np.array(land.renewal_share.as_list())
-        for cap, yearly in (
-            (self.com_cap, np.array(land.commercial_supply_m2.as_list())),
-            (self.res_cap, np.array(land.residential_supply_m2.as_list())),
-        ):
-            new = yearly * mult / 4.0
-            self._add_floor(cap, new * renewal, new * (1.0 - renewal))
-        self._fill_new_cell_rents()
+        self.add_floor(
+            np.array(land.commercial_supply_m2.as_list()) * mult / 4.0,
+            np.array(land.residential_supply_m2.as_list()) * mult / 4.0,
+            np.array(land.renewal_share.as_list()),
+        )
 
     def update_productivity(self) -> None:
         """Drift and idiosyncratic shocks of log productivity (stream ``productivity``)."""
@@ -174,7 +196,10 @@ class CorridorModel(mesa.Model):
         self.firms.log_a[alive] += f.productivity_drift / 4.0 + f.productivity_volatility * shock
 
     def produce(self) -> None:
-        """Output, costs, tax and profit of every firm; profit accumulates in cash."""
+        """Output, costs, tax and profit of every firm; profit accumulates in cash.
+
+        Output is value added net of the goods border's costs (``goods_cost`` records them);
+        R&D rises with the city's R&D subsidy rate (``rd_response``)."""
         firms = self.firms
         self._update_workforce()
         self._update_agglomeration()
@@ -189,7 +214,11 @@ class CorridorModel(mesa.Model):
         firms.rent_bill[alive] = (
             firms.floor_hq[alive] * self.com_rent[firms.cell[alive]] + firms.floor_div[alive] * rent_div
         )
-        firms.rd_spend[alive] = firms.rd[alive] * firms.output[alive]
+        city = self.cell_city[firms.cell[alive]]
+        boost = 1.0 + self.cfg.government.rd_response * self.rd_subsidy_now[city]
+        firms.rd_spend[alive] = firms.rd[alive] * boost * firms.output[alive]
+        share = self.goods_share[firms.cell[alive], sector]
+        firms.goods_cost[alive] = firms.output[alive] * share / (1.0 - share)
         before_tax = (
             firms.output[alive]
             - firms.wage_bill[alive]
@@ -197,7 +226,6 @@ class CorridorModel(mesa.Model):
             - firms.rd_spend[alive]
             - firms.fixed_cost[alive]
         )
-        city = self.cell_city[firms.cell[alive]]
         firms.tax[alive] = self.corporate_tax[city] * np.maximum(before_tax, 0.0)
         firms.profit[alive] = before_tax - firms.tax[alive]
         firms.cash[alive] += firms.profit[alive]
@@ -297,7 +325,7 @@ class CorridorModel(mesa.Model):
                     np.where(np.arange(N_CITIES) == c, remaining, 0.0), city, np.where(built, cap, 0.0)
                 )
 
-    def _fill_new_cell_rents(self) -> None:
+    def fill_new_cell_rents(self) -> None:
         """Cells that just received floor space start at their city's median asking rent."""
         for rent, cap in ((self.com_rent, self.com_cap), (self.res_rent, self.res_cap)):
             new = (cap > 0) & ~(rent > 0)
@@ -371,12 +399,12 @@ class CorridorModel(mesa.Model):
         self.res_rent = markets.clearing_rent(bg_res, res_use, self.res_cap, mk.target_occupancy)
         self.com_rent[~(self.com_cap > 0)] = 0.0
         self.res_rent[~(self.res_cap > 0)] = 0.0
-        self._fill_new_cell_rents()
+        self.fill_new_cell_rents()
         self._update_house_prices(self.res_rent)
 
     def _burn_in_quarter(self) -> None:
         """A quarter before the start: background demand and markets move, agents stay."""
-        self.supply_land()
+        self._baseline_land()
         self.clear_markets()
         self.t += 1
 
@@ -392,6 +420,72 @@ class CorridorModel(mesa.Model):
             self.expected_growth,
             mk.min_user_cost,
         )
+
+    def _goods_cost_share(self) -> np.ndarray:
+        """Share of output lost to the goods border, per cell and sector: the traded share times
+        the goods friction (lower in cooperation zones), rising with the trip to a crossing."""
+        b = self.cfg.border
+        cm = self.map
+        to_crossing = (
+            np.min(
+                np.hypot(cm.x_km[:, None] - cm.crossing_xy[None, :, 0], cm.y_km[:, None] - cm.crossing_xy[None, :, 1]),
+                axis=1,
+            )
+            * self.cfg.transport.detour_factor
+            / self.cfg.transport.speed_kmh
+            * 60.0
+        )
+        friction = np.where(cm.special_zone >= 0, b.goods_friction * b.zone_friction_factor, b.goods_friction)
+        share = (friction * (1.0 + to_crossing / 120.0))[:, None] * np.array(b.trade_share.as_list())[None, :]
+        return np.clip(share, 0.0, 0.9)
+
+    def set_services(self, index: np.ndarray) -> None:
+        """New public-service index per city: amenity (and so home values) follow."""
+        self.amenity = geography.amenity_index(self.map, index)
+
+    def city_house_price(self, city: int) -> float:
+        """Floor-weighted mean house price of a city, ¥ per m²."""
+        m = (self.cell_city == city) & (self.res_cap > 0)
+        return float(np.average(self.house_price[m], weights=self.res_cap[m])) if m.any() else 0.0
+
+    def city_commercial_value(self, city: int) -> float:
+        """Market value of commercial floor in a city (annual rent capitalised), ¥ per m²."""
+        m = (self.cell_city == city) & (self.com_cap > 0)
+        if not m.any():
+            return 0.0
+        return float(np.average(self.com_rent[m], weights=self.com_cap[m])) * 4.0 / policy.COMMERCIAL_CAP_RATE
+
+    def firms_in_city(self, city: int) -> int:
+        """Living firms headquartered in a city."""
+        alive = self.firms.alive_index()
+        return int(np.count_nonzero(self.cell_city[self.firms.cell[alive]] == city))
+
+    def wage_bills_by_city(self) -> np.ndarray:
+        """Skilled wages paid at job sites in each city this quarter (¥, real scale)."""
+        employed = np.flatnonzero(self.talent.alive & (self.talent.employer >= 0))
+        city = self.cell_city[self.job_cells(employed)]
+        wages = self.wage[city] * self.talent.skill[employed]
+        return np.bincount(city, weights=wages, minlength=N_CITIES) * self.talent_scale
+
+    def eligible_talent_by_city(self) -> np.ndarray:
+        """Employed talent (agents) eligible for their job city's talent subsidy."""
+        talent = self.talent
+        employed = np.flatnonzero(
+            talent.alive & (talent.employer >= 0) & (talent.skill >= self.cfg.government.talent_subsidy_min_skill)
+        )
+        return np.bincount(self.cell_city[self.job_cells(employed)], minlength=N_CITIES).astype(float)
+
+    def capital_friction_at(self, cells: np.ndarray) -> np.ndarray:
+        """Capital friction for firms at ``cells`` (lower in the cooperation zones)."""
+        b = self.cfg.border
+        return np.where(
+            self.map.special_zone[cells] >= 0, b.capital_friction * b.zone_friction_factor, b.capital_friction
+        )
+
+    @property
+    def fund_by_id(self) -> dict[int, object]:
+        """Every fund (private and guidance) by its unique id."""
+        return {f.unique_id: f for f in self.funds + self.guidance_funds}
 
     def service_index(self) -> np.ndarray:
         """Public-service index per city (0–1.5): hospital beds and school class ratios."""
@@ -459,6 +553,7 @@ class CorridorModel(mesa.Model):
             np.exp(self.firms.log_a[firm_idx]).reshape(sector.shape)
             * self.fundamental[cells, sector]
             * self.agglomeration[cells, sector]
+            * (1.0 - self.goods_share[cells, sector])
         )
 
     def _division_factor(self, hq: np.ndarray, div: np.ndarray) -> np.ndarray:
@@ -513,7 +608,10 @@ class CorridorModel(mesa.Model):
             rent[in_c & ~(self.com_cap > 0)] = float(np.nanmedian(ref)) if ref.size else 0.0
         log_wage = np.log(self.wage[self.cell_city])[:, None]
         log_index = (
-            self.beta[None, :] * log_wage + self.gamma[None, :] * np.log(rent)[:, None] - np.log(self.agglomeration)
+            self.beta[None, :] * log_wage
+            + self.gamma[None, :] * np.log(rent)[:, None]
+            - np.log(self.agglomeration)
+            - np.log(1.0 - self.goods_share)
         )
         alive = firms.alive_index()
         sector = firms.sector[alive]
@@ -528,10 +626,15 @@ class CorridorModel(mesa.Model):
         wage = self.wage[self.cell_city[cell]]
         labour = np.maximum(firms.eff[alive], 1e-9) * self.talent_scale
         tfp = fm.productivity_for_size(labour, wage, self.com_rent[cell], beta, gamma, firms.rd[alive])
-        site = self.fundamental[cell, sector] * self.agglomeration[cell, sector]
+        site = (
+            self.fundamental[cell, sector] * self.agglomeration[cell, sector] * (1.0 - self.goods_share[cell, sector])
+        )
         firms.log_a[alive] = np.log(tfp) - np.log(site)
         floor = labour * fm.floor_per_labour(beta, gamma, wage, self.com_rent[cell])
-        firms.fixed_cost[alive] = self.cfg.firms.fixed_cost_share * fm.output(tfp, labour, floor, beta, gamma)
+        firms.output[alive] = fm.output(tfp, labour, floor, beta, gamma)
+        firms.rd_spend[alive] = firms.rd[alive] * firms.output[alive]
+        firms.fixed_cost[alive] = self.cfg.firms.fixed_cost_share * firms.output[alive]
+        firms.origin_city[alive] = self.cell_city[cell]
         firms.cash[alive] = self.cfg.firms.initial_cash_quarters * self._wage_bills()[alive]
 
     def home_value(self) -> np.ndarray:
@@ -691,8 +794,8 @@ class CorridorModel(mesa.Model):
         cells = self.firms.cell[firm_cols]
         city = self.cell_city[cells]
         home = talent.home[idx][:, None]
-        wage = self.wage[city] * talent.skill[idx][:, None]
-        barrier = self._work_barrier(talent.origin[idx][:, None], city)
+        wage = self.income_at(city, talent.skill[idx][:, None])
+        barrier = self._work_barrier(talent.origin[idx][:, None], city, cells)
         commute = np.where(home >= 0, self.travel[np.maximum(home, 0), cells], 0.0)
         value = tm.job_utility(wage, self.job_fundamental[city], barrier)
         return value - self.cfg.talent.commute_disutility_per_minute * commute
@@ -705,7 +808,7 @@ class CorridorModel(mesa.Model):
         home = talent.home[idx]
         earn_city = np.where(employed, self.cell_city[np.maximum(job, 0)], self.cell_city[np.maximum(home, 0)])
         income = self.talent_income(idx)
-        barrier = np.where(employed, self._work_barrier(talent.origin[idx], earn_city), 0.0)
+        barrier = np.where(employed, self._work_barrier(talent.origin[idx], earn_city, np.maximum(job, 0)), 0.0)
         return income, tm.job_utility(income, self.job_fundamental[earn_city], barrier), job
 
     def _home_part(self, idx: np.ndarray, income: np.ndarray, job: np.ndarray, homes: np.ndarray) -> np.ndarray:
@@ -737,14 +840,16 @@ class CorridorModel(mesa.Model):
         city = self.cell_city[np.maximum(home, 0)]
         return self.cfg.talent.outside_wage_share * self.wage[city]
 
-    def _work_barrier(self, origin: np.ndarray, job_city: np.ndarray) -> np.ndarray:
+    def _work_barrier(self, origin: np.ndarray, job_city: np.ndarray, job_cell: np.ndarray) -> np.ndarray:
+        """Barrier of working across the border (lower for jobs in the cooperation zones)."""
         b = self.cfg.border
         from_hk = origin == tm.ORIGIN_HK
-        return np.where(
+        barrier = np.where(
             job_city == HK,
             np.where(from_hk, 0.0, b.work_barrier_hk),
             np.where(from_hk, b.work_barrier_mainland, 0.0),
         )
+        return np.where(self.map.special_zone[job_cell] >= 0, barrier * b.zone_friction_factor, barrier)
 
     def _residence_barrier(self, origin: np.ndarray, home_city: np.ndarray) -> np.ndarray:
         b = self.cfg.border
@@ -792,14 +897,21 @@ class CorridorModel(mesa.Model):
         return self.talent.reservation[idx] + np.log1p(self.cfg.talent.outside_income_growth) * self.t / 4.0
 
     def talent_income(self, idx: np.ndarray) -> np.ndarray:
-        """Quarterly income of talent ``idx``: wage if employed, otherwise outside income."""
+        """Quarterly income of talent ``idx``: wage (plus the job city's talent subsidy, if
+        eligible) if employed, otherwise outside income."""
         talent = self.talent
         employed = talent.employer[idx] >= 0
-        wage = np.zeros(idx.size)
+        income = np.zeros(idx.size)
         if employed.any():
-            wage[employed] = self.talent_wage(idx[employed])
+            city = self.cell_city[self.job_cells(idx[employed])]
+            income[employed] = self.income_at(city, talent.skill[idx[employed]])
         outside = self.outside_wage(talent.home[idx]) * talent.skill[idx]
-        return np.where(employed, wage, outside)
+        return np.where(employed, income, outside)
+
+    def income_at(self, city: np.ndarray, skill: np.ndarray) -> np.ndarray:
+        """Quarterly income of a job in ``city`` for talent of ``skill``: wage plus subsidy."""
+        eligible = skill >= self.cfg.government.talent_subsidy_min_skill
+        return self.wage[city] * skill + np.where(eligible, self.talent_subsidy_now[city], 0.0)
 
     def current_utility(self, idx: np.ndarray) -> np.ndarray:
         """Utility of each talent's present job and home."""
@@ -973,6 +1085,18 @@ class CorridorModel(mesa.Model):
             beta, gamma = beta[:, None], gamma[:, None]
         return fm.site_index(self._site_tfp(firm_idx, cells), self.wage[self.cell_city[cells]], rent, beta, gamma)
 
+    def _park_discount(self, firm_idx: np.ndarray, cells: np.ndarray) -> np.ndarray:
+        """Rent multiplier a firm pays at ``cells``: Shenzhen pays part of the rent of its firms in
+        the designated Dongguan and Huizhou parks (lever L1, on Shenzhen terms)."""
+        subsidy = self.cfg.government.park_rent_subsidy
+        if subsidy <= 0:
+            return np.ones(cells.shape)
+        from_sz = self.firms.origin_city[firm_idx] == SZ
+        if cells.ndim == 2:
+            from_sz = from_sz[:, None]
+        in_park = self.park_mask[cells] & (self.cell_city[cells] != SZ)
+        return np.where(from_sz & in_park, 1.0 - subsidy, 1.0)
+
     def _floor_need(self, firm_idx: np.ndarray, cells: np.ndarray, labour: np.ndarray) -> np.ndarray:
         """Floor (m²) ``labour`` efficiency units of a firm would lease at ``cells`` at today's rent."""
         sector = self.firms.sector[firm_idx]
@@ -1000,8 +1124,10 @@ class CorridorModel(mesa.Model):
         gamma = self.gamma[sector][:, None]
         surplus = ((1.0 - beta - gamma)[:, 0] * (1.0 - firms.rd[idx]) * np.maximum(firms.output[idx], 0.0))[:, None]
         need = self._floor_need(idx, cand_safe, firms.eff[idx][:, None] * scale)
-        here = self.site_index(idx, hq, self.lease_rent(hq))
-        ratio = self.site_index(idx, cand_safe, self.lease_rent(cand_safe, need)) / np.maximum(here, 1e-300)
+        here = self.site_index(idx, hq, self.lease_rent(hq) * self._park_discount(idx, hq))
+        ratio = self.site_index(
+            idx, cand_safe, self.lease_rent(cand_safe, need) * self._park_discount(idx, cand_safe)
+        ) / (np.maximum(here, 1e-300))
         minutes = self.travel[hq, cand_safe]
         wage_bill = firms.wage_bill[idx][:, None]
 
@@ -1116,7 +1242,11 @@ class CorridorModel(mesa.Model):
         """Skilled talent found firms: spin-offs in the employer's sector, or new ventures."""
         talent, firms, ep = self.talent, self.firms, self.cfg.entry
         eligible = np.flatnonzero(talent.alive & (talent.skill >= ep.founder_min_skill))
-        founders = eligible[rng.random(eligible.size) < ep.founding_rate]
+        employer = talent.employer[eligible]
+        # employees of firms that innovated in the last year spin off more (DJI → 360 drone firms)
+        recent = (employer >= 0) & ((self.t - firms.last_innovation[np.maximum(employer, 0)]) < 4)
+        rate = ep.founding_rate * np.where(recent, self.cfg.innovation.spinoff_boost, 1.0)
+        founders = eligible[rng.random(eligible.size) < rate]
         if founders.size == 0:
             return
         job = self.job_cells(founders)
@@ -1137,6 +1267,7 @@ class CorridorModel(mesa.Model):
             np.exp(log_a)[:, None]
             * self.fundamental[cand_safe, sector[:, None]]
             * self.agglomeration[cand_safe, sector[:, None]]
+            * (1.0 - self.goods_share[cand_safe, sector[:, None]])
         )
         wage = self.wage[self.cell_city[cand_safe]]
         floor = labour[:, None] * fm.floor_per_labour(beta, gamma, wage, np.maximum(self.com_rent[cand_safe], 1e-9))
@@ -1162,7 +1293,9 @@ class CorridorModel(mesa.Model):
         s = sector
         beta, gamma = self.beta[s], self.gamma[s]
         city_wage, rent = self.wage[self.cell_city[site]], np.maximum(self.com_rent[site], 1e-9)
-        tfp_site = np.exp(log_a) * self.fundamental[site, s] * self.agglomeration[site, s]
+        tfp_site = (
+            np.exp(log_a) * self.fundamental[site, s] * self.agglomeration[site, s] * (1.0 - self.goods_share[site, s])
+        )
         target = fm.optimal_labour(tfp_site, city_wage, rent, beta, gamma, self.rd_mean[s])
         target_floor = target * fm.floor_per_labour(beta, gamma, city_wage, rent)
         fixed = self.cfg.firms.fixed_cost_share * fm.output(tfp_site, target, target_floor, beta, gamma)
@@ -1172,13 +1305,17 @@ class CorridorModel(mesa.Model):
             sector=s,
             cell=site,
             log_a=log_a,
-            rd=self._draw_rd(rng, s),
+            rd=self._draw_rd(rng, s, self.cell_city[site]),
             born=self.t,
             cash=ep.startup_cash_quarters * wage,
             fixed_cost=fixed,
             origin=np.where(spinoff, fm.ORIGIN_SPINOFF, fm.ORIGIN_STARTUP),
             parent=np.where(spinoff, parent, -1),
+            origin_city=self.cell_city[site].astype(np.int8),
+            founder_origin=talent.origin[founders],
         )
+        policy.incubator_grants(self, new)
+        self.recorder.log_entries(new)
         self._release(founders)
         talent.employer[founders] = new
         talent.must_search[founders] = False
@@ -1193,8 +1330,9 @@ class CorridorModel(mesa.Model):
         u = rng.random(city.size)[:, None]
         return np.minimum((u > cdf[city]).sum(axis=1), N_SECTORS - 1).astype(np.int8)
 
-    def _draw_rd(self, rng: np.random.Generator, sector: np.ndarray) -> np.ndarray:
-        return (self.rd_mean[sector] * rng.lognormal(-0.045, 0.3, sector.size)).astype(np.float32)
+    def _draw_rd(self, rng: np.random.Generator, sector: np.ndarray, city: np.ndarray) -> np.ndarray:
+        """R&D intensity of new firms: sector mean × city factor × lognormal spread."""
+        return fm.draw_rd_intensity(rng, self.rd_mean[sector], self.rd_city_factor[city])
 
     def _startup_productivity(
         self, rng: np.random.Generator, sector: np.ndarray, city: np.ndarray, parent: np.ndarray

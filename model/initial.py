@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from agents import firms as fm
 from agents import talent as tm
 from model import geodata, geography
 from model.allocation import sample_weighted
@@ -96,7 +97,7 @@ def populate(model: CorridorModel) -> None:
             sector=sectors.astype(np.int8),
             cell=sites,
             born=(-4 * age_years).astype(np.int32),
-            rd=(model.rd_mean[sectors] * rng_firms.lognormal(-0.045, 0.3, n_f)).astype(np.float32),
+            rd=fm.draw_rd_intensity(rng_firms, model.rd_mean[sectors], np.full(n_f, model.rd_city_factor[city])),
         )[0]
         n_employed = max(int(round(f.employed_share * n_t)), n_f)
         n_employed = min(n_employed, n_t)

@@ -411,6 +411,15 @@ class FirmParams:
         lo=0.0,
         hi=0.9,
     )
+    rd_city_factor: PerCity = param(
+        _city(0.25, 1.3, 0.8, 0.7),
+        "× sector R&D intensity",
+        "City factor on firms' R&D intensity: R&D/GDP is 4.2% in Shenzhen, ~2.5% in Dongguan, "
+        "~2.2% in Huizhou and ~0.9% in Hong Kong",
+        "seed 003 (Shenzhen 4.2%); others approx. public figures (seed-digest.md §3)",
+        lo=0.0,
+        hi=10.0,
+    )
     fixed_cost_share: float = param(
         0.08,
         "share of initial output",
@@ -420,7 +429,7 @@ class FirmParams:
     )
     initial_cash_quarters: float = param(4.0, "quarters of wage bill", "Cash of the initial firms", lo=0.0, hi=100.0)
     productivity_drift: float = param(
-        0.07,
+        0.06,
         "per year",
         "Nominal drift of firm productivity (prices and technical progress)",
         lo=-0.2,
@@ -455,7 +464,7 @@ class FirmParams:
         hi=0.9,
     )
     agglomeration_elasticity: float = param(
-        0.04,
+        0.03,
         "1",
         "Elasticity of productivity to nearby related employment (holds firms in clusters)",
         "assumption (agglomeration literature: 0.02–0.10)",
@@ -562,7 +571,7 @@ class TalentParams:
         lo=1.0,
     )
     wage_adjustment: float = param(
-        0.15,
+        0.08,
         "1",
         "Quarterly wage response to the city's labour-market tightness (vacancy rate minus the "
         "rise of unemployment above 2018)",
@@ -703,6 +712,298 @@ class EntryExitParams:
 
 
 @dataclass
+class InnovationParams:
+    """R&D, innovations (patent-like events) and knowledge spillovers (digest M5, M8, M10)."""
+
+    patents_per_million: float = param(
+        0.3,
+        "innovations per quarter per (¥m R&D)^elasticity",
+        "Innovation rate of R&D spending, before skill and spillovers",
+        "seed 003 (18k PCT, ~70k invention applications in Shenzhen, 2018); calibrated",
+        lo=0.0,
+    )
+    rd_elasticity: float = param(0.8, "1", "Elasticity of innovations to R&D spending", lo=0.0, hi=2.0)
+    skill_elasticity: float = param(
+        1.0, "1", "Elasticity of innovations to the mean skill of the firm's talent", lo=0.0, hi=5.0
+    )
+    spillover_weight: float = param(
+        0.5,
+        "1",
+        "Innovation multiplier per unit of the (normalised) knowledge field at the firm's cell",
+        "seed 001 (HK research commercialised in Shenzhen); assumption",
+        lo=0.0,
+        hi=10.0,
+    )
+    knowledge_minutes: float = param(
+        45.0, "minutes", "Travel time over which knowledge spillovers decay by 1/e", lo=1.0
+    )
+    knowledge_depreciation: float = param(
+        0.05, "per quarter", "Decay of the local stock of recent innovations", lo=0.0, hi=1.0
+    )
+    research_output: float = param(
+        400.0,
+        "innovation-equivalents per quarter per unit strength",
+        "Knowledge a university or lab of strength 1 adds to the field each quarter",
+        "seed 001 (5 top-100 universities, 22 national labs in HK), seed 003",
+        lo=0.0,
+    )
+    productivity_step: float = param(
+        0.005,
+        "log productivity",
+        "Productivity gain of a firm in a quarter it innovates",
+        lo=0.0,
+        hi=1.0,
+    )
+    spinoff_boost: float = param(
+        2.0,
+        "× founding rate",
+        "Founding-rate multiplier for talent whose employer innovated in the last year (DJI → 360 drone firms)",
+        "seed 001 (Googol → DJI → 360+ drone firms), seed 002 (Alibaba alumni)",
+        lo=1.0,
+        hi=50.0,
+    )
+
+
+@dataclass
+class VCParams:
+    """Venture-capital funds (digest M4, M9, L5)."""
+
+    n_funds: int = param(200, "funds", "Venture funds at the start (managers keep raising new funds)", lo=0, hi=5000)
+    home_share: PerCity = param(
+        _city(0.45, 0.45, 0.05, 0.05),
+        "share",
+        "Share of funds managed from each city",
+        "seed 004 (2,255 PE/VC managers in Shenzhen), seed 001 (HK financial centre)",
+        lo=0.0,
+        hi=1.0,
+    )
+    fund_size: float = param(
+        1.2e9,
+        "¥",
+        "Median size of a new fund (lognormal, log-sd 0.7)",
+        "seed 004 (Shenzhen: ¥1.67tn under management by 2,255 managers); assumption",
+        lo=1.0,
+    )
+    fund_life_quarters: int = param(40, "quarters", "Life of a fund", lo=4, hi=200)
+    investment_quarters: int = param(
+        20, "quarters", "Investment period of a fund (new deals only within it)", lo=1, hi=200
+    )
+    deal_seed: float = param(5.0e6, "¥", "Size of a seed deal", lo=0.0)
+    deal_a: float = param(3.0e7, "¥", "Size of a series-A deal", lo=0.0)
+    deal_b: float = param(1.2e8, "¥", "Size of a series-B deal", lo=0.0)
+    deals_per_quarter: int = param(
+        2, "deals", "Most deals one fund makes in a quarter", "seed 004 (907 projects in 2017)", lo=0, hi=100
+    )
+    screened: int = param(40, "firms", "Candidates a fund screens per quarter", lo=1, hi=10000)
+    reach_minutes: float = param(90.0, "minutes", "Travel time over which a fund's reach decays by 1/e", lo=1.0)
+    min_score: float = param(
+        0.2,
+        "1",
+        "Smallest screening score (reach × quality signal) a fund invests at",
+        lo=0.0,
+    )
+    max_age_quarters: int = param(32, "quarters", "Oldest firm a fund will back (start-ups only)", lo=1, hi=400)
+    valuation_multiple: float = param(
+        4.0, "× annual output", "Pre-money valuation of a start-up as a multiple of its output", lo=0.0
+    )
+    exit_multiple: float = param(3.0, "× annual output", "Value of a firm at exit (listing or acquisition)", lo=0.0)
+    ipo_min_employees: float = param(300.0, "employees", "Smallest firm that can list", lo=1.0)
+    ipo_probability: float = param(
+        0.08, "per quarter", "Chance an eligible, profitable portfolio firm lists in a quarter", lo=0.0, hi=1.0
+    )
+    acquisition_probability: float = param(
+        0.02, "per quarter", "Chance a profitable portfolio firm is acquired in a quarter", lo=0.0, hi=1.0
+    )
+    hk_listing_share: float = param(
+        0.25,
+        "share",
+        "Share of mainland listings made in Hong Kong (the rest in Shenzhen), before the capital friction",
+        "seed 001 (101 Shenzhen firms listed in HK, >¼ of all its listed firms)",
+        lo=0.0,
+        hi=1.0,
+    )
+    management_fee: float = param(0.005, "per quarter", "Management fee on committed capital", lo=0.0, hi=0.1)
+    reraise_min_multiple: float = param(
+        0.9,
+        "× paid-in",
+        "Track record (distributions and value over paid-in) a manager needs to raise a new fund",
+        lo=0.0,
+    )
+    backed_max_growth: float = param(
+        0.3,
+        "share per quarter",
+        "Largest workforce growth of a VC-backed firm in a quarter (the money buys growth)",
+        lo=0.0,
+        hi=2.0,
+    )
+
+
+@dataclass
+class GovernmentParams:
+    """City governments: revenue, budget and the policy levers L1–L8."""
+
+    wage_tax: PerCity = param(
+        _city(0.08, 0.08, 0.08, 0.08),
+        "share of wages",
+        "Effective tax on skilled wages paid to the city of the job",
+        "approx. public figure",
+        lo=0.0,
+        hi=0.9,
+    )
+    initial_reserves_quarters: float = param(
+        4.0, "quarters of revenue", "Reserves of each government at the start", lo=0.0, hi=400.0
+    )
+    land_cost: float = param(
+        1500.0,
+        "¥ per m² floor",
+        "Public cost of bringing new floor space to market on reserve land (land servicing)",
+        "approx. public figure",
+        lo=0.0,
+    )
+    land_sale_share: float = param(
+        0.25,
+        "share of market value",
+        "Share of the market value of new floor space the city captures by selling land use rights",
+        "approx. public figure (land finance of Chinese cities; HK land premium)",
+        lo=0.0,
+        hi=1.0,
+    )
+    renewal_cost: float = param(
+        4000.0,
+        "¥ per m² floor",
+        "Public cost of new floor space by urban(-village) renewal (compensation, rebuilding)",
+        "approx. public figure (seed 000 §4.5.1, seed 003: 城中村 renewal)",
+        lo=0.0,
+    )
+    talent_subsidy: PerCity = param(
+        _city(0.0, 0.0, 0.0, 0.0),
+        "¥ per eligible talent per year",
+        "Talent subsidy paid by the city of the job (lever L2; Peacock Plan ≈ ¥1bn a year, seed 003)",
+        "seed 003 (Peacock Plan), seed 002 (Hangzhou 5050)",
+        lo=0.0,
+    )
+    talent_subsidy_min_skill: float = param(
+        1.2, "skill", "Smallest skill eligible for the talent subsidy", lo=0.0, hi=20.0
+    )
+    talent_housing_m2: PerCity = param(
+        _city(0.0, 0.0, 0.0, 0.0),
+        "m² floor per year",
+        "Talent housing built by the city on top of the land supply (lever L2, seed 004)",
+        "seed 004 (talent housing and office-space preferences)",
+        lo=0.0,
+    )
+    startup_rent_subsidy: PerCity = param(
+        _city(0.0, 0.0, 0.0, 0.0),
+        "share of rent",
+        "Share of rent the city pays for start-ups younger than startup_age_quarters (lever L2)",
+        "seed 001 (HK youth start-up subsidies cover rent), seed 002 (500 m² rent subsidy)",
+        lo=0.0,
+        hi=1.0,
+    )
+    startup_age_quarters: int = param(
+        8, "quarters", "Age below which a firm counts as a start-up for the rent subsidy", lo=1, hi=100
+    )
+    rd_subsidy_rate: PerCity = param(
+        _city(0.0, 0.0, 0.0, 0.0),
+        "share of R&D",
+        "Share of firms' R&D spending the city reimburses (lever L4)",
+        "seed 002 (¥5.2bn basic research, ¥404m key projects, 2019)",
+        lo=0.0,
+        hi=0.9,
+    )
+    rd_response: float = param(
+        1.0,
+        "1",
+        "How much a firm raises its R&D intensity per unit of subsidy rate (rd × (1 + response × rate))",
+        lo=0.0,
+        hi=10.0,
+    )
+    services_spending: PerCity = param(
+        _city(0.0, 0.0, 0.0, 0.0),
+        "¥ per year",
+        "Extra spending on public services: school places and hospital beds (lever L7)",
+        "seed 000 (Shenzhen lacks school places and hospital beds)",
+        lo=0.0,
+    )
+    beds_per_billion: float = param(
+        0.5,
+        "beds per 10k residents per ¥bn",
+        "Hospital beds added per ¥bn of services spending (per 10k residents of 10 million)",
+        "approx. public figure",
+        lo=0.0,
+    )
+    class_ratio_per_billion: float = param(
+        0.05,
+        "students per teacher per ¥bn",
+        "Fall of the students-per-teacher ratio per ¥bn of services spending (per 10 million residents)",
+        "approx. public figure",
+        lo=0.0,
+    )
+    incubator_grant: PerCity = param(
+        _city(0.0, 0.0, 0.0, 0.0),
+        "¥ per start-up",
+        "Incubator grant to each new start-up of the city (lever L6)",
+        "seed 002 (Israel's incubators; Shenzhen's 130 incubators, 235 maker spaces)",
+        lo=0.0,
+    )
+    incubator_repay_share: float = param(
+        0.03,
+        "share of output",
+        "Share of output an incubated firm repays while profitable, until the grant is repaid",
+        "seed 002 (Israel: repay 3% of revenue on success, nothing on failure)",
+        lo=0.0,
+        hi=1.0,
+    )
+    guidance_fund: PerCity = param(
+        _city(0.0, 0.0, 0.0, 0.0),
+        "¥ per year",
+        "Budget of the city's government guidance fund, which co-invests with private VC (lever L5)",
+        "seed 003, seed 004 (industry guidance funds)",
+        lo=0.0,
+    )
+    guidance_coinvest_share: float = param(
+        0.3, "share of deal", "Co-investment of the guidance fund in each private deal in its city", lo=0.0, hi=5.0
+    )
+    park_floor_m2: float = param(
+        0.0,
+        "m² floor per year",
+        "Commercial floor Shenzhen builds in designated Dongguan and Huizhou parks (lever L1, "
+        "cross-city land: 不求所有、不求所在、只求所用)",
+        "seed 003, seed 000 §4.5.1",
+        lo=0.0,
+    )
+    park_rent_subsidy: float = param(
+        0.0,
+        "share of rent",
+        "Share of rent Shenzhen pays for its firms that move into the parks (Shenzhen terms)",
+        "seed 003",
+        lo=0.0,
+        hi=1.0,
+    )
+    land_rule_outflow: float = param(
+        0.0,
+        "share of firms per year",
+        "Adaptive land rule: when firms leaving a city in the last year exceed this share, the "
+        "city raises its land supply (0 = rule off)",
+        lo=0.0,
+        hi=1.0,
+    )
+    land_rule_step: float = param(
+        0.25, "× baseline", "Increase of the land multiplier each time the land rule fires", lo=0.0, hi=10.0
+    )
+    land_rule_max: float = param(3.0, "× baseline", "Largest land multiplier the land rule can reach", lo=0.0, hi=20.0)
+    austerity_reserve_quarters: float = param(
+        0.0,
+        "quarters of revenue",
+        "Adaptive budget rule: when reserves fall below this many quarters of revenue, subsidies "
+        "are cut by austerity_cut (0 = rule off)",
+        lo=0.0,
+        hi=100.0,
+    )
+    austerity_cut: float = param(0.5, "share", "Share of subsidies cut while the budget rule is active", lo=0.0, hi=1.0)
+
+
+@dataclass
 class ServicesParams:
     """Public services that feed amenity (lever L7)."""
 
@@ -749,13 +1050,53 @@ class BorderParams:
         hi=20.0,
     )
     firm_relocation_barrier: float = param(
-        4.0,
+        6.0,
         "× moving cost",
         "Multiplier on the cost of moving a firm or division across the HK–mainland border "
         "(new legal entity, licences, visas)",
         "seed 001/003 (institutional barriers between HK and Shenzhen)",
         lo=1.0,
         hi=100.0,
+    )
+    capital_friction: float = param(
+        0.5,
+        "share",
+        "Capital friction: how much of a fund's reach is lost across the HK–mainland border (1 = no cross-border VC)",
+        "seed 001 (HK capital financed Shenzhen start-ups), seed 004 (cross-border finance)",
+        lo=0.0,
+        hi=1.0,
+    )
+    knowledge_friction: float = param(
+        0.6,
+        "share",
+        "Knowledge friction: how much of a spillover is lost across the border (1 = none crosses)",
+        "seed 001 (HK research, Shenzhen commercialisation), seed 003",
+        lo=0.0,
+        hi=1.0,
+    )
+    goods_friction: float = param(
+        0.04,
+        "share of traded value",
+        "Goods friction: cost of moving goods through the border, per unit of value traded",
+        "seed 001 (HK as super-connector for components and exports)",
+        lo=0.0,
+        hi=1.0,
+    )
+    trade_share: PerSector = param(
+        _sector(0.30, 0.50, 0.05, 0.15),
+        "share of output",
+        "Share of a firm's output traded through the HK–mainland border",
+        "seed 001 (chips, sensors, displays imported via HK; Shenzhen–HK trade ¥726.6bn)",
+        lo=0.0,
+        hi=1.0,
+    )
+    zone_friction_factor: float = param(
+        0.4,
+        "× friction",
+        "Multiplier on every border friction for jobs, firms and knowledge in the Qianhai and Hetao cooperation zones",
+        "seeds 001, 003, 004 (Qianhai, Hetao cooperation zones)",
+        lo=0.0,
+        hi=1.0,
     )
     residence_barrier_hk: float = param(
         1.5,
@@ -820,6 +1161,9 @@ class Config:
     location: LocationParams = field(default_factory=LocationParams)
     talent: TalentParams = field(default_factory=TalentParams)
     entry: EntryExitParams = field(default_factory=EntryExitParams)
+    innovation: InnovationParams = field(default_factory=InnovationParams)
+    vc: VCParams = field(default_factory=VCParams)
+    government: GovernmentParams = field(default_factory=GovernmentParams)
     services: ServicesParams = field(default_factory=ServicesParams)
     border: BorderParams = field(default_factory=BorderParams)
     output: OutputParams = field(default_factory=OutputParams)
@@ -901,6 +1245,15 @@ def validate(cfg: Config) -> Config:
                 + (" + talent.origin_hk_in_mainland" if i > 0 else "")
                 + f" = {origin:g} exceeds 1: origin shares cannot exceed the whole."
             )
+    if cfg.vc.investment_quarters > cfg.vc.fund_life_quarters:
+        raise ConfigError(
+            f"vc.investment_quarters = {cfg.vc.investment_quarters} exceeds vc.fund_life_quarters = "
+            f"{cfg.vc.fund_life_quarters}; allowed: an investment period within the fund's life."
+        )
+    if abs(sum(cfg.vc.home_share.as_list()) - 1.0) > 1e-3:
+        raise ConfigError(f"vc.home_share sums to {sum(cfg.vc.home_share.as_list()):g}; the shares must sum to 1.")
+    if cfg.talent.migrant_share_hk + cfg.talent.migrant_share_overseas > 1.0:
+        raise ConfigError("talent.migrant_share_hk + talent.migrant_share_overseas exceeds 1.")
     firm_share = min(cfg.firms.hightech_firms.as_list()) / sum(cfg.firms.hightech_firms.as_list())
     if firm_share * cfg.n_firms < 1:
         raise ConfigError(

@@ -52,6 +52,16 @@ CITY_COLUMNS: dict[str, str] = {
     "commercial_floor_m2": "commercial floor space, m²",
     "residential_floor_m2": "residential floor space, m²",
     "commercial_occupancy": "share of commercial floor space used by modelled firms",
+    "innovations": "innovations (patent-like events) of firms headquartered in the city this quarter",
+    "innovating_firms": "firms of the city with at least one innovation this quarter",
+    "startups_hk_founders": "start-ups and spin-offs founded in the city this quarter by talent of Hong Kong origin",
+    "vc_deals": "venture deals in firms of the city this quarter (private funds and guidance co-investments)",
+    "vc_amount": "venture money invested in firms of the city this quarter, ¥",
+    "vc_cross_border_deals": "deals in firms of the city by funds on the other side of the HK–mainland border",
+    "vc_cross_border_amount": "money of those cross-border deals, ¥",
+    "gov_revenue": "government revenue this quarter, ¥ (see government.parquet)",
+    "gov_spending": "government spending on the levers this quarter, ¥",
+    "gov_reserves": "government reserves at the end of the quarter, ¥",
 }
 """Columns of ``city_quarter.parquet`` and their meaning."""
 
@@ -81,6 +91,93 @@ RELOCATION_COLUMNS: dict[str, str] = {
     "to_cell": "cell of the new site",
 }
 """Columns of ``relocations.parquet``."""
+
+ENTRY_COLUMNS: dict[str, str] = {
+    "quarter": "quarter label",
+    "t": "quarter index",
+    "firm": "firm index",
+    "kind": "'startup' or 'spinoff'",
+    "sector": "sector",
+    "city": "city of the new firm",
+    "cell": "cell of the new firm",
+    "founder_origin": "founder's origin: local, mainland, hong_kong or overseas",
+    "parent": "firm the spin-off came from (-1 for a start-up)",
+    "incubator_grant": "incubator grant received, ¥",
+}
+"""Columns of ``entries.parquet``."""
+
+DEAL_COLUMNS: dict[str, str] = {
+    "quarter": "quarter label",
+    "t": "quarter index",
+    "fund": "fund id",
+    "fund_city": "city of the fund's office",
+    "guidance": "True for a government guidance fund's co-investment",
+    "firm": "firm index",
+    "firm_city": "city of the firm",
+    "stage": "seed, A or B",
+    "amount": "money invested, ¥",
+    "cross_border": "fund and firm on different sides of the HK–mainland border",
+}
+"""Columns of ``vc_deals.parquet``."""
+
+EXIT_COLUMNS: dict[str, str] = {
+    "quarter": "quarter label",
+    "t": "quarter index",
+    "firm": "firm index",
+    "firm_city": "city of the firm",
+    "kind": "listing in Hong Kong, listing in Shenzhen, or acquisition",
+    "value": "value of the whole firm at exit, ¥",
+}
+"""Columns of ``vc_exits.parquet``."""
+
+GOVERNMENT_COLUMNS: dict[str, str] = {
+    "quarter": "quarter label",
+    "t": "quarter index",
+    "city": "HK, SZ, DG or HZ",
+    "opening_reserves": "reserves at the start of the quarter, ¥",
+    **{
+        f"revenue_{k}": f"revenue from {k.replace('_', ' ')}, ¥"
+        for k in ("profit_tax", "wage_tax", "land_sales", "incubator_repayments")
+    },
+    **{
+        f"spend_{k}": f"spending on {k.replace('_', ' ')}, ¥"
+        for k in (
+            "land",
+            "talent_subsidy",
+            "talent_housing",
+            "startup_rent_subsidy",
+            "rd_subsidy",
+            "services",
+            "incubators",
+            "guidance_fund",
+            "parks",
+        )
+    },
+    "reserves": "reserves at the end of the quarter, ¥",
+    "land_multiplier": "land-supply multiplier in force (adaptive land rule)",
+    "subsidy_factor": "share of subsidies paid (adaptive budget rule)",
+    "talent_subsidy_per_quarter": "talent subsidy paid per eligible talent this quarter, ¥",
+    "hospital_beds_per_10k": "hospital beds per 10k residents",
+    "students_per_teacher": "secondary students per teacher",
+}
+"""Columns of ``government.parquet``."""
+
+FUND_COLUMNS: dict[str, str] = {
+    "fund": "fund id",
+    "manager": "manager id (kept across a manager's funds; negative for guidance funds)",
+    "city": "city of the office",
+    "guidance": "True for a government guidance fund",
+    "vintage": "quarter index the fund was raised",
+    "committed": "capital committed, ¥",
+    "invested": "money invested in firms, ¥",
+    "proceeds": "money returned by exits and sales, ¥",
+    "fees": "management fees paid, ¥",
+    "distributions": "money paid out to the fund's investors, ¥",
+    "cash": "cash at the end of the run, ¥",
+    "live_stakes_cost": "cost of stakes still held at the end of the run, ¥",
+    "active": "still investing or holding at the end of the run",
+}
+"""Columns of ``vc_funds.parquet`` (one row per fund, at the end of the run)."""
 
 SNAPSHOT_COLUMNS: dict[str, str] = {
     "quarter": "quarter label",
@@ -112,6 +209,31 @@ class Recorder:
         self._relocations: list[dict[str, np.ndarray]] = []
         self._snapshots: list[pd.DataFrame] = []
         self._pending_moves: dict[str, np.ndarray] = {}
+        self._entries: list[dict[str, np.ndarray]] = []
+        self._deals: list[tuple] = []
+        self._deals_quarter: list[tuple] = []
+        self._exits: list[dict[str, np.ndarray]] = []
+        self._government: list[dict[str, float]] = []
+
+    # ---- queries used by adaptive rules ----------------------------------------------------
+    def recent_out_relocations(self, city: int, quarters: int) -> int:
+        """Whole firms that left ``city`` for another city in the last ``quarters`` quarters."""
+        return int(sum(row["relocations_out"][city] for row in self._city_rows[-quarters:]))
+
+    def last_government_revenue(self, city: int) -> float:
+        """Revenue of a city's government in the last recorded quarter (0 before the first)."""
+        rows = [r for r in self._government[-4:] if r["city_i"] == city]
+        return (
+            float(
+                sum(
+                    r[f"revenue_{k}"]
+                    for k in ("profit_tax", "wage_tax", "land_sales", "incubator_repayments")
+                    for r in rows[-1:]
+                )
+            )
+            if rows
+            else 0.0
+        )
 
     # ---- events ---------------------------------------------------------------------------
     def log_relocations(
@@ -139,6 +261,73 @@ class Recorder:
         }
         self._relocations.append(row)
         self._pending_moves = row
+
+    def log_entries(self, new: np.ndarray) -> None:
+        """Record new firms (start-ups and spin-offs) with their founders' origin."""
+        m = self.model
+        f = m.firms
+        self._entries.append(
+            {
+                "t": np.full(new.size, m.t),
+                "firm": new.astype(np.int64),
+                "kind": (f.origin[new] == fm.ORIGIN_SPINOFF).astype(np.int8),
+                "sector": f.sector[new].astype(np.int8),
+                "city": m.cell_city[f.cell[new]].astype(np.int8),
+                "cell": f.cell[new].astype(np.int64),
+                "founder_origin": f.founder_origin[new].astype(np.int8),
+                "parent": f.parent[new].astype(np.int64),
+                "incubator_grant": f.grant_outstanding[new].astype(float),
+            }
+        )
+
+    def log_vc_deal(self, fund, firm: int, stage: int, amount: float) -> None:
+        """Record one venture deal."""
+        m = self.model
+        firm_city = int(m.cell_city[m.firms.cell[firm]])
+        self._deals_quarter.append(
+            (
+                m.t,
+                fund.unique_id,
+                fund.home_city,
+                fund.is_guidance,
+                firm,
+                firm_city,
+                stage,
+                amount,
+                (firm_city == 0) != (fund.home_city == 0),
+            )
+        )
+
+    def log_vc_exits(self, firm: np.ndarray, kind: np.ndarray, value: np.ndarray, cell: np.ndarray) -> None:
+        """Record exits of portfolio firms (listings and acquisitions)."""
+        m = self.model
+        self._exits.append(
+            {
+                "t": np.full(firm.size, m.t),
+                "firm": firm.astype(np.int64),
+                "firm_city": m.cell_city[cell].astype(np.int8),
+                "kind": kind.astype(np.int8),
+                "value": value.astype(float),
+            }
+        )
+
+    def _record_government(self) -> None:
+        m = self.model
+        for gov in m.governments:
+            row: dict[str, float] = {"t": m.t, "city_i": gov.city, "opening_reserves": gov.opening_reserves}
+            row.update({f"revenue_{k}": v for k, v in gov.revenue.items()})
+            row.update({f"spend_{k}": v for k, v in gov.spending.items()})
+            row.update(
+                {
+                    "reserves": gov.reserves,
+                    "land_multiplier": gov.land_multiplier,
+                    "subsidy_factor": gov.subsidy_factor,
+                    "talent_subsidy_per_quarter": float(m.talent_subsidy_now[gov.city]),
+                    "hospital_beds_per_10k": gov.hospital_beds,
+                    "students_per_teacher": gov.students_per_teacher,
+                }
+            )
+            self._government.append(row)
 
     # ---- per quarter ------------------------------------------------------------------------
     def record_quarter(self) -> None:
@@ -204,6 +393,26 @@ class Recorder:
         row["residential_floor_m2"] = np.bincount(city, weights=m.res_cap, minlength=n_c)
         com_use, res_use = m._floor_use()
         row["commercial_occupancy"] = np.bincount(city, weights=com_use, minlength=n_c) / row["commercial_floor_m2"]
+        row["innovations"] = np.bincount(f_city, weights=firms.innovations[alive_f], minlength=n_c)
+        row["innovating_firms"] = np.bincount(f_city[firms.innovations[alive_f] > 0], minlength=n_c)
+        born_now = alive_f[firms.born[alive_f] == m.t]
+        from_hk = born_now[firms.founder_origin[born_now] == 2]
+        row["startups_hk_founders"] = np.bincount(city[firms.cell[from_hk]], minlength=n_c)
+        deals = self._deals_quarter
+        self._deals.extend(deals)
+        self._deals_quarter = []
+        d_city = np.array([d[5] for d in deals], dtype=np.int64)
+        d_amount = np.array([d[7] for d in deals], dtype=float)
+        d_cross = np.array([d[8] for d in deals], dtype=bool)
+        row["vc_deals"] = np.bincount(d_city, minlength=n_c)
+        row["vc_amount"] = np.bincount(d_city, weights=d_amount, minlength=n_c)
+        row["vc_cross_border_deals"] = np.bincount(d_city[d_cross], minlength=n_c)
+        row["vc_cross_border_amount"] = np.bincount(d_city[d_cross], weights=d_amount[d_cross], minlength=n_c)
+        self._record_government()
+        govs = m.governments
+        row["gov_revenue"] = np.array([g.total_revenue for g in govs])
+        row["gov_spending"] = np.array([g.total_spending for g in govs])
+        row["gov_reserves"] = np.array([g.reserves for g in govs])
         self._city_rows.append(row)
 
         self._class_rows.append(
@@ -322,7 +531,83 @@ class Recorder:
             "relocations": relocations,
             "snapshots": snapshots,
             "cells": cells_table(m),
+            "entries": self._entries_table(),
+            "vc_deals": self._deals_table(),
+            "vc_exits": self._exits_table(),
+            "government": self._government_table(),
+            "vc_funds": funds_table(m),
         }
+
+    def _label(self, t: np.ndarray) -> pd.Series:
+        labels = self.model.labels
+        return pd.Series([labels[int(x)] for x in t], dtype=object)
+
+    def _entries_table(self) -> pd.DataFrame:
+        keys = ("t", "firm", "kind", "sector", "city", "cell", "founder_origin", "parent", "incubator_grant")
+        e = {
+            k: np.concatenate([r[k] for r in self._entries]) if self._entries else np.zeros(0, dtype=int) for k in keys
+        }
+        codes = np.array(geodata.CITY_CODES)
+        origin_names = np.array(["local", "mainland", "hong_kong", "overseas"])
+        return pd.DataFrame(
+            {
+                "quarter": self._label(e["t"]),
+                "t": e["t"].astype(int),
+                "firm": e["firm"].astype(np.int64),
+                "kind": np.array(["startup", "spinoff"])[e["kind"].astype(int)],
+                "sector": np.array(SECTORS)[e["sector"].astype(int)],
+                "city": codes[e["city"].astype(int)],
+                "cell": e["cell"].astype(np.int64),
+                "founder_origin": origin_names[e["founder_origin"].astype(int)],
+                "parent": e["parent"].astype(np.int64),
+                "incubator_grant": e["incubator_grant"].astype(float),
+            }
+        )[list(ENTRY_COLUMNS)]
+
+    def _deals_table(self) -> pd.DataFrame:
+        from agents.vc import STAGE_NAMES
+
+        d = self._deals
+        col = list(zip(*d)) if d else [[] for _ in range(9)]
+        codes = np.array(geodata.CITY_CODES)
+        return pd.DataFrame(
+            {
+                "quarter": self._label(np.array(col[0], dtype=int)),
+                "t": np.array(col[0], dtype=int),
+                "fund": np.array(col[1], dtype=np.int64),
+                "fund_city": codes[np.array(col[2], dtype=int)],
+                "guidance": np.array(col[3], dtype=bool),
+                "firm": np.array(col[4], dtype=np.int64),
+                "firm_city": codes[np.array(col[5], dtype=int)],
+                "stage": np.array(STAGE_NAMES)[np.array(col[6], dtype=int)],
+                "amount": np.array(col[7], dtype=float),
+                "cross_border": np.array(col[8], dtype=bool),
+            }
+        )[list(DEAL_COLUMNS)]
+
+    def _exits_table(self) -> pd.DataFrame:
+        from agents.vc import EXIT_NAMES
+
+        keys = ("t", "firm", "firm_city", "kind", "value")
+        e = {k: np.concatenate([r[k] for r in self._exits]) if self._exits else np.zeros(0, dtype=int) for k in keys}
+        return pd.DataFrame(
+            {
+                "quarter": self._label(e["t"]),
+                "t": e["t"].astype(int),
+                "firm": e["firm"].astype(np.int64),
+                "firm_city": np.array(geodata.CITY_CODES)[e["firm_city"].astype(int)],
+                "kind": np.array(EXIT_NAMES)[e["kind"].astype(int)],
+                "value": e["value"].astype(float),
+            }
+        )[list(EXIT_COLUMNS)]
+
+    def _government_table(self) -> pd.DataFrame:
+        frame = pd.DataFrame(self._government)
+        if frame.empty:
+            return pd.DataFrame(columns=list(GOVERNMENT_COLUMNS))
+        frame.insert(0, "city", np.array(geodata.CITY_CODES)[frame.pop("city_i").astype(int)])
+        frame.insert(0, "quarter", self._label(frame["t"].to_numpy()))
+        return frame[list(GOVERNMENT_COLUMNS)]
 
 
 def _weighted_city_mean(values: np.ndarray, weight: np.ndarray, city: np.ndarray) -> np.ndarray:
@@ -346,6 +631,48 @@ CELL_COLUMNS: dict[str, str] = {
     "amenity": "amenity index, 0–1.5",
 }
 """Columns of ``cells.parquet``."""
+
+
+def funds_table(model: CorridorModel) -> pd.DataFrame:
+    """One row per fund (private and guidance) at the end of the run."""
+    book = model.stakes
+    live = book.alive_index()
+    live_cost = np.bincount(book.fund[live], weights=book.cost[live]) if live.size else np.zeros(0)
+    rows = []
+    for f in model.funds + model.guidance_funds:
+        rows.append(
+            {
+                "fund": f.unique_id,
+                "manager": f.manager,
+                "city": geodata.CITY_CODES[f.home_city],
+                "guidance": f.is_guidance,
+                "vintage": f.vintage,
+                "committed": f.committed,
+                "invested": f.invested,
+                "proceeds": f.proceeds,
+                "fees": f.fees,
+                "distributions": f.distributions,
+                "cash": f.cash,
+                "live_stakes_cost": float(live_cost[f.unique_id]) if f.unique_id < live_cost.size else 0.0,
+                "active": f.active,
+            }
+        )
+    return pd.DataFrame(rows, columns=list(FUND_COLUMNS))
+
+
+TABLE_SCHEMAS: dict[str, tuple[str, dict[str, str]]] = {
+    "city_quarter": ("one row per city per quarter", CITY_COLUMNS),
+    "firms_by_class": ("one row per quarter, city, sector and size class with firms", CLASS_COLUMNS),
+    "relocations": ("the relocation event log, one row per move", RELOCATION_COLUMNS),
+    "snapshots": ("one row per cell every `output.snapshot_every` quarters (and the last quarter)", SNAPSHOT_COLUMNS),
+    "cells": ("one row per model cell: static attributes", CELL_COLUMNS),
+    "entries": ("one row per new firm (start-up or spin-off)", ENTRY_COLUMNS),
+    "vc_deals": ("one row per venture deal", DEAL_COLUMNS),
+    "vc_exits": ("one row per exit of a portfolio firm", EXIT_COLUMNS),
+    "government": ("one row per city government per quarter: revenue, spending by lever, reserves", GOVERNMENT_COLUMNS),
+    "vc_funds": ("one row per fund at the end of the run", FUND_COLUMNS),
+}
+"""Every output table: (what a row is, columns and meanings)."""
 
 
 def cells_table(model: CorridorModel) -> pd.DataFrame:

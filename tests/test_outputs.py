@@ -10,19 +10,13 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from model.recorder import CELL_COLUMNS, CITY_COLUMNS, CLASS_COLUMNS, RELOCATION_COLUMNS, SNAPSHOT_COLUMNS
+from model.recorder import TABLE_SCHEMAS
 from model.simulate import is_complete, read_tables, simulate
 from reporting import save
 from tests.conftest import small_config
 
 ROOT = Path(__file__).resolve().parent.parent
-SCHEMAS = {
-    "city_quarter": CITY_COLUMNS,
-    "firms_by_class": CLASS_COLUMNS,
-    "relocations": RELOCATION_COLUMNS,
-    "snapshots": SNAPSHOT_COLUMNS,
-    "cells": CELL_COLUMNS,
-}
+SCHEMAS = {name: columns for name, (_, columns) in TABLE_SCHEMAS.items()}
 TINY = ["quarters=3", "n_firms=600", "n_talent=6000", "population_share=0.025", "output.progress=false"]
 
 
@@ -60,6 +54,12 @@ def test_tables_follow_the_documented_schemas(cli_run):
             assert f"`{col}`" in readme, f"README does not document {name}.{col}"
     city = tables["city_quarter"]
     assert len(city) == 3 * 4 and city["quarter"].iloc[0] == "2018Q1"
+
+
+def test_readme_schemas_are_generated_from_the_code():
+    from scripts.write_docs import schema_markdown
+
+    assert schema_markdown() in (ROOT / "README.md").read_text(), "run: python scripts/write_docs.py"
 
 
 def test_bad_input_stops_before_the_run(tmp_path):

@@ -1,0 +1,110 @@
+"""City governments: four rich agents (plain ``mesa.Agent``) with a budget and policy levers.
+
+Each government collects revenue (profit tax of firms, tax on skilled wages, land sales,
+incubator repayments) and spends on the levers of the documents (L1–L8): new land and urban
+renewal, talent subsidies and talent housing, start-up rent subsidies, R&D subsidies, public
+services, incubator grants, its guidance fund and (Shenzhen) cross-city parks. Spending can
+never exceed its reserves, which hold all past revenue less all past spending:
+
+    reserves(t+1) = reserves(t) + revenue(t) − spending(t),   spending(t) ≤ reserves(t) + revenue(t).
+
+A lever is either fixed (its parameter) or follows an adaptive rule: more land when firms leave,
+austerity when reserves run low.
+"""
+
+from __future__ import annotations
+
+import mesa
+
+REVENUE_SOURCES = ("profit_tax", "wage_tax", "land_sales", "incubator_repayments")
+LEVERS = (
+    "land",
+    "talent_subsidy",
+    "talent_housing",
+    "startup_rent_subsidy",
+    "rd_subsidy",
+    "services",
+    "incubators",
+    "guidance_fund",
+    "parks",
+)
+
+
+class CityGovernment(mesa.Agent):
+    """The government of one city.
+
+    Args:
+        model: The corridor model.
+        city: City index (0 HK, 1 SZ, 2 DG, 3 HZ).
+        reserves: Reserves at the start, ¥.
+        land_multiplier: Land-supply multiplier at the start (lever L1).
+        hospital_beds: Hospital beds per 10k residents at the start.
+        students_per_teacher: Secondary students per teacher at the start.
+    """
+
+    def __init__(
+        self,
+        model: mesa.Model,
+        city: int,
+        reserves: float,
+        land_multiplier: float,
+        hospital_beds: float,
+        students_per_teacher: float,
+    ) -> None:
+        super().__init__(model)
+        self.city = int(city)
+        self.reserves = float(reserves)
+        self.land_multiplier = float(land_multiplier)
+        self.hospital_beds = float(hospital_beds)
+        self.students_per_teacher = float(students_per_teacher)
+        self.subsidy_factor = 1.0
+        self.revenue: dict[str, float] = dict.fromkeys(REVENUE_SOURCES, 0.0)
+        self.spending: dict[str, float] = dict.fromkeys(LEVERS, 0.0)
+        self.opening_reserves = self.reserves
+
+    def open_quarter(self) -> None:
+        """Start a quarter's books."""
+        self.revenue = dict.fromkeys(REVENUE_SOURCES, 0.0)
+        self.spending = dict.fromkeys(LEVERS, 0.0)
+        self.opening_reserves = self.reserves
+
+    def collect(self, source: str, amount: float) -> None:
+        """Book revenue; it is available for spending at once."""
+        if amount < 0:
+            raise ValueError("revenue cannot be negative")
+        self.revenue[source] += amount
+        self.reserves += amount
+
+    def spend(self, lever: str, amount: float) -> float:
+        """Spend up to ``amount`` on a lever, never more than the reserves; returns what was spent."""
+        granted = min(max(amount, 0.0), max(self.reserves, 0.0))
+        self.spending[lever] += granted
+        self.reserves -= granted
+        return granted
+
+    def affordable_share(self, amount: float) -> float:
+        """Share of ``amount`` the reserves can pay now (1 if all)."""
+        return 1.0 if amount <= self.reserves else max(self.reserves, 0.0) / amount
+
+    @property
+    def total_revenue(self) -> float:
+        """Revenue this quarter."""
+        return sum(self.revenue.values())
+
+    @property
+    def total_spending(self) -> float:
+        """Spending this quarter."""
+        return sum(self.spending.values())
+
+    def budget_gap(self) -> float:
+        """opening reserves + revenue − spending − reserves: zero when the books balance."""
+        return self.opening_reserves + self.total_revenue - self.total_spending - self.reserves
+
+
+def service_index(hospital_beds, students_per_teacher, beds_reference: float, students_reference: float):
+    """Public-service index (0–1.5) from hospital beds and class ratios (works on scalars or arrays)."""
+    import numpy as np
+
+    beds = np.asarray(hospital_beds, dtype=float) / beds_reference
+    schools = students_reference / np.asarray(students_per_teacher, dtype=float)
+    return np.clip(0.5 * (beds + schools), 0.0, 1.5)
