@@ -6,11 +6,12 @@
     python run.py -m scenario=baseline,s2_land_exhaustion 'seed=range(0,4)'   # a sweep
 
 Each run writes its tables, plots and provenance to hydra's run directory under ``outputs/``
-(``hydra.run.dir=DIR`` puts it elsewhere).
+(``hydra.run.dir=DIR`` puts it elsewhere). ``mode=...`` selects what is done (see MODES).
 """
 
 from __future__ import annotations
 
+import importlib
 import logging
 import sys
 from pathlib import Path
@@ -20,19 +21,32 @@ from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig
 
 from model.configuration import check_overrides, from_hydra, register_configs
-from model.params import ConfigError
-from model.simulate import simulate
-from reporting.save import save_run
+from model.params import Config, ConfigError
 
 logging.getLogger("MESA").setLevel(logging.WARNING)
 log = logging.getLogger("corridor")
 
 register_configs()
 
+MODES = {
+    "run": "model.experiments:run_mode",
+    "compare": "reporting.compare:compare_mode",
+    "calibrate": "calibration.calibrate:calibrate_mode",
+    "sensitivity": "calibration.sensitivity:sensitivity_mode",
+    "recovery": "calibration.recovery:recovery_mode",
+}
+"""mode → "module:function"; each function takes (config, output directory)."""
+
+
+def dispatch(config: Config, out_dir: Path) -> None:
+    """Run the function of ``config.mode`` with the validated config and the run directory."""
+    module, func = MODES[config.mode].split(":")
+    getattr(importlib.import_module(module), func)(config, out_dir)
+
 
 @hydra.main(version_base="1.3", config_path="scenarios", config_name="config")
 def main(cfg: DictConfig) -> None:
-    """Validate the composed config, simulate, and write the run directory."""
+    """Validate the composed config, then run the requested mode into hydra's run directory."""
     try:
         config = from_hydra(cfg)
     except ConfigError as err:
@@ -40,16 +54,16 @@ def main(cfg: DictConfig) -> None:
         raise SystemExit(2) from err
     out_dir = Path(HydraConfig.get().runtime.output_dir)
     log.info(
-        "scenario %s, seed %d, %d quarters from %s -> %s",
+        "%s: scenario %s, seed %d, %d quarters from %s -> %s",
+        config.mode,
         config.scenario_name,
         config.seed,
         config.quarters,
         config.start,
         out_dir,
     )
-    result = simulate(config, progress=config.output.progress)
-    save_run(result, out_dir, plots=config.output.plots)
-    log.info("done in %.1f s: %s", result.wall_seconds, out_dir)
+    dispatch(config, out_dir)
+    log.info("done: %s", out_dir)
 
 
 if __name__ == "__main__":

@@ -92,7 +92,7 @@ def check_overrides(args: list[str]) -> None:
         if not match:
             continue
         key = match.group("key")
-        if key.split(".")[0] in ("hydra", "scenario"):
+        if key.split(".")[0] in ("hydra", "scenario", "calibrated"):
             if key == "scenario":
                 value = arg.split("=", 1)[1]
                 names = scenario_names()

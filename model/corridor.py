@@ -8,6 +8,8 @@ method below it, in the same order; the behavioural maths lives in pure function
 from __future__ import annotations
 
 import logging
+import time
+from collections.abc import Callable
 
 import mesa
 import numpy as np
@@ -102,6 +104,7 @@ class CorridorModel(mesa.Model):
         self.talent = TalentPopulation(self, capacity=2 * cfg.n_talent)
         self.next_uid = 0
         self.flows = self._empty_flows()
+        self.phase_seconds: dict[str, float] = {}  # wall time per phase, summed over quarters
         self.recorder = Recorder(self)
         self._set_clearing_rents()  # background only: the rents agents see when placed
         populate(self)
@@ -147,22 +150,30 @@ class CorridorModel(mesa.Model):
         10. **Record** the quarter's tables.
         """
         self.flows = self._empty_flows()
-        policy.government_phase(self)
-        innovation.innovate(self, self.streams.get("innovation", self.t))
-        self.update_productivity()
-        self.produce()
-        policy.collect_revenue(self)
-        policy.pay_subsidies(self)
-        self.labour_market()
-        self.migration_and_housing()
-        self.clear_markets()
-        self.review_locations()
-        self.exit_and_entry()
-        venture.venture_phase(self, self.streams.get("venture", self.t))
-        self.recorder.record_quarter()
+        for name, phase in self.phases():
+            start = time.perf_counter()
+            phase()
+            self.phase_seconds[name] = self.phase_seconds.get(name, 0.0) + time.perf_counter() - start
         self.t += 1
         if self.t >= self.cfg.quarters:
             self.running = False
+
+    def phases(self) -> list[tuple[str, Callable[[], None]]]:
+        """The phases of a quarter in the order :meth:`step` runs them (named for the timers)."""
+        return [
+            ("governments", lambda: policy.government_phase(self)),
+            ("innovation", lambda: innovation.innovate(self, self.streams.get("innovation", self.t))),
+            ("productivity", self.update_productivity),
+            ("production", self.produce),
+            ("taxes_and_subsidies", lambda: (policy.collect_revenue(self), policy.pay_subsidies(self))),
+            ("labour_market", self.labour_market),
+            ("migration_and_housing", self.migration_and_housing),
+            ("markets", self.clear_markets),
+            ("location", self.review_locations),
+            ("exit_and_entry", self.exit_and_entry),
+            ("venture_capital", lambda: venture.venture_phase(self, self.streams.get("venture", self.t))),
+            ("record", self.recorder.record_quarter),
+        ]
 
     # =========================================================================================
     # phases

@@ -1127,11 +1127,43 @@ class OutputParams:
     progress: bool = param(True, "bool", "Show progress on the terminal", source="run setting")
 
 
+MODES: tuple[str, ...] = ("run", "compare", "calibrate", "sensitivity", "recovery")
+"""What ``python run.py mode=...`` does (see run.py)."""
+
+
+@dataclass
+class CalibrationParams:
+    """Calibration, parameter recovery and sensitivity analysis (run control; no effect on a
+    simulation). Fields are added by the calibration module's owner."""
+
+    workers: int = param(2, "processes", "Parallel worker processes", source="run setting", lo=1, hi=256)
+
+
 @dataclass
 class Config:
     """A whole model configuration: the root of the hydra structured config."""
 
     scenario_name: str = param("baseline", "-", "Name of the scenario (set by scenario files)", source="run setting")
+    mode: str = param(
+        "run",
+        "-",
+        "What run.py does: run (simulate, with replicates), compare (runs=[...]), calibrate, sensitivity, recovery",
+        source="run setting",
+    )
+    replicates: int = param(
+        1, "runs", "Replicates, each with a seed spawned from the master seed", source="run setting", lo=1, hi=10000
+    )
+    runs: list[str] = field(
+        default_factory=list,
+        metadata={
+            "unit": "paths",
+            "doc": "Run or multirun directories to compare (mode=compare)",
+            "source": "run setting",
+            "lo": None,
+            "hi": None,
+            "lo_open": False,
+        },
+    )
     seed: int = param(20180101, "-", "Master seed: every random stream derives from it", lo=0, source="run setting")
     start: str = param("2018Q1", "quarter", "First simulated quarter (YYYYQn)", source="run setting")
     quarters: int = param(80, "quarters", "Quarters simulated (80 = 2018Q1–2037Q4)", lo=1, hi=400, source="run setting")
@@ -1167,6 +1199,7 @@ class Config:
     services: ServicesParams = field(default_factory=ServicesParams)
     border: BorderParams = field(default_factory=BorderParams)
     output: OutputParams = field(default_factory=OutputParams)
+    calibration: CalibrationParams = field(default_factory=CalibrationParams)
 
 
 # --------------------------------------------------------------------------------------------
@@ -1219,6 +1252,8 @@ def validate(cfg: Config) -> Config:
     """
     _walk(cfg, "", None)
     _parse_quarter(cfg.start)
+    if cfg.mode not in MODES:
+        raise ConfigError(f"mode = {cfg.mode!r} is not a mode; allowed: {', '.join(MODES)}.")
     for name in ("sector_mix_hk", "sector_mix_sz", "sector_mix_dg", "sector_mix_hz"):
         total = sum(getattr(cfg.firms, name).as_list())
         if not 0.999 <= total <= 1.001:

@@ -46,6 +46,7 @@ def _measure(n_talent: int, quarters: int, n_firms: int | None, population_share
         model.step()
     t2 = time.perf_counter()
     peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    phases = {name: round(1000 * sec / quarters, 1) for name, sec in model.phase_seconds.items()}
     return {
         "talent": n_talent,
         "firms": cfg.n_firms,
@@ -55,6 +56,8 @@ def _measure(n_talent: int, quarters: int, n_firms: int | None, population_share
         "s_per_quarter": round((t2 - t1) / quarters, 3),
         "agent_steps_per_s": round(agent_steps / (t2 - t1)),
         "peak_memory_mb": round(peak_kb / 1024),
+        "funds": len(model.funds),
+        "ms_per_quarter_by_phase": phases,
     }
 
 
@@ -91,6 +94,14 @@ def main() -> None:
             f"| {r['talent']:,} | {r['firms']:,} | {r['quarters']} | {r['setup_s']} | {r['s_per_quarter']} | "
             f"{r['agent_steps_per_s']:,} | {r['peak_memory_mb']:,} |"
         )
+    print()
+    names = list(rows[0]["ms_per_quarter_by_phase"])
+    print("Milliseconds per quarter by phase:")
+    print()
+    print("| talent | " + " | ".join(names) + " |")
+    print("|---:|" + "---:|" * len(names))
+    for r in rows:
+        print(f"| {r['talent']:,} | " + " | ".join(str(r["ms_per_quarter_by_phase"][n]) for n in names) + " |")
 
 
 if __name__ == "__main__":

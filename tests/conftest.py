@@ -6,19 +6,20 @@ import logging
 
 import pytest
 
-from model.params import Config
+from model.configuration import compose_config
 from model.simulate import RunResult, simulate
 
 logging.getLogger("MESA").setLevel(logging.WARNING)
 
 
-def small_config(**overrides) -> Config:
-    """A quick configuration that keeps realistic firm sizes (a 10% sample of the corridor).
+def small_config(**overrides):
+    """A quick configuration that keeps realistic firm sizes (a 10% sample of the corridor),
+    composed like ``python run.py`` (so the calibrated parameter set applies).
 
     Keyword arguments set top-level keys or dotted keys written with double underscores,
     e.g. ``land__sz_supply=0``.
     """
-    cfg = Config()
+    cfg = compose_config("baseline")
     cfg.n_firms = 2500
     cfg.n_talent = 25_000
     cfg.population_share = 0.1
