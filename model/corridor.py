@@ -23,6 +23,7 @@ from model.allocation import allocate, sample_weighted, sample_weighted_by_group
 from model.initial import populate
 from model.params import SECTORS, Config, quarter_labels, validate
 from model.recorder import Recorder
+from model.reference import levers_differ, reference_config
 from model.rng import RandomStreams
 
 logging.getLogger("MESA").setLevel(logging.WARNING)
@@ -49,7 +50,10 @@ class CorridorModel(mesa.Model):
 
     def __init__(self, cfg: Config) -> None:
         validate(cfg)
-        self.cfg = cfg
+        self.policy_cfg = cfg
+        # the 2018 state is built and inverted under the reference levers (model/reference.py);
+        # the scenario's land, border and transport settings switch on at the first quarter
+        self.cfg = reference_config(cfg)
         self.streams = RandomStreams(cfg.seed)
         super().__init__(rng=self.streams.get("mesa"))
         self.labels = quarter_labels(cfg.start, cfg.quarters)
@@ -116,11 +120,24 @@ class CorridorModel(mesa.Model):
         self._recover_fundamentals()
         self._settle_talent()
 
+        self._switch_on_levers()
+
         # ---- innovation, governments and venture capital start from the 2018 state
         self.knowledge_kernel = innovation.knowledge_kernel(self)
         innovation.set_initial_stock(self)
         policy.create_governments(self)
         venture.create_funds(self, self.streams.get("vc_init"))
+
+    def _switch_on_levers(self) -> None:
+        """Switch from the reference levers to the scenario's at the first simulated quarter."""
+        reference, cfg = self.cfg, self.policy_cfg
+        self.cfg = cfg
+        if levers_differ(reference, cfg, "transport"):
+            self.travel = geography.travel_matrix(self.map, cfg.transport)
+            self.agg_kernel = np.exp(-self.travel / np.float32(cfg.firms.agglomeration_minutes))
+            self._update_agglomeration()
+        if levers_differ(reference, cfg, "border") or levers_differ(reference, cfg, "transport"):
+            self.goods_share = self._goods_cost_share()
 
     # =========================================================================================
     # the quarter

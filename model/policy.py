@@ -1,6 +1,12 @@
 """The governments' phases: levers and land at the start of a quarter; taxes and subsidies after
 production; incubator grants at entry. Every yuan goes through :meth:`CityGovernment.spend` or
 :meth:`CityGovernment.collect`, so the budget identity holds by construction and is tested.
+
+Budgets are kept at the scale of the whole city. Land, services and parks are whole-city
+quantities already; money that flows to or from the modelled agents is divided by
+``population_share`` when booked (a run of a 10% sample books its agents' taxes ×10, and pays
+them 10% of a subsidy bill it books in full), so a sample run faces the same budget as a full one.
+With ``population_share = 1`` the agents' amounts are booked as they are.
 """
 
 from __future__ import annotations
@@ -51,7 +57,7 @@ def create_governments(model: CorridorModel) -> None:
     city = model.cell_city[firms.cell[alive]]
     tax = np.bincount(city, weights=model.corporate_tax[city] * np.maximum(before_tax, 0.0), minlength=N_CITIES)
     wages = model.wage_bills_by_city()
-    revenue = tax + np.array(gp.wage_tax.as_list()) * wages
+    revenue = (tax + np.array(gp.wage_tax.as_list()) * wages) / model.cfg.population_share
     multipliers = model.cfg.land.multipliers()
     beds = services.hospital_beds_per_10k.as_list()
     ratio = services.students_per_teacher.as_list()
@@ -74,8 +80,10 @@ def government_phase(model: CorridorModel) -> None:
     _talent_housing(model)
     _parks(model)
     _services(model)
+    share = model.cfg.population_share
     for gov, fund in zip(model.governments, model.guidance_funds):
-        fund.add_capital(gov.spend("guidance_fund", gov.subsidy_factor * gp.guidance_fund.as_list()[gov.city] / 4.0))
+        booked = gov.spend("guidance_fund", gov.subsidy_factor * gp.guidance_fund.as_list()[gov.city] / 4.0)
+        fund.add_capital(booked * share)  # the fund serves the sample of firms the run represents
     _plan_subsidies(model)
 
 
@@ -83,9 +91,9 @@ def _land_rule(model: CorridorModel, gov: CityGovernment) -> None:
     gp = model.cfg.government
     if gp.land_rule_outflow <= 0 or model.t < 4:
         return
-    moved = model.recorder.recent_out_relocations(gov.city, quarters=4)
+    lost = model.recorder.recent_firm_losses(gov.city, quarters=4)
     firms = max(model.firms_in_city(gov.city), 1)
-    if moved / firms > gp.land_rule_outflow:
+    if lost / firms > gp.land_rule_outflow:
         gov.land_multiplier = min(gov.land_multiplier + gp.land_rule_step, max(gp.land_rule_max, gov.land_multiplier))
 
 
@@ -177,7 +185,7 @@ def _plan_subsidies(model: CorridorModel) -> None:
     for gov in model.governments:
         c = gov.city
         per_head = gov.subsidy_factor * gp.talent_subsidy.as_list()[c] / 4.0
-        bill = per_head * eligible[c] * model.talent_scale
+        bill = per_head * eligible[c] * model.talent_scale / model.cfg.population_share
         model.talent_subsidy_now[c] = per_head * (gov.affordable_share(bill) if bill > 0 else 1.0)
         model.rd_subsidy_now[c] = gov.subsidy_factor * gp.rd_subsidy_rate.as_list()[c]
 
@@ -195,10 +203,11 @@ def collect_revenue(model: CorridorModel) -> None:
     firms.cash[owing] -= repay
     firms.grant_outstanding[owing] -= repay
     repaid = np.bincount(model.cell_city[firms.cell[owing]], weights=repay, minlength=N_CITIES)
+    share = model.cfg.population_share
     for gov in model.governments:
-        gov.collect("profit_tax", float(profit_tax[gov.city]))
-        gov.collect("wage_tax", float(wage_tax[gov.city]))
-        gov.collect("incubator_repayments", float(repaid[gov.city]))
+        gov.collect("profit_tax", float(profit_tax[gov.city]) / share)
+        gov.collect("wage_tax", float(wage_tax[gov.city]) / share)
+        gov.collect("incubator_repayments", float(repaid[gov.city]) / share)
 
 
 def pay_subsidies(model: CorridorModel) -> None:
@@ -223,14 +232,15 @@ def pay_subsidies(model: CorridorModel) -> None:
         _pay_firms(model, alive, np.full(alive.size, SZ), claim, "parks")
     eligible = model.eligible_talent_by_city()
     for gov in model.governments:
-        bill = model.talent_subsidy_now[gov.city] * eligible[gov.city] * model.talent_scale
+        bill = model.talent_subsidy_now[gov.city] * eligible[gov.city] * model.talent_scale / model.cfg.population_share
         paid = gov.spend("talent_subsidy", bill)
         if bill > 0 and paid < bill:
             model.talent_subsidy_now[gov.city] *= paid / bill
 
 
 def _pay_firms(model: CorridorModel, firms_idx: np.ndarray, payer: np.ndarray, claim: np.ndarray, lever: str) -> None:
-    totals = np.bincount(payer, weights=claim, minlength=N_CITIES)
+    """Pay firms' claims, pro rata to what each city can afford (booked at city scale)."""
+    totals = np.bincount(payer, weights=claim, minlength=N_CITIES) / model.cfg.population_share
     for gov in model.governments:
         if totals[gov.city] <= 0:
             continue
@@ -251,6 +261,7 @@ def incubator_grants(model: CorridorModel, new_firms: np.ndarray) -> None:
         grant = gov.subsidy_factor * gp.incubator_grant.as_list()[gov.city]
         if mine.size == 0 or grant <= 0:
             continue
-        paid = gov.spend("incubators", grant * mine.size) / mine.size
+        booked = gov.spend("incubators", grant * mine.size / model.cfg.population_share)
+        paid = booked * model.cfg.population_share / mine.size
         firms.cash[mine] += paid
         firms.grant_outstanding[mine] += paid

@@ -216,9 +216,11 @@ class Recorder:
         self._government: list[dict[str, float]] = []
 
     # ---- queries used by adaptive rules ----------------------------------------------------
-    def recent_out_relocations(self, city: int, quarters: int) -> int:
-        """Whole firms that left ``city`` for another city in the last ``quarters`` quarters."""
-        return int(sum(row["relocations_out"][city] for row in self._city_rows[-quarters:]))
+    def recent_firm_losses(self, city: int, quarters: int) -> int:
+        """Firms ``city`` lost in the last ``quarters`` quarters: whole firms that moved to
+        another city plus firms that exited."""
+        rows = self._city_rows[-quarters:]
+        return int(sum(row["relocations_out"][city] + row["exits"][city] for row in rows))
 
     def last_government_revenue(self, city: int) -> float:
         """Revenue of a city's government in the last recorded quarter (0 before the first)."""

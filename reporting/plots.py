@@ -13,6 +13,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
+from matplotlib.ticker import MaxNLocator  # noqa: E402
 
 from model import geodata  # noqa: E402
 from model.geography import CorridorMap  # noqa: E402
@@ -214,6 +215,117 @@ def plot_maps(snapshots: pd.DataFrame, cmap: CorridorMap, title: str = "", path:
     return fig
 
 
+def plot_innovation_and_capital(
+    tables: dict[str, pd.DataFrame], title: str = "", path: Path | None = None
+) -> plt.Figure:
+    """Innovation, start-ups by founder origin and venture capital by city (annual totals).
+
+    Args:
+        tables: The run's tables (``city_quarter``, ``entries``, ``vc_deals``).
+        title: Figure title.
+        path: Where to save a PNG (optional).
+
+    Returns:
+        The figure.
+    """
+    city = tables["city_quarter"].copy()
+    city["year"] = city["quarter"].str[:4].astype(int)
+    yearly = city.groupby(["year", "city"]).sum(numeric_only=True).reset_index()
+    fig, axes = plt.subplots(2, 3, figsize=(15, 8.5))
+    panels = [
+        ("innovations", "innovations per year", 1.0),
+        ("entries", "start-ups and spin-offs per year", 1.0),
+        ("startups_hk_founders", "start-ups by Hong Kong founders per year", 1.0),
+        ("vc_amount", "venture capital invested (¥ bn per year)", 1e-9),
+        ("vc_deals", "venture deals per year", 1.0),
+        ("vc_cross_border_amount", "cross-border venture capital (¥ bn per year)", 1e-9),
+    ]
+    for ax, (col, label, mult) in zip(axes.ravel(), panels):
+        for code in geodata.CITY_CODES:
+            rows = yearly[yearly["city"] == code]
+            ax.plot(
+                rows["year"],
+                rows[col] * mult,
+                marker="o",
+                ms=2.5,
+                color=CITY_COLOURS[code],
+                label=geodata.CITY_NAMES[code],
+            )
+        ax.set_title(label, fontsize=9)
+        ax.grid(alpha=0.3)
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    axes[0, 0].legend(fontsize=8, frameon=False)
+    deals = tables.get("vc_deals")
+    if deals is not None and len(deals):
+        inset = axes[1, 2].inset_axes([0.55, 0.55, 0.42, 0.4])
+        share = deals.groupby("fund_city")["amount"].sum()
+        x = np.arange(share.size)
+        inset.bar(x, share.to_numpy() / share.sum(), color=[CITY_COLOURS[c] for c in share.index])
+        inset.set_xticks(x, list(share.index))
+        inset.set_title("share of VC by fund's city", fontsize=7)
+        inset.tick_params(labelsize=6)
+    fig.suptitle((f"{title}: " if title else "") + "innovation, start-ups and venture capital", fontsize=12)
+    fig.tight_layout()
+    if path is not None:
+        fig.savefig(path, dpi=120)
+    return fig
+
+
+def plot_government(government: pd.DataFrame, title: str = "", path: Path | None = None) -> plt.Figure:
+    """Each city government's revenue by source and spending by lever (¥ bn per year), and its
+    reserves.
+
+    Args:
+        government: The ``government`` table.
+        title: Figure title.
+        path: Where to save a PNG (optional).
+
+    Returns:
+        The figure.
+    """
+    g = government.copy()
+    g["year"] = g["quarter"].str[:4].astype(int)
+    spend_cols = [c for c in g.columns if c.startswith("spend_")]
+    revenue_cols = [c for c in g.columns if c.startswith("revenue_")]
+    fig, axes = plt.subplots(2, 4, figsize=(18, 8), sharex=True)
+    colours = plt.get_cmap("tab10")
+    for k, code in enumerate(geodata.CITY_CODES):
+        rows = g[g["city"] == code].groupby("year")
+        spend = rows[spend_cols].sum() / 1e9
+        revenue = rows[revenue_cols].sum() / 1e9
+        ax = axes[0, k]
+        ax.stackplot(
+            spend.index,
+            spend.T.to_numpy(),
+            labels=[c[6:].replace("_", " ") for c in spend_cols],
+            colors=[colours(i) for i in range(len(spend_cols))],
+        )
+        ax.set_title(f"{geodata.CITY_NAMES[code]}: spending by lever (¥ bn/yr)", fontsize=9)
+        ax.grid(alpha=0.3)
+        ax = axes[1, k]
+        ax.stackplot(
+            revenue.index,
+            revenue.T.to_numpy(),
+            labels=[c[8:].replace("_", " ") for c in revenue_cols],
+            colors=[colours(i + 4) for i in range(len(revenue_cols))],
+            alpha=0.8,
+        )
+        reserves = g[g["city"] == code].groupby("year")["reserves"].last() / 1e9
+        twin = ax.twinx()
+        twin.plot(reserves.index, reserves, color="black", lw=1.2, label="reserves (right)")
+        twin.tick_params(labelsize=7)
+        ax.set_title(f"{geodata.CITY_NAMES[code]}: revenue (¥ bn/yr), reserves", fontsize=9)
+        ax.grid(alpha=0.3)
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    axes[0, 0].legend(fontsize=7, frameon=False, loc="upper left")
+    axes[1, 0].legend(fontsize=7, frameon=False, loc="upper left")
+    fig.suptitle((f"{title}: " if title else "") + "city governments' budgets", fontsize=12)
+    fig.tight_layout()
+    if path is not None:
+        fig.savefig(path, dpi=110)
+    return fig
+
+
 def plot_run(tables: dict[str, pd.DataFrame], cmap: CorridorMap, plots_dir: Path, title: str = "") -> list[Path]:
     """Draw every plot of a run into ``plots_dir``.
 
@@ -237,6 +349,8 @@ def plot_run(tables: dict[str, pd.DataFrame], cmap: CorridorMap, plots_dir: Path
             lambda p: plot_size_selection(tables["relocations"], tables["firms_by_class"], "SZ", title, p),
         ),
         ("maps.png", lambda p: plot_maps(tables["snapshots"], cmap, title, p)),
+        ("innovation_and_capital.png", lambda p: plot_innovation_and_capital(tables, title, p)),
+        ("government.png", lambda p: plot_government(tables["government"], title, p)),
         ("base_map.png", lambda p: plot_base_map(cmap, p)),
     ]
     for name, draw in jobs:

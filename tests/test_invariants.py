@@ -98,3 +98,11 @@ def test_tables_have_no_missing_values_in_key_columns(small_run, table):
     for col in ("quarter", "city", "cell", "firm"):
         if col in frame.columns:
             assert frame[col].notna().all()
+
+
+def test_baseline_house_prices_order_hong_kong_shenzhen_dongguan_huizhou(small_run):
+    """Digest §3: new-home prices rank Hong Kong ≫ Shenzhen ≫ Dongguan > Huizhou."""
+    city = small_run.tables["city_quarter"]
+    for _, rows in city.groupby("quarter"):
+        price = rows.set_index("city")["mean_house_price"]
+        assert price["HK"] > price["SZ"] > 2 * price["DG"] and price["DG"] > price["HZ"]

@@ -41,7 +41,15 @@ def test_cli_run_is_complete_with_provenance(cli_run):
     assert {"numpy", "mesa", "hydra-core", "pandas"} <= set(prov["packages"])
     assert "commit" in prov["git"] and prov["wall_seconds"] > 0
     assert prov["config"]["quarters"] == 3
-    for name in ("city_series", "relocation_flows", "size_selection_SZ", "maps", "base_map"):
+    for name in (
+        "city_series",
+        "relocation_flows",
+        "size_selection_SZ",
+        "maps",
+        "base_map",
+        "innovation_and_capital",
+        "government",
+    ):
         assert (cli_run / "plots" / f"{name}.png").stat().st_size > 10_000
 
 

@@ -83,3 +83,31 @@ def test_spending_never_exceeds_revenue_and_reserves_when_levers_are_huge():
     assert (spending <= table["opening_reserves"] + revenue + 1e-6).all()
     assert (table["reserves"] >= -1e-6).all()
     assert (table["talent_subsidy_per_quarter"] < 1e7 / 4).any(), "the unaffordable subsidy must be scaled down"
+
+
+def test_adaptive_land_rule_adds_land_when_firms_leave():
+    cfg = small_config(seed=5, quarters=10)
+    cfg.government.land_rule_outflow = 1e-6  # any loss of firms triggers the rule
+    cfg.government.land_rule_step = 0.5
+    cfg.government.land_rule_max = 2.0
+    model = CorridorModel(cfg)
+    model.run()
+    table = model.recorder.tables()["government"]
+    late = table[table["t"] == table["t"].max()]
+    assert (late["land_multiplier"] > 1.0).all()
+    assert (table["land_multiplier"] <= 2.0 + 1e-12).all()
+    early = table[table["t"] < 4]
+    assert (early["land_multiplier"] == 1.0).all(), "the rule needs a year of history"
+
+
+def test_austerity_rule_cuts_subsidies_when_reserves_run_low():
+    cfg = small_config(seed=5, quarters=4)
+    cfg.government.talent_subsidy = PerCity(hk=0, sz=5e4, dg=0, hz=0)
+    cfg.government.austerity_reserve_quarters = 100.0  # reserves (4 quarters of revenue) count as low
+    cfg.government.austerity_cut = 0.5
+    model = CorridorModel(cfg)
+    model.run()
+    table = model.recorder.tables()["government"]
+    sz = table[(table["city"] == "SZ") & (table["t"] >= 1)]
+    assert (sz["subsidy_factor"] == 0.5).all()
+    assert np.allclose(sz["talent_subsidy_per_quarter"], 5e4 / 4 * 0.5)
