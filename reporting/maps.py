@@ -51,41 +51,64 @@ def _draw_outlines(ax: plt.Axes, lw: float = 0.8) -> None:
             ax.plot(xs, ys, color="#333333", lw=lw)
 
 
-def _label_places(ax: plt.Axes, cmap: CorridorMap, fontsize: float = 6.0) -> None:
+LABEL_OFFSETS: dict[str, tuple[float, float]] = {
+    "Nanshan Hi-Tech Park": (-78, 6),
+    "Futian CBD": (2, 6),
+    "Qianhai": (-38, -4),
+    "Hetao / Lok Ma Chau Loop": (4, -9),
+    "Huawei Bantian": (4, 2),
+    "SUSTech": (-30, 4),
+    "Songshan Lake": (-58, -6),
+    "Neutron Science City": (4, 3),
+    "HK Science Park": (5, 2),
+    "CUHK": (5, -7),
+    "HKU": (-22, -9),
+    "Central": (4, 4),
+    "HKUST": (5, -2),
+}
+"""Label offsets (points) that keep neighbouring place names apart."""
+
+CITY_LABELS: dict[str, tuple[float, float]] = {
+    "HK": (114.33, 22.21),
+    "SZ": (114.30, 22.77),
+    "DG": (113.70, 23.12),
+    "HZ": (114.80, 23.40),
+}
+"""Where the city names are written (lon, lat)."""
+
+
+def _label_places(ax: plt.Axes, fontsize: float = 6.0, places: bool = True) -> None:
     for lon, lat in geodata.BORDER_CROSSINGS.values():
         ax.plot(lon, lat, marker="x", color="black", ms=4, mew=1.0)
-    for name, (_, lon, lat) in geodata.NAMED_PLACES.items():
-        ax.plot(lon, lat, marker="o", color="black", ms=2.5)
-        ax.annotate(name, (lon, lat), xytext=(3, 2), textcoords="offset points", fontsize=fontsize)
-    for code in geodata.CITY_CODES:
-        cells = cmap.cells_of(geodata.CITY_CODES.index(code))
-        lon, lat = km_to_lonlat(np.median(cmap.x_km[cells]), np.median(cmap.y_km[cells]))
-        if code == "HK":
-            lon, lat = 114.30, 22.22
-        ax.text(
-            lon,
-            lat,
-            geodata.CITY_NAMES[code],
-            fontsize=10,
-            weight="bold",
-            ha="center",
-            color=CITY_COLOURS[code],
-            bbox=dict(fc="white", ec="none", alpha=0.6, pad=1),
-        )
+    if places:
+        for name, (_, lon, lat) in geodata.NAMED_PLACES.items():
+            ax.plot(lon, lat, marker="o", color="black", ms=2.5)
+            ax.annotate(
+                name,
+                (lon, lat),
+                xytext=LABEL_OFFSETS.get(name, (3, 2)),
+                textcoords="offset points",
+                fontsize=fontsize,
+                bbox=dict(fc="white", ec="none", alpha=0.5, pad=0.3),
+                annotation_clip=True,
+            )
+    x0, x1 = ax.get_xlim()
+    y0, y1 = ax.get_ylim()
+    for code, (lon, lat) in CITY_LABELS.items():
+        if x0 <= lon <= x1 and y0 <= lat <= y1:
+            ax.text(
+                lon,
+                lat,
+                geodata.CITY_NAMES[code],
+                fontsize=10,
+                weight="bold",
+                ha="center",
+                color=CITY_COLOURS[code],
+                bbox=dict(fc="white", ec="none", alpha=0.6, pad=1),
+            )
 
 
-def plot_base_map(cmap: CorridorMap, path: Path | None = None) -> plt.Figure:
-    """The corridor with its four cities, land use, districts, places and border crossings.
-
-    Args:
-        cmap: The map.
-        path: Where to save a PNG (optional).
-
-    Returns:
-        The figure.
-    """
-    fig, ax = plt.subplots(figsize=(10, 9))
-    _draw_background(ax, cmap)
+def _draw_cities(ax: plt.Axes, cmap: CorridorMap) -> None:
     rgba = np.zeros((cmap.ny * cmap.nx, 4))
     for c, code in enumerate(geodata.CITY_CODES):
         colour = np.array(matplotlib.colors.to_rgba(CITY_COLOURS[code]))
@@ -101,21 +124,46 @@ def plot_base_map(cmap: CorridorMap, path: Path | None = None) -> plt.Figure:
         interpolation="nearest",
         aspect=1 / np.cos(np.radians(23.05)),
     )
-    _draw_outlines(ax)
-    _label_places(ax, cmap)
-    ax.set_xlabel("longitude (°E)")
-    ax.set_ylabel("latitude (°N)")
+
+
+def plot_base_map(cmap: CorridorMap, path: Path | None = None) -> plt.Figure:
+    """The corridor with its four cities, land use, places and border crossings, and a zoom on
+    the urban core around the Hong Kong–Shenzhen border.
+
+    Args:
+        cmap: The map.
+        path: Where to save a PNG (optional).
+
+    Returns:
+        The figure.
+    """
+    fig, (ax, zoom) = plt.subplots(1, 2, figsize=(17, 8.5), gridspec_kw={"width_ratios": [1, 1.15]})
+    for axis in (ax, zoom):
+        _draw_background(axis, cmap)
+        _draw_cities(axis, cmap)
+        _draw_outlines(axis)
+        axis.set_xlabel("longitude (°E)")
+        axis.set_ylabel("latitude (°N)")
+    _label_places(ax, places=False)
+    ax.text(113.62, 23.45, "Guangzhou\n(outside)", fontsize=8, color="#777777", ha="center")
+    ax.text(113.66, 22.45, "Pearl River\nestuary", fontsize=8, color="#4a6f8a", ha="center", style="italic")
+    ax.text(114.95, 22.35, "South China Sea", fontsize=8, color="#4a6f8a", ha="center", style="italic")
+    zoom.set_xlim(113.72, 114.45)
+    zoom.set_ylim(22.17, 23.02)
+    _label_places(zoom, fontsize=7)
+    ax.plot(
+        [113.72, 114.45, 114.45, 113.72, 113.72], [22.17, 22.17, 23.02, 23.02, 22.17], color="black", lw=0.8, ls="--"
+    )
     areas = cmap.land_area_km2()
     ax.set_title(
-        "Shenzhen–Dongguan–Huizhou–Hong Kong corridor, "
-        f"{cmap.cell_km:g} km cells\n(dark: built; mid: reserve land; light: protected; x: border crossings)"
-        + "\n"
+        f"The corridor on {cmap.cell_km:g} km cells (dark: built; mid: reserve land; light: protected)\n"
         + "   ".join(f"{c}: {a:,.0f} km²" for c, a in zip(geodata.CITY_CODES, areas)),
         fontsize=9,
     )
+    zoom.set_title("Urban core: places and the five HK–Shenzhen land crossings (x)", fontsize=9)
     fig.tight_layout()
     if path is not None:
-        fig.savefig(path, dpi=130)
+        fig.savefig(path, dpi=120)
     return fig
 
 
