@@ -101,16 +101,14 @@ def real_rd(model: CorridorModel, firm_idx: np.ndarray) -> np.ndarray:
     return model.firms.rd_spend[firm_idx] * model.wage_2018[city] / model.wage[city]
 
 
-def innovate(model: CorridorModel, rng: np.random.Generator) -> None:
-    """Draw this quarter's innovations, raise innovators' productivity, update the knowledge stock."""
+def expected_innovations(model: CorridorModel, firm_idx: np.ndarray, field: np.ndarray) -> np.ndarray:
+    """λ of firms ``firm_idx`` given the knowledge field (see :func:`innovation_rate`)."""
     firms, ip = model.firms, model.cfg.innovation
-    alive = firms.alive_index()
-    field = knowledge_field(model)
-    ratio = field[firms.cell[alive]] / model.knowledge_reference
-    workers = firms.workers[alive] + firms.workers_div[alive]
-    mean_skill = np.where(workers > 0, firms.eff[alive] / np.maximum(workers, 1), 0.0)
-    lam = innovation_rate(
-        real_rd(model, alive),
+    workers = firms.workers[firm_idx] + firms.workers_div[firm_idx]
+    mean_skill = np.where(workers > 0, firms.eff[firm_idx] / np.maximum(workers, 1), 0.0)
+    ratio = field[firms.cell[firm_idx]] / model.knowledge_reference
+    return innovation_rate(
+        real_rd(model, firm_idx),
         mean_skill,
         ratio,
         ip.patents_per_million,
@@ -118,7 +116,14 @@ def innovate(model: CorridorModel, rng: np.random.Generator) -> None:
         ip.skill_elasticity,
         ip.spillover_weight,
     )
-    count = rng.poisson(lam)
+
+
+def innovate(model: CorridorModel, rng: np.random.Generator) -> None:
+    """Draw this quarter's innovations, raise innovators' productivity, update the knowledge stock."""
+    firms, ip = model.firms, model.cfg.innovation
+    alive = firms.alive_index()
+    field = knowledge_field(model)
+    count = rng.poisson(expected_innovations(model, alive, field))
     firms.innovations[alive] = count
     innovated = alive[count > 0]
     firms.log_a[innovated] += ip.productivity_step
@@ -135,19 +140,8 @@ def set_initial_stock(model: CorridorModel) -> None:
     model.knowledge_stock = np.zeros(model.n_cells)
     set_reference(model)
     alive = firms.alive_index()
-    workers = firms.workers[alive] + firms.workers_div[alive]
-    mean_skill = np.where(workers > 0, firms.eff[alive] / np.maximum(workers, 1), 0.0)
     for _ in range(3):
-        ratio = model.knowledge_field_now[firms.cell[alive]] / model.knowledge_reference
-        lam = innovation_rate(
-            real_rd(model, alive),
-            mean_skill,
-            ratio,
-            ip.patents_per_million,
-            ip.rd_elasticity,
-            ip.skill_elasticity,
-            ip.spillover_weight,
-        )
+        lam = expected_innovations(model, alive, model.knowledge_field_now)
         rate = np.bincount(firms.cell[alive], weights=lam, minlength=model.n_cells)
         model.knowledge_stock = rate / max(ip.knowledge_depreciation, 1e-6)
         set_reference(model)

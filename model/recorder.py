@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from agents import firms as fm
+from agents.government import LEVERS, REVENUE_SOURCES
 from model import geodata, geography
 from model.params import SECTORS, SIZE_CLASSES
 
@@ -135,24 +136,8 @@ GOVERNMENT_COLUMNS: dict[str, str] = {
     "t": "quarter index",
     "city": "HK, SZ, DG or HZ",
     "opening_reserves": "reserves at the start of the quarter, ¥",
-    **{
-        f"revenue_{k}": f"revenue from {k.replace('_', ' ')}, ¥"
-        for k in ("profit_tax", "wage_tax", "land_sales", "incubator_repayments")
-    },
-    **{
-        f"spend_{k}": f"spending on {k.replace('_', ' ')}, ¥"
-        for k in (
-            "land",
-            "talent_subsidy",
-            "talent_housing",
-            "startup_rent_subsidy",
-            "rd_subsidy",
-            "services",
-            "incubators",
-            "guidance_fund",
-            "parks",
-        )
-    },
+    **{f"revenue_{k}": f"revenue from {k.replace('_', ' ')}, ¥" for k in REVENUE_SOURCES},
+    **{f"spend_{k}": f"spending on {k.replace('_', ' ')}, ¥" for k in LEVERS},
     "reserves": "reserves at the end of the quarter, ¥",
     "land_multiplier": "land-supply multiplier in force (adaptive land rule)",
     "subsidy_factor": "share of subsidies paid (adaptive budget rule)",
