@@ -11,17 +11,24 @@ Each run writes its tables, plots and provenance to hydra's run directory under 
 
 from __future__ import annotations
 
-import importlib
-import logging
-import sys
-from pathlib import Path
+import os
 
-import hydra
-from hydra.core.hydra_config import HydraConfig
-from omegaconf import DictConfig
+# One BLAS/OpenMP thread per process, set before numpy is imported: replicates and sweeps run in
+# parallel worker processes (joblib, submitit), which inherit these settings.
+for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
 
-from model.configuration import check_overrides, from_hydra, register_configs
-from model.params import Config, ConfigError
+import importlib  # noqa: E402
+import logging  # noqa: E402
+import sys  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import hydra  # noqa: E402
+from hydra.core.hydra_config import HydraConfig  # noqa: E402
+from omegaconf import DictConfig  # noqa: E402
+
+from model.configuration import check_overrides, from_hydra, register_configs  # noqa: E402
+from model.params import Config, ConfigError  # noqa: E402
 
 logging.getLogger("MESA").setLevel(logging.WARNING)
 log = logging.getLogger("corridor")

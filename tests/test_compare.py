@@ -1,0 +1,175 @@
+"""Comparison of scenarios with the baseline: figures from two tiny runs, paired differences
+(exactly zero when the scenario equals the baseline), and clear refusals of runs that cannot be
+paired."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from model.experiments import run_mode
+from model.simulate import is_complete
+from reporting.compare import (
+    CompareError,
+    choose_baseline,
+    compare_mode,
+    compare_runs,
+    final_year_summary,
+    load_city_quarter,
+    load_run_sets,
+    paired_differences,
+    variables_of,
+)
+from tests.test_experiments import tiny_config
+
+ROOT = Path(__file__).resolve().parent.parent
+FIGURES = ("city_series", "difference_from_baseline", "maps_change", "relocation_flows")
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory) -> dict[str, Path]:
+    """Replicate sets (2 replicates, same master seed) of the baseline, S2, and a copy of the
+    baseline under another scenario name."""
+    root = tmp_path_factory.mktemp("compare_runs")
+    out = {}
+    for name, scenario, extra in (
+        ("baseline", "baseline", []),
+        ("s2", "s2_land_exhaustion", []),
+        ("copy", "baseline", ["scenario_name=baseline_copy"]),
+    ):
+        out[name] = root / name
+        run_mode(tiny_config(scenario, "replicates=2", *extra), out[name])
+    return out
+
+
+@pytest.fixture(scope="module")
+def compared(runs, tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("compared")
+    compare_runs([runs["s2"], runs["baseline"]], out)
+    return out
+
+
+def test_compare_draws_its_figures_and_summary_from_two_runs(compared):
+    for name in (*FIGURES, "summary_s2_land_exhaustion"):
+        assert (compared / "figures" / f"{name}.png").stat().st_size > 20_000, name
+    assert not list((compared / "figures").glob("*.tmp.png"))
+    prov = json.loads((compared / "provenance.json").read_text())
+    assert is_complete(compared) and prov["kind"] == "compare" and prov["baseline"] == "baseline"
+    assert [r["label"] for r in prov["runs"]] == ["baseline", "s2_land_exhaustion"]
+    summary = pd.read_parquet(compared / "compare_summary.parquet")
+    assert set(summary["scenario"]) == {"s2_land_exhaustion"} and set(summary["baseline"]) == {"baseline"}
+    assert {"HK", "SZ", "DG", "HZ", "ALL"} == set(summary["city"])
+    assert (summary["n_pairs"] == 2).all()
+    assert (summary["diff_p05"] <= summary["diff_mean"] + 1e-9).all()
+    assert (summary["diff_mean"] <= summary["diff_p95"] + 1e-9).all()
+    assert "mean_commercial_rent" not in set(summary.loc[summary["city"] == "ALL", "variable"])
+    rent = summary.query("city == 'SZ' and variable == 'mean_commercial_rent'").iloc[0]
+    assert rent["diff_mean"] == pytest.approx(rent["scenario_mean"] - rent["baseline_mean"])
+    assert rent["diff_mean"] > 0, "no new floor space in Shenzhen raises its rents within a year"
+    csv = pd.read_csv(compared / "compare_summary.csv")
+    assert len(csv) == len(summary)
+
+
+def test_paired_differences_are_zero_when_the_scenario_equals_the_baseline(runs):
+    sets = load_run_sets([runs["baseline"], runs["copy"]])
+    assert [s.label for s in sets] == ["baseline", "baseline_copy"]
+    assert sets[0].seeds == sets[1].seeds
+    city = load_city_quarter(sets)
+    diffs = paired_differences(city, "baseline", variables_of(city))
+    assert len(diffs) == len(city) // 2 * len(variables_of(city))
+    assert (diffs["diff"] == 0).all()
+    summary = final_year_summary(city, "baseline")
+    assert not summary.empty
+    assert (summary[["diff_mean", "diff_p05", "diff_p95"]].to_numpy() == 0).all()
+
+
+def test_differences_are_paired_by_seed(runs):
+    sets = load_run_sets([runs["baseline"], runs["s2"]])
+    city = load_city_quarter(sets)
+    diffs = paired_differences(city, "baseline", ["firms"])
+    for seed in sets[0].seeds:
+        mine = city[city["seed"] == seed]
+        base = mine[mine["label"] == "baseline"].set_index(["t", "city"])["firms"]
+        scen = mine[mine["label"] == "s2_land_exhaustion"].set_index(["t", "city"])["firms"]
+        got = diffs[diffs["seed"] == seed].set_index(["t", "city"])["diff"]
+        np.testing.assert_array_equal(got.sort_index().to_numpy(), (scen - base).sort_index().to_numpy())
+
+
+def test_the_run_named_baseline_is_the_baseline_wherever_it_is_listed(runs):
+    sets = load_run_sets([runs["s2"], runs["copy"], runs["baseline"]])
+    assert choose_baseline(sets).label == "baseline"
+
+
+def _copy_with(run_set: Path, dest: Path, **changes) -> Path:
+    """A copy of a replicate set whose replicates' provenance has top-level or config keys changed."""
+    shutil.copytree(run_set, dest)
+    for prov_path in dest.glob("rep_*/provenance.json"):
+        prov = json.loads(prov_path.read_text())
+        for key, value in changes.items():
+            if key == "schema_version":
+                prov[key] = value
+            else:
+                prov["config"][key] = value
+        prov_path.write_text(json.dumps(prov))
+    return dest
+
+
+def test_compare_refuses_runs_that_cannot_be_paired(runs, tmp_path):
+    base = runs["baseline"]
+    with pytest.raises(CompareError, match="runs is empty"):
+        load_run_sets([])
+    with pytest.raises(CompareError, match="at least two runs"):
+        load_run_sets([base])
+    with pytest.raises(CompareError, match="nope: no such run directory"):
+        compare_runs([base, tmp_path / "nope"], tmp_path / "out")
+    unfinished = shutil.copytree(runs["s2"], tmp_path / "unfinished")
+    (unfinished / "provenance.json").unlink()
+    with pytest.raises(CompareError, match="unfinished is not a complete run"):
+        compare_runs([base, unfinished], tmp_path / "out")
+    longer = _copy_with(runs["s2"], tmp_path / "longer", quarters=5)
+    with pytest.raises(CompareError, match=r"longer.*quarters=5.*baseline.*quarters=4.*not be paired"):
+        compare_runs([base, longer], tmp_path / "out")
+    old = _copy_with(runs["s2"], tmp_path / "old_schema", schema_version=0)
+    with pytest.raises(CompareError, match=r"old_schema.*schema version 0"):
+        compare_runs([base, old], tmp_path / "out")
+    with pytest.raises(CompareError, match=r"rep_000.*seeds.*baseline.*seeds.*same seed= and replicates="):
+        compare_runs([base, runs["s2"] / "rep_000"], tmp_path / "out")
+    assert not (tmp_path / "out" / "figures").exists(), "a refused comparison writes nothing"
+
+
+def test_compare_mode_exits_with_the_reason(runs, tmp_path):
+    config = tiny_config()
+    config.mode = "compare"
+    config.runs = [str(runs["baseline"])]
+    with pytest.raises(SystemExit, match="compare refused: .*at least two runs"):
+        compare_mode(config, tmp_path / "out")
+
+
+def test_compare_from_the_command_line(runs, tmp_path):
+    out = tmp_path / "cli"
+    proc = subprocess.run(
+        [sys.executable, "run.py", "mode=compare", f"runs=[{runs['baseline']},{runs['copy']}]", f"hydra.run.dir={out}"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert is_complete(out)
+    for name in (*FIGURES, "summary_baseline_copy"):
+        assert (out / "figures" / f"{name}.png").is_file(), name
+    refused = subprocess.run(
+        [sys.executable, "run.py", "mode=compare", f"runs=[{runs['baseline']}]", f"hydra.run.dir={tmp_path / 'no'}"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert refused.returncode != 0 and "compare refused" in refused.stderr and "at least two runs" in refused.stderr
