@@ -60,15 +60,24 @@ def main(cfg: DictConfig) -> None:
         log.error("configuration error: %s", err)
         raise SystemExit(2) from err
     out_dir = Path(HydraConfig.get().runtime.output_dir)
-    log.info(
-        "%s: scenario %s, seed %d, %d quarters from %s -> %s",
-        config.mode,
-        config.scenario_name,
-        config.seed,
-        config.quarters,
-        config.start,
-        out_dir,
-    )
+    if config.mode == "run":
+        log.info(
+            "run: scenario %s, seed %d, %d replicate(s), %d quarters from %s -> %s",
+            config.scenario_name,
+            config.seed,
+            config.replicates,
+            config.quarters,
+            config.start,
+            out_dir,
+        )
+    else:
+        log.info(
+            "%s: scenario %s, calibrated set %s -> %s",
+            config.mode,
+            config.scenario_name,
+            config.calibrated_set,
+            out_dir,
+        )
     dispatch(config, out_dir)
     log.info("done: %s", out_dir)
 

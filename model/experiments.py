@@ -13,7 +13,7 @@
 
 Resume: a run directory (or a replicate directory) that is already complete with the same
 configuration is skipped, so a sweep restarted into the same ``hydra.sweep.dir`` only runs
-what is missing. Replicates run in parallel worker processes (``CORRIDOR_WORKERS``, default 2)
+what is missing. Replicates run in parallel worker processes (config key ``workers``, default 2)
 with BLAS limited to one thread per worker; results do not depend on the number of workers.
 """
 
@@ -23,7 +23,6 @@ import copy
 import dataclasses
 import json
 import logging
-import os
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -32,7 +31,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from model.params import Config, ConfigError
+from model.params import Config
 from model.rng import replicate_seeds
 from model.simulate import (
     COMPLETE_MARKER,
@@ -48,14 +47,10 @@ from model.simulate import (
 
 log = logging.getLogger("corridor")
 
-WORKERS_ENV = "CORRIDOR_WORKERS"
-"""Environment variable: worker processes for replicates (default :data:`DEFAULT_WORKERS`)."""
-
-DEFAULT_WORKERS = 2
-
 RUN_CONTROL_KEYS: tuple[tuple[str, ...], ...] = (
     ("mode",),
     ("runs",),
+    ("workers",),
     ("output", "progress"),
     ("output", "plots"),
     ("calibration",),
@@ -187,22 +182,6 @@ def _run_replicate(config: Config, out_dir: str) -> str:
     return out_dir
 
 
-def worker_count() -> int:
-    """Worker processes for replicates, from ``CORRIDOR_WORKERS`` (default 2).
-
-    Raises:
-        ConfigError: if the variable is not a positive integer.
-    """
-    text = os.environ.get(WORKERS_ENV, str(DEFAULT_WORKERS)).strip()
-    try:
-        workers = int(text)
-    except ValueError:
-        workers = 0
-    if workers < 1:
-        raise ConfigError(f"{WORKERS_ENV} = {text!r} is not a number of worker processes; allowed: an integer ≥ 1.")
-    return workers
-
-
 def run_replicates(config: Config, out_dir: Path) -> Path:
     """Run ``config.replicates`` paired replicates and summarise them.
 
@@ -230,7 +209,7 @@ def run_replicates(config: Config, out_dir: Path) -> Path:
     todo = [k for k in range(len(seeds)) if not finished_with(dirs[k], configs[k])]
     if len(todo) < len(seeds):
         log.info("%s: %d of %d replicates already complete, skipping them", out_dir, len(seeds) - len(todo), len(seeds))
-    workers = min(worker_count(), len(todo)) if todo else 0
+    workers = min(config.workers, len(todo)) if todo else 0
     log.info("%s: %d replicates to run with %d worker(s)", out_dir, len(todo), max(workers, 1))
     _run_all(configs, dirs, todo, workers, config)
     frames = [_read_city_quarter(d) for d in dirs]

@@ -1305,6 +1305,14 @@ class Config:
     replicates: int = param(
         1, "runs", "Replicates, each with a seed spawned from the master seed", source="run setting", lo=1, hi=10000
     )
+    workers: int = param(
+        2,
+        "processes",
+        "Worker processes for replicates (each on one BLAS thread; results do not depend on it)",
+        lo=1,
+        hi=256,
+        source="run setting",
+    )
     runs: list[str] = field(
         default_factory=list,
         metadata={

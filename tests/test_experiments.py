@@ -14,12 +14,10 @@ import pytest
 
 from model.configuration import compose_config
 from model.experiments import (
-    WORKERS_ENV,
     comparable_config,
     finished_with,
     run_mode,
     run_single,
-    worker_count,
 )
 from model.params import ConfigError
 from model.rng import replicate_seeds
@@ -84,9 +82,8 @@ def test_summary_holds_mean_and_90_percent_band_over_replicates(replicate_set):
 
 
 def test_sequential_and_parallel_replicates_agree_and_show_progress(replicate_set, tmp_path, monkeypatch, capfd):
-    monkeypatch.setenv(WORKERS_ENV, "1")
     out = tmp_path / "sequential"
-    run_mode(tiny_config("baseline", "replicates=2", "output.progress=true"), out)
+    run_mode(tiny_config("baseline", "replicates=2", "workers=1", "output.progress=true"), out)
     err = capfd.readouterr().err
     assert "baseline replicates" in err and "2/2" in err, err[-500:]
     assert "quarter" in err, "a sequential replicate shows its per-quarter bar"
@@ -137,14 +134,11 @@ def test_comparable_config_ignores_run_control_only():
     assert comparable_config(a) != comparable_config(tiny_config("baseline", "replicates=3"))
 
 
-def test_worker_count_comes_from_the_environment(monkeypatch):
-    monkeypatch.setenv(WORKERS_ENV, "3")
-    assert worker_count() == 3
-    monkeypatch.setenv(WORKERS_ENV, "zero")
-    with pytest.raises(ConfigError, match=f"{WORKERS_ENV} = 'zero'.*integer ≥ 1"):
-        worker_count()
-    monkeypatch.delenv(WORKERS_ENV)
-    assert worker_count() == 2
+def test_the_number_of_workers_is_a_validated_run_setting():
+    assert tiny_config("baseline", "workers=3").workers == 3
+    with pytest.raises(ConfigError, match="workers"):
+        tiny_config("baseline", "workers=0")
+    assert comparable_config(tiny_config("baseline", "workers=1")) == comparable_config(tiny_config("baseline"))
 
 
 def test_run_py_limits_blas_to_one_thread_before_numpy_is_imported():

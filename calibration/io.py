@@ -1,0 +1,88 @@
+"""Atomic output for the calibration commands, and their provenance.
+
+Every file is written under a temporary name and renamed, and each command writes its
+``provenance.json`` (``"status": "complete"``) last and removes a stale one first, so a run
+interrupted at any point never leaves a directory that looks finished.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import sys
+from datetime import UTC, datetime
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from calibration.de import _json_default
+from model.simulate import COMPLETE_MARKER, config_dict, git_commit, package_versions
+
+EXTRA_PACKAGES = ("SALib", "joblib")
+
+
+def write_text(path: Path, text: str) -> None:
+    """Write a text file atomically."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(text)
+    os.replace(tmp, path)
+
+
+def write_json(path: Path, obj: Any) -> None:
+    """Write JSON atomically."""
+    write_text(path, json.dumps(obj, indent=2, default=_json_default) + "\n")
+
+
+def write_csv(path: Path, frame: pd.DataFrame) -> None:
+    """Write a CSV file atomically."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    frame.to_csv(tmp, index=False)
+    os.replace(tmp, path)
+
+
+def begin(out_dir: Path) -> Path:
+    """Prepare an output directory: a stale completion marker is removed first."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    marker = out_dir / COMPLETE_MARKER
+    if marker.exists():
+        marker.unlink()
+    return out_dir
+
+
+def versions() -> dict[str, str]:
+    """Versions of Python and the packages results depend on."""
+    out = package_versions()
+    for name in EXTRA_PACKAGES:
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            out[name] = "not installed"
+    return out
+
+
+def finish(out_dir: Path, mode: str, config: Any, wall_seconds: float, **summary: Any) -> None:
+    """Write ``provenance.json`` with status complete. Call it last."""
+    write_json(
+        Path(out_dir) / COMPLETE_MARKER,
+        {
+            "status": "complete",
+            "mode": mode,
+            "seed": config.seed,
+            "git": git_commit(),
+            "packages": versions(),
+            "platform": platform.platform(),
+            "command": " ".join(sys.argv),
+            "finished_utc": datetime.now(UTC).isoformat(timespec="seconds"),
+            "wall_seconds": round(wall_seconds, 3),
+            **summary,
+            "config": config_dict(config),
+        },
+    )
