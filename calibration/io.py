@@ -19,7 +19,10 @@ from typing import Any
 import pandas as pd
 
 from calibration.de import _json_default
-from model.simulate import COMPLETE_MARKER, config_dict, git_commit, package_versions
+from model.simulate import COMPLETE_MARKER, begin_run, config_dict, git_commit, package_versions
+
+begin = begin_run
+"""Prepare an output directory: a stale completion marker is removed first."""
 
 EXTRA_PACKAGES = ("SALib", "joblib")
 
@@ -45,16 +48,6 @@ def write_csv(path: Path, frame: pd.DataFrame) -> None:
     tmp = path.with_name(path.name + ".tmp")
     frame.to_csv(tmp, index=False)
     os.replace(tmp, path)
-
-
-def begin(out_dir: Path) -> Path:
-    """Prepare an output directory: a stale completion marker is removed first."""
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    marker = out_dir / COMPLETE_MARKER
-    if marker.exists():
-        marker.unlink()
-    return out_dir
 
 
 def versions() -> dict[str, str]:

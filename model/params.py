@@ -1564,12 +1564,21 @@ def check_key(key: str) -> None:
 # documentation
 
 
-def parameter_table(cls: type = Config, prefix: str = "") -> list[dict[str, str]]:
-    """Rows (key, default, unit, range, meaning, source) documenting every parameter.
+def _shown_value(value: Any) -> str:
+    """A parameter value as the reference shows it."""
+    if isinstance(value, PerCity | PerSector):
+        return ", ".join(f"{s.name}={getattr(value, s.name):g}" for s in dataclasses.fields(value))
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def parameter_table(cls: type = Config, prefix: str = "", calibrated: Any = None) -> list[dict[str, str]]:
+    """Rows (key, default, baseline, unit, range, meaning, source) documenting every parameter.
 
     Args:
         cls: The dataclass to document.
         prefix: Prefix for nested keys.
+        calibrated: An instance of ``cls`` holding the baseline's values (the defaults updated by
+            the calibrated set in force); ``baseline`` is filled where it differs from the default.
 
     Returns:
         One dict per parameter.
@@ -1578,14 +1587,13 @@ def parameter_table(cls: type = Config, prefix: str = "") -> list[dict[str, str]
     instance = cls()
     for f in dataclasses.fields(cls):
         value = getattr(instance, f.name)
+        in_force = getattr(calibrated, f.name) if calibrated is not None else value
         if dataclasses.is_dataclass(value) and not isinstance(value, PerCity | PerSector):
-            rows += parameter_table(type(value), f"{prefix}{f.name}.")
+            rows += parameter_table(type(value), f"{prefix}{f.name}.", in_force if calibrated is not None else None)
             continue
         meta = f.metadata
-        if isinstance(value, PerCity | PerSector):
-            default = ", ".join(f"{s.name}={getattr(value, s.name):g}" for s in dataclasses.fields(value))
-        else:
-            default = f"{value:g}" if isinstance(value, float) else str(value)
+        default = _shown_value(value)
+        baseline = _shown_value(in_force)
         lo, hi = meta.get("lo"), meta.get("hi")
         rng = (
             ""
@@ -1599,6 +1607,7 @@ def parameter_table(cls: type = Config, prefix: str = "") -> list[dict[str, str]
             {
                 "key": f"{prefix}{f.name}",
                 "default": default,
+                "baseline": baseline if baseline != default else "",
                 "unit": meta.get("unit", ""),
                 "range": rng,
                 "meaning": meta.get("doc", ""),
@@ -1608,24 +1617,37 @@ def parameter_table(cls: type = Config, prefix: str = "") -> list[dict[str, str]
     return rows
 
 
-def parameters_markdown() -> str:
-    """The parameter reference as a Markdown document (``docs/parameters.md``)."""
+def parameters_markdown(calibrated: Config | None = None) -> str:
+    """The parameter reference as a Markdown document (``docs/parameters.md``).
+
+    Args:
+        calibrated: The baseline's configuration (defaults updated by the calibrated set,
+            :func:`model.reference.calibrated_defaults`); its differing values get a column.
+    """
     lines = [
         "# Parameters",
         "",
-        "Generated from `model/params.py` by `python -m model.params > docs/parameters.md`;",
-        "a test keeps it in step. Override any key on the command line, e.g.",
-        "`python run.py land.sz_supply=0`. City values: `hk`, `sz`, `dg`, `hz`.",
+        "Generated from `model/params.py` and `scenarios/calibrated/default.yaml` by",
+        "`python scripts/write_docs.py`; a test keeps it in step. Override any key on the command",
+        "line, e.g. `python run.py land.sz_supply=0`. City values: `hk`, `sz`, `dg`, `hz`.",
+        "*calibrated* is the value the baseline uses where the calibrated set changes the default",
+        "(docs/calibration.md); `calibrated=uncalibrated` runs with the defaults.",
         "",
-        "| key | default | unit | allowed | meaning | source |",
-        "|---|---|---|---|---|---|",
+        "| key | default | calibrated | unit | allowed | meaning | source |",
+        "|---|---|---|---|---|---|---|",
     ]
-    for row in parameter_table():
-        cells = [row[k].replace("|", "\\|") for k in ("key", "default", "unit", "range", "meaning", "source")]
+    for row in parameter_table(calibrated=calibrated):
+        cells = [
+            row[k].replace("|", "\\|") for k in ("key", "default", "baseline", "unit", "range", "meaning", "source")
+        ]
         cells[0] = f"`{cells[0]}`"
+        if cells[2]:
+            cells[2] = f"**{cells[2]}**"
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
 
 
 if __name__ == "__main__":
-    print(parameters_markdown(), end="")
+    from model.reference import calibrated_defaults
+
+    print(parameters_markdown(calibrated_defaults("default")), end="")

@@ -16,6 +16,7 @@ sys.path.insert(0, str(ROOT))
 
 from model.params import parameters_markdown  # noqa: E402
 from model.recorder import TABLE_SCHEMAS  # noqa: E402
+from model.reference import calibrated_defaults  # noqa: E402
 
 START, END = "<!-- schemas:start -->", "<!-- schemas:end -->"
 
@@ -35,7 +36,7 @@ def schema_markdown() -> str:
 
 
 def main() -> None:
-    (ROOT / "docs" / "parameters.md").write_text(parameters_markdown())
+    (ROOT / "docs" / "parameters.md").write_text(parameters_markdown(calibrated_defaults("default")))
     readme = (ROOT / "README.md").read_text()
     block = schema_markdown()
     if START in readme:

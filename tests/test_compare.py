@@ -173,3 +173,39 @@ def test_compare_from_the_command_line(runs, tmp_path):
         timeout=600,
     )
     assert refused.returncode != 0 and "compare refused" in refused.stderr and "at least two runs" in refused.stderr
+
+
+def test_scenario_table_pairs_seeds_and_prices_the_extra_innovations():
+    from scripts.scenario_table import markdown, outcomes, scenario_table
+
+    rows = []
+    for label, bump in (("baseline", 0.0), ("s9", 1.0)):
+        for seed in (1, 2):
+            for t in range(4):
+                for city in ("HK", "SZ", "DG", "HZ"):
+                    sz = city == "SZ"
+                    rows.append(
+                        {
+                            "label": label,
+                            "seed": seed,
+                            "t": t,
+                            "city": city,
+                            "firms": 100.0 * seed + (10.0 * bump if sz else 0.0),
+                            "talent": 1000.0,
+                            "mean_commercial_rent": 200.0 - (20.0 * bump if sz else 0.0),
+                            "mean_house_price": 5e4,
+                            "relocations_out": 1.0,
+                            "innovations": 10.0 + 5.0 * bump,
+                            "gov_spending": 1e9 + 1e8 * bump,
+                        }
+                    )
+    table = scenario_table(outcomes(pd.DataFrame(rows)).sort_index(), "baseline")
+    row = table.loc["s9"]
+    assert row["pairs"] == 2 and row["sz_firms_agree"] == 2
+    assert row["sz_firms"] == pytest.approx(100 * (10 / 100 + 10 / 200) / 2)  # mean over the pairs
+    assert row["sz_rent"] == pytest.approx(-10.0)
+    assert row["innovations"] == pytest.approx(50.0)
+    # 4 quarters × 4 cities × ¥0.1bn extra, for 4 × 4 × 5 extra innovations
+    assert row["extra_spending_bn"] == pytest.approx(1.6)
+    assert row["yuan_per_innovation"] == pytest.approx(1.6e9 / 80)
+    assert "| `s9` | +7.5% (2/2)" in markdown(table)
