@@ -1445,6 +1445,11 @@ def validate(cfg: Config) -> Config:
             f"vc.investment_quarters = {cfg.vc.investment_quarters} exceeds vc.fund_life_quarters = "
             f"{cfg.vc.fund_life_quarters}; allowed: an investment period within the fund's life."
         )
+    if not cfg.vc.deal_seed <= cfg.vc.deal_a <= cfg.vc.deal_b:
+        raise ConfigError(
+            f"vc.deal_seed = {cfg.vc.deal_seed:g}, vc.deal_a = {cfg.vc.deal_a:g}, vc.deal_b = {cfg.vc.deal_b:g}; "
+            "allowed: deal sizes that grow with the stage (seed ≤ A ≤ B)."
+        )
     if abs(sum(cfg.vc.home_share.as_list()) - 1.0) > 1e-3:
         raise ConfigError(f"vc.home_share sums to {sum(cfg.vc.home_share.as_list()):g}; the shares must sum to 1.")
     if cfg.talent.migrant_share_hk + cfg.talent.migrant_share_overseas > 1.0:

@@ -28,10 +28,10 @@ def _measure(n_talent: int, quarters: int, n_firms: int | None, population_share
     import logging
 
     logging.getLogger("MESA").setLevel(logging.WARNING)
+    from model.configuration import compose_config
     from model.corridor import CorridorModel
-    from model.params import Config
 
-    cfg = Config()
+    cfg = compose_config("baseline")  # what `python run.py` runs: the calibrated baseline
     cfg.n_talent = n_talent
     cfg.n_firms = n_firms if n_firms is not None else max(n_talent // 10, 40)
     if population_share is not None:

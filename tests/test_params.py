@@ -53,6 +53,13 @@ def test_negative_rent_drivers_and_shares_above_one_are_refused():
         validate(cfg)
 
 
+def test_deal_sizes_must_grow_with_the_stage():
+    cfg = Config()
+    cfg.vc.deal_seed = 4e7  # above series A (3e7)
+    with pytest.raises(ConfigError, match=r"vc.deal_seed.*seed ≤ A ≤ B"):
+        validate(cfg)
+
+
 def test_empty_city_is_refused():
     with pytest.raises(ConfigError, match="leaves a city empty"):
         validate(Config(n_firms=10, n_talent=1000))
