@@ -12,7 +12,6 @@ import os
 import platform
 import sys
 from datetime import UTC, datetime
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -51,14 +50,8 @@ def write_csv(path: Path, frame: pd.DataFrame) -> None:
 
 
 def versions() -> dict[str, str]:
-    """Versions of Python and the packages results depend on."""
-    out = package_versions()
-    for name in EXTRA_PACKAGES:
-        try:
-            out[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            out[name] = "not installed"
-    return out
+    """Versions of Python and the packages results depend on, with the calibration's own."""
+    return package_versions(EXTRA_PACKAGES)
 
 
 def finish(out_dir: Path, mode: str, config: Any, wall_seconds: float, **summary: Any) -> None:
