@@ -12,6 +12,10 @@ from model.simulate import RunResult, simulate
 logging.getLogger("MESA").setLevel(logging.WARNING)
 
 
+TINY_SAMPLE = ["n_firms=600", "n_talent=6000", "population_share=0.025", "output.progress=false"]
+"""Command-line overrides of a tiny sample (quick runs for tests of plumbing, not behaviour)."""
+
+
 def small_config(**overrides):
     """A quick configuration that keeps realistic firm sizes (a 10% sample of the corridor),
     composed like ``python run.py`` (so the calibrated parameter set applies).

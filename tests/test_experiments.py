@@ -22,15 +22,9 @@ from model.experiments import (
 from model.params import ConfigError
 from model.rng import replicate_seeds
 from model.simulate import is_complete
+from tests.conftest import TINY_SAMPLE
 
-TINY = [
-    "quarters=4",
-    "n_firms=600",
-    "n_talent=6000",
-    "population_share=0.025",
-    "output.progress=false",
-    "output.plots=false",
-]
+TINY = ["quarters=4", *TINY_SAMPLE, "output.plots=false"]
 
 
 def tiny_config(scenario: str = "baseline", *overrides: str):

@@ -13,11 +13,11 @@ import pytest
 from model.recorder import TABLE_SCHEMAS
 from model.simulate import is_complete, read_tables, simulate
 from reporting import save
-from tests.conftest import small_config
+from tests.conftest import TINY_SAMPLE, small_config
 
 ROOT = Path(__file__).resolve().parent.parent
 SCHEMAS = {name: columns for name, (_, columns) in TABLE_SCHEMAS.items()}
-TINY = ["quarters=3", "n_firms=600", "n_talent=6000", "population_share=0.025", "output.progress=false"]
+TINY = ["quarters=3", *TINY_SAMPLE]
 
 
 @pytest.fixture(scope="module")

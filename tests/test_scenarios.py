@@ -11,16 +11,10 @@ import pytest
 from model.configuration import SCENARIO_DIR, compose_config, scenario_names
 from model.experiments import comparable_config
 from model.simulate import simulate
+from tests.conftest import TINY_SAMPLE
 
 ROOT = Path(__file__).resolve().parent.parent
-TINY = [
-    "quarters=2",
-    "n_firms=600",
-    "n_talent=6000",
-    "population_share=0.025",
-    "output.progress=false",
-    "output.plots=false",
-]
+TINY = ["quarters=2", *TINY_SAMPLE, "output.plots=false"]
 DIGEST_SCENARIOS = {
     "baseline": "S1",
     "s2_land_exhaustion": "S2",

@@ -17,16 +17,10 @@ from model.configuration import SCENARIO_DIR, register_configs
 from model.simulate import is_complete
 from reporting.collect import COLLECTED_TABLE, collect_sweep, job_dirs, main, swept_keys
 from reporting.compare import load_run_sets
+from tests.conftest import TINY_SAMPLE
 
 ROOT = Path(__file__).resolve().parent.parent
-TINY = [
-    "quarters=2",
-    "n_firms=600",
-    "n_talent=6000",
-    "population_share=0.025",
-    "output.progress=false",
-    "output.plots=false",
-]
+TINY = ["quarters=2", *TINY_SAMPLE, "output.plots=false"]
 SWEEP = ["scenario=baseline,s2_land_exhaustion", "land.hz_supply=0.5,1"]
 
 
