@@ -364,12 +364,7 @@ def run_calibration(
     if setup.skipped:
         lines.append(f"Not simulated (outside the horizon): {', '.join(setup.skipped)}.")
     io.write_text(out_dir / "report.md", fit_markdown(table, "Calibration report", lines))
-    try:
-        from calibration.plots import plot_fit
-
-        plot_fit(table, out_dir / "fit.png")
-    except Exception as err:  # a plot must never lose the results
-        log.warning("fit plot failed: %s", err)
+    io.draw("plot_fit", table, out_dir / "fit.png")
     io.finish(
         out_dir,
         "calibrate",

@@ -8,6 +8,7 @@ interrupted at any point never leaves a directory that looks finished.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import platform
 import sys
@@ -24,6 +25,8 @@ begin = begin_run
 """Prepare an output directory: a stale completion marker is removed first."""
 
 EXTRA_PACKAGES = ("SALib", "joblib")
+
+log = logging.getLogger("corridor.calibration")
 
 
 def write_text(path: Path, text: str) -> None:
@@ -72,3 +75,16 @@ def finish(out_dir: Path, mode: str, config: Any, wall_seconds: float, **summary
             "config": config_dict(config),
         },
     )
+
+
+def draw(plot: str, *args: Any) -> None:
+    """Call ``calibration.plots.<plot>(*args)``; a failing plot is logged, never fatal.
+
+    Call it after the tables are written: a plot must never lose the results.
+    """
+    try:
+        from calibration import plots
+
+        getattr(plots, plot)(*args)
+    except Exception as err:  # noqa: BLE001 — any plotting failure is reported and skipped
+        log.warning("%s failed: %s", plot, err)

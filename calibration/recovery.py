@@ -193,12 +193,7 @@ def run_recovery(
         f"'ratio' = RMSE ÷ RMSE of guessing the prior mean; recovered if ratio < {cal.recovery_threshold}.",
     ]
     io.write_text(out_dir / "recovery.md", recovery_markdown(summary, lines))
-    try:
-        from calibration.plots import plot_recovery
-
-        plot_recovery(draws, summary, out_dir / "recovery.png")
-    except Exception as err:  # a plot must never lose the results
-        log.warning("recovery plot failed: %s", err)
+    io.draw("plot_recovery", draws, summary, out_dir / "recovery.png")
     io.finish(
         out_dir,
         "recovery",
