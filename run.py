@@ -27,25 +27,16 @@ import hydra  # noqa: E402
 from hydra.core.hydra_config import HydraConfig  # noqa: E402
 from omegaconf import DictConfig  # noqa: E402
 
-from model.configuration import check_overrides, from_hydra, register_configs  # noqa: E402
-from model.params import Config, ConfigError  # noqa: E402
+from app.settings import MODES, Settings, check_overrides, from_hydra, register_configs  # noqa: E402
+from model.params import ConfigError  # noqa: E402
 
 logging.getLogger("MESA").setLevel(logging.WARNING)
 log = logging.getLogger("corridor")
 
 register_configs()
 
-MODES = {
-    "run": "model.experiments:run_mode",
-    "compare": "reporting.compare:compare_mode",
-    "calibrate": "calibration.calibrate:calibrate_mode",
-    "sensitivity": "calibration.sensitivity:sensitivity_mode",
-    "recovery": "calibration.recovery:recovery_mode",
-}
-"""mode → "module:function"; each function takes (config, output directory)."""
 
-
-def dispatch(config: Config, out_dir: Path) -> None:
+def dispatch(config: Settings, out_dir: Path) -> None:
     """Run the function of ``config.mode`` with the validated config and the run directory."""
     module, func = MODES[config.mode].split(":")
     getattr(importlib.import_module(module), func)(config, out_dir)

@@ -44,7 +44,8 @@ class FirmPopulation(Population):
     ``eff`` and ``eff_div`` (efficiency units, agents, all and at the division), ``floor_hq``
     and ``floor_div`` (m² leased), ``output``, ``wage_bill``, ``rent_bill``, ``rd_spend``,
     ``tax``, ``profit``, ``subsidies``, ``goods_cost`` (¥ per quarter, real scale),
-    ``innovations`` (this quarter).
+    ``innovations`` (this quarter), ``vacancies`` (open vacancies, agents: set by the labour
+    market, filled by entrants in the migration phase).
     """
 
     SCHEMA = {
@@ -83,6 +84,7 @@ class FirmPopulation(Population):
         "rd_spend": (np.float64, 0.0),
         "tax": (np.float64, 0.0),
         "profit": (np.float64, 0.0),
+        "vacancies": (np.int64, 0),
     }
 
 

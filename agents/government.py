@@ -15,6 +15,7 @@ austerity when reserves run low.
 from __future__ import annotations
 
 import mesa
+import numpy as np
 
 REVENUE_SOURCES = ("profit_tax", "wage_tax", "land_sales", "incubator_repayments")
 LEVERS = (
@@ -61,9 +62,11 @@ class CityGovernment(mesa.Agent):
         self.revenue: dict[str, float] = dict.fromkeys(REVENUE_SOURCES, 0.0)
         self.spending: dict[str, float] = dict.fromkeys(LEVERS, 0.0)
         self.opening_reserves = self.reserves
+        self.last_revenue = 0.0
 
     def open_quarter(self) -> None:
-        """Start a quarter's books."""
+        """Start a quarter's books (last quarter's revenue is kept in ``last_revenue``)."""
+        self.last_revenue = self.total_revenue
         self.revenue = dict.fromkeys(REVENUE_SOURCES, 0.0)
         self.spending = dict.fromkeys(LEVERS, 0.0)
         self.opening_reserves = self.reserves
@@ -101,10 +104,15 @@ class CityGovernment(mesa.Agent):
         return self.opening_reserves + self.total_revenue - self.total_spending - self.reserves
 
 
-def service_index(hospital_beds, students_per_teacher, beds_reference: float, students_reference: float):
-    """Public-service index (0–1.5) from hospital beds and class ratios (works on scalars or arrays)."""
-    import numpy as np
+def service_index(hospital_beds, students_per_teacher, beds_reference: float, students_reference: float) -> np.ndarray:
+    """Public-service index (0–1.5) from hospital beds and class ratios, per city.
 
+    Args:
+        hospital_beds: Hospital beds per 10k residents, per city.
+        students_per_teacher: Secondary students per teacher, per city.
+        beds_reference: Beds at which the health index reaches 1.
+        students_reference: Class ratio at which the school index reaches 1.
+    """
     beds = np.asarray(hospital_beds, dtype=float) / beds_reference
     schools = students_reference / np.asarray(students_per_teacher, dtype=float)
     return np.clip(0.5 * (beds + schools), 0.0, 1.5)

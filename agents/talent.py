@@ -13,7 +13,7 @@ outside option. Choices are discrete: among a few sampled options, the one of hi
 A cell's home value is ``amenity_weight × amenity`` (public services, centrality) plus a
 residential fundamental, and a city's job value is a workplace fundamental; both are recovered
 so that in 2018 the average talent is as well off in every cell and every city's jobs (the 2018
-pattern is an equilibrium; see ``CorridorModel._settle_talent``). Later moves answer to what
+pattern is an equilibrium; see :func:`model.setup.settle_talent`). Later moves answer to what
 changes: rents, wages, subsidies, services, jobs.
 """
 
@@ -51,6 +51,16 @@ class TalentPopulation(Population):
         "entered": (np.int32, 0),
         "must_search": (np.bool_, False),
     }
+
+    def __init__(self, model, capacity: int = 1024) -> None:
+        super().__init__(model, capacity)
+        self.next_uid = 0
+
+    def new_uids(self, n: int) -> np.ndarray:
+        """``n`` fresh stable identifiers (a talent's ``uid`` survives :meth:`compact`)."""
+        uids = np.arange(self.next_uid, self.next_uid + n)
+        self.next_uid += n
+        return uids
 
 
 # ---------------------------------------------------------------------------------------------

@@ -56,6 +56,7 @@ class VCFund(mesa.Agent):
     Args:
         model: The corridor model.
         home_cell: Cell of the manager's office.
+        home_city: City of that cell.
         committed: Capital raised, ¥ (all paid in at once).
         vintage: Quarter the fund was raised.
         manager: Identifier of the manager (kept across the manager's funds).
@@ -63,11 +64,18 @@ class VCFund(mesa.Agent):
     """
 
     def __init__(
-        self, model: mesa.Model, home_cell: int, committed: float, vintage: int, manager: int, guidance_city: int = -1
+        self,
+        model: mesa.Model,
+        home_cell: int,
+        home_city: int,
+        committed: float,
+        vintage: int,
+        manager: int,
+        guidance_city: int = -1,
     ) -> None:
         super().__init__(model)
         self.home_cell = int(home_cell)
-        self.home_city = int(model.cell_city[home_cell])
+        self.home_city = int(home_city)
         self.manager = int(manager)
         self.guidance_city = int(guidance_city)
         self.vintage = int(vintage)

@@ -55,9 +55,8 @@ from calibration.spec import (
     unit_of,
     values_from_unit,
 )
-from model.configuration import SCENARIO_DIR
-from model.params import Config
-from model.simulate import config_dict
+from model.config import SCENARIO_DIR, Config
+from model.runio import config_dict
 
 log = logging.getLogger("corridor.calibration")
 

@@ -31,6 +31,8 @@ from typing import Any
 import numpy as np
 from scipy.stats import qmc
 
+from model.runio import json_default
+
 log = logging.getLogger("corridor.calibration")
 
 MUTATION = (0.5, 1.0)
@@ -108,19 +110,9 @@ class DEState:
         )
 
 
-def _json_default(obj: Any) -> Any:
-    if isinstance(obj, np.integer):
-        return int(obj)
-    if isinstance(obj, np.floating):
-        return float(obj)
-    if isinstance(obj, np.ndarray):
-        return obj.tolist()
-    return str(obj)
-
-
 def normalise(obj: Any) -> Any:
     """``obj`` as it reads back from JSON (for comparing fingerprints)."""
-    return json.loads(json.dumps(obj, default=_json_default))
+    return json.loads(json.dumps(obj, default=json_default))
 
 
 def save_checkpoint(state: DEState, path: Path) -> None:
@@ -128,7 +120,7 @@ def save_checkpoint(state: DEState, path: Path) -> None:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(state.to_json(), default=_json_default))
+    tmp.write_text(json.dumps(state.to_json(), default=json_default))
     os.replace(tmp, path)
 
 

@@ -32,7 +32,7 @@ import numpy as np
 
 from calibration.moments import MomentContext, compute_moments, compute_outcomes
 from calibration.spec import Target, apply_values
-from model.params import Config
+from model.config import Config
 from model.rng import replicate_seeds
 
 log = logging.getLogger("corridor.calibration")

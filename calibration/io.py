@@ -10,16 +10,12 @@ from __future__ import annotations
 import json
 import logging
 import os
-import platform
-import sys
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from calibration.de import _json_default
-from model.simulate import COMPLETE_MARKER, begin_run, config_dict, git_commit, package_versions
+from model.runio import COMPLETE_MARKER, begin_run, json_default, provenance
 
 begin = begin_run
 """Prepare an output directory: a stale completion marker is removed first."""
@@ -40,7 +36,7 @@ def write_text(path: Path, text: str) -> None:
 
 def write_json(path: Path, obj: Any) -> None:
     """Write JSON atomically."""
-    write_text(path, json.dumps(obj, indent=2, default=_json_default) + "\n")
+    write_text(path, json.dumps(obj, indent=2, default=json_default) + "\n")
 
 
 def write_csv(path: Path, frame: pd.DataFrame) -> None:
@@ -52,29 +48,10 @@ def write_csv(path: Path, frame: pd.DataFrame) -> None:
     os.replace(tmp, path)
 
 
-def versions() -> dict[str, str]:
-    """Versions of Python and the packages results depend on, with the calibration's own."""
-    return package_versions(EXTRA_PACKAGES)
-
-
 def finish(out_dir: Path, mode: str, config: Any, wall_seconds: float, **summary: Any) -> None:
     """Write ``provenance.json`` with status complete. Call it last."""
-    write_json(
-        Path(out_dir) / COMPLETE_MARKER,
-        {
-            "status": "complete",
-            "mode": mode,
-            "seed": config.seed,
-            "git": git_commit(),
-            "packages": versions(),
-            "platform": platform.platform(),
-            "command": " ".join(sys.argv),
-            "finished_utc": datetime.now(UTC).isoformat(timespec="seconds"),
-            "wall_seconds": round(wall_seconds, 3),
-            **summary,
-            "config": config_dict(config),
-        },
-    )
+    prov = provenance(mode, config, wall_seconds, EXTRA_PACKAGES, mode=mode, **summary)
+    write_json(Path(out_dir) / COMPLETE_MARKER, prov)
 
 
 def draw(plot: str, *args: Any) -> None:

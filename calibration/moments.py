@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from model.params import Config, quarter_labels
+from model.config import Config, quarter_labels
 
 if TYPE_CHECKING:
     from calibration.spec import Target

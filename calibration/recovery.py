@@ -34,7 +34,7 @@ from calibration.calibrate import Objective, Setup, fit_weights, make_setup, sta
 from calibration.de import minimise
 from calibration.evaluate import MomentTask, derived_seed, run_parallel, run_task
 from calibration.spec import FreeParameter, Target, apply_values, values_from_unit
-from model.params import Config
+from model.config import Config
 from model.rng import replicate_seeds
 
 log = logging.getLogger("corridor.calibration")

@@ -42,8 +42,8 @@ from calibration.de import normalise
 from calibration.evaluate import MomentTask, derived_seed, run_parallel, run_task, sample_config
 from calibration.moments import OUTCOME_LABELS, OUTCOMES
 from calibration.spec import FreeParameter, apply_values, get_value, select_parameters
-from model.params import Config
-from model.simulate import config_dict
+from model.config import Config
+from model.runio import config_dict
 
 log = logging.getLogger("corridor.calibration")
 

@@ -28,7 +28,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from model.params import Config, ConfigError, check_key, validate
+from model.config import Config
+from model.params import ConfigError, check_key, validate
 
 HERE = Path(__file__).resolve().parent
 TARGETS_FILE = HERE / "targets.csv"
@@ -254,7 +255,7 @@ def load_parameters(path: Path = PARAMETERS_FILE) -> list[FreeParameter]:
             note=str(row.get("note", "")),
         )
         try:
-            check_key(p.name)
+            check_key(p.name, Config)
         except ConfigError as err:
             raise ValueError(f"parameters.csv: {err}") from None
         if not p.upper > p.lower:

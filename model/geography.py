@@ -12,11 +12,15 @@ corridor (error well under 1% across 2°).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from model import geodata
-from model.params import Config, MapParams, TransportParams
+from model import border, geodata
+from model.params import PerCity, param, per_city
+
+if TYPE_CHECKING:
+    from model.config import Config
 
 KM_PER_DEG_LAT = 110.57
 REFERENCE_LAT = 23.05
@@ -30,6 +34,84 @@ LAND_USE_NAMES = ("built", "reserve", "protected")
 
 _MAP_JITTER_SEED = 2018
 """Fixed seed of the tie-breaking jitter in land-use ranking (the map must not vary by run)."""
+
+
+@dataclass
+class MapParams:
+    """Raster of the corridor and the land on it."""
+
+    cell_km: float = param(2.0, "km", "Side of a square grid cell", lo=1.0, hi=5.0, source="run setting")
+    built_share: PerCity = param(
+        per_city(0.25, 0.50, 0.46, 0.09),
+        "share of land",
+        "Share of the city's land that is built up in 2018",
+        "approx. public figure (construction-land totals; HK country parks ~40%)",
+        lo=0.01,
+        hi=0.95,
+    )
+    reserve_share: PerCity = param(
+        per_city(0.03, 0.04, 0.08, 0.12),
+        "share of land",
+        "Share of the city's land that is developable reserve (new land can be built there)",
+        "approx. public figure (seed 000: Shenzhen's land is nearly exhausted)",
+        lo=0.0,
+        hi=0.9,
+    )
+    urban_radius_km: float = param(6.0, "km", "Spread of built-up land around district centres", lo=1.0, hi=50.0)
+    residential_m2_per_resident: PerCity = param(
+        per_city(16.0, 28.0, 36.0, 40.0),
+        "m² floor per resident",
+        "Residential floor space per resident in 2018 (with the city's residents gives the stock)",
+        "approx. public figure (HK living space ~16 m²/person; mainland city statistics)",
+        lo=1.0,
+        hi=200.0,
+    )
+    commercial_stock_m2: PerCity = param(
+        per_city(9.0e7, 3.0e8, 3.5e8, 1.8e8),
+        "m² floor",
+        "Commercial and industrial floor space in 2018 (offices, R&D and factory buildings)",
+        "approx. public figure",
+        lo=1.0,
+    )
+    centrality_weight: float = param(
+        1.0,
+        "1",
+        "How much more background demand a central built cell draws than a peripheral one",
+        lo=0.0,
+        hi=20.0,
+    )
+
+
+@dataclass
+class TransportParams:
+    """Travel cost between cells."""
+
+    speed_kmh: float = param(40.0, "km/h", "Door-to-door travel speed within a city", "assumption", lo=1.0, hi=200.0)
+    detour_factor: float = param(1.3, "1", "Network distance over straight-line distance", "assumption", lo=1.0, hi=3.0)
+    speedup_hk_sz: float = param(
+        1.0,
+        "× speed",
+        "Speed multiplier for trips between Hong Kong and Shenzhen (rail links)",
+        lo=0.1,
+        hi=10.0,
+    )
+    speedup_sz_dg: float = param(
+        1.0, "× speed", "Speed multiplier for trips between Shenzhen and Dongguan", lo=0.1, hi=10.0
+    )
+    speedup_sz_hz: float = param(
+        1.0, "× speed", "Speed multiplier for trips between Shenzhen and Huizhou", lo=0.1, hi=10.0
+    )
+    speedup_dg_hz: float = param(
+        1.0, "× speed", "Speed multiplier for trips between Dongguan and Huizhou", lo=0.1, hi=10.0
+    )
+    border_crossing_minutes: float = param(
+        30.0,
+        "minutes",
+        "Time lost at an HK–mainland land crossing (queues, customs), per one-way trip",
+        "approx. public figure (seed 001: >450k crossings a day)",
+        lo=0.0,
+        hi=600.0,
+    )
 
 
 def lonlat_to_km(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -309,7 +391,8 @@ def travel_minutes(
     """One-way travel time between cells, minutes (element-wise, broadcasting).
 
     Trips between Hong Kong and the mainland go through the nearest useful land crossing and
-    pay the crossing time; trips between cities run at the inter-city speed multiplier.
+    pay the crossing time (:mod:`model.border`); trips between cities run at the inter-city
+    speed multiplier.
 
     Args:
         cmap: The map.
@@ -325,21 +408,16 @@ def travel_minutes(
     src, dst = np.asarray(src), np.asarray(dst)
     dist = np.hypot(x[src] - x[dst], y[src] - y[dst])
     cs, cd = cmap.city[src], cmap.city[dst]
-    crossing = (cs == 0) != (cd == 0)
+    crossing = border.crosses(cs, cd)
     if crossing.any():
         s_b, d_b = np.broadcast_arrays(src, dst)
-        s_c, d_c = s_b[crossing], d_b[crossing]
-        via = np.full(s_c.shape, np.inf, dtype=np.float32)
-        for cx, cy in cmap.crossing_xy.astype(np.float32):
-            leg = np.hypot(x[s_c] - cx, y[s_c] - cy) + np.hypot(cx - x[d_c], cy - y[d_c])
-            via = np.minimum(via, leg)
-        dist[crossing] = via
+        dist[crossing] = border.via_crossing_km(cmap, x, y, s_b[crossing], d_b[crossing])
     # a trip within one cell still takes time: half a cell at the city speed
     np.maximum(dist, np.float32(0.5 * cmap.cell_km), out=dist)
     minutes_per_km = (60.0 * transport.detour_factor / transport.speed_kmh) / speedup_matrix(transport)
     minutes = dist * minutes_per_km.astype(np.float32)[cs, cd]
     if crossing.any():
-        minutes += np.float32(transport.border_crossing_minutes) * crossing
+        minutes += border.crossing_delay(transport, crossing)
     return minutes.astype(np.float32, copy=False)
 
 

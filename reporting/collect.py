@@ -24,7 +24,7 @@ from typing import Any
 import pandas as pd
 import yaml
 
-from model.simulate import COMPLETE_MARKER, is_complete, write_parquet
+from model.runio import COMPLETE_MARKER, is_complete, write_parquet
 
 log = logging.getLogger("corridor")
 

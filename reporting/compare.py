@@ -1,7 +1,7 @@
 """Compare scenarios against a baseline: paired differences with bands, maps, flows, summaries.
 
-``python run.py mode=compare 'runs=[DIR_A,DIR_B,...]'`` (or ``python -m reporting.compare DIR_A
-DIR_B --out OUT``) takes single runs, replicate sets (``replicates=N``) or sweep directories
+``python run.py mode=compare 'runs=[DIR_A,DIR_B,...]'`` (or ``python -m app.compare DIR_A DIR_B
+--out OUT``) takes single runs, replicate sets (``replicates=N``) or sweep directories
 (hydra multiruns, whose jobs are grouped by scenario and by the swept parameters other than the
 seed, seeds becoming replicates). The run whose scenario is ``baseline`` (else the first) is
 the baseline. Every other run must have been run with the baseline's seeds (the same ``seed``
@@ -27,13 +27,10 @@ Nothing here touches simulation state: it reads finished runs' tables.
 
 from __future__ import annotations
 
-import argparse
 import json
 import logging
 import re
-import sys
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -46,17 +43,17 @@ import pandas as pd  # noqa: E402
 from matplotlib.colors import TwoSlopeNorm  # noqa: E402
 
 from model import geodata  # noqa: E402
-from model.params import SIZE_CLASSES, ConfigError  # noqa: E402
-from model.simulate import (  # noqa: E402
+from model.params import ConfigError  # noqa: E402
+from model.runio import (  # noqa: E402
     COMPLETE_MARKER,
     SCHEMA_VERSION,
     begin_run,
-    git_commit,
     is_complete,
-    package_versions,
+    provenance,
     write_json,
     write_parquet,
 )
+from model.state import SIZE_CLASSES  # noqa: E402
 from reporting.collect import is_multirun_dir, job_dirs, job_overrides, run_dirs_of, varying_keys  # noqa: E402
 from reporting.maps import CITY_COLOURS, plot_cell_field  # noqa: E402
 from reporting.plots import SERIES, quarter_axis  # noqa: E402
@@ -491,8 +488,7 @@ def corridor_map(config: dict[str, Any]) -> Any:
     """The corridor map of a run's configuration (rebuilt from its ``map`` parameters)."""
     from omegaconf import OmegaConf
 
-    from model.geography import build_map
-    from model.params import MapParams
+    from model.geography import MapParams, build_map
 
     params = OmegaConf.to_object(OmegaConf.merge(OmegaConf.structured(MapParams), config.get("map", {})))
     return build_map(params)
@@ -742,7 +738,7 @@ def plot_replicate_summary(summary: pd.DataFrame, plots_dir: Path, title: str = 
     """Plots of a replicate set: the city time series, mean and 90% band over replicates.
 
     Args:
-        summary: The ``summary_city_quarter`` table of :func:`model.experiments.summarise_replicates`.
+        summary: The ``summary_city_quarter`` table of :func:`app.experiments.summarise_replicates`.
         plots_dir: Output folder (created if needed).
         title: Figure title (scenario and number of replicates).
 
@@ -865,12 +861,10 @@ def compare_runs(paths: list[str | Path], out_dir: Path) -> dict[str, Any]:
         )
         written.append(_save(fig, figures / f"summary_{slug(s.label)}.png", dpi=90))
 
-    provenance = {
-        "status": "complete",
-        "kind": "compare",
-        "schema_version": SCHEMA_VERSION,
-        "baseline": baseline.label,
-        "runs": [
+    prov = provenance(
+        "compare",
+        baseline=baseline.label,
+        runs=[
             {
                 "label": s.label,
                 "scenario": s.scenario_name,
@@ -880,46 +874,10 @@ def compare_runs(paths: list[str | Path], out_dir: Path) -> dict[str, Any]:
             }
             for s in sets
         ],
-        "variables": variables,
-        "figures": [str(p.relative_to(out_dir)) for p in written],
-        "tables": ["compare_summary.parquet", "compare_summary.csv"],
-        "git": git_commit(),
-        "packages": package_versions(),
-        "command": " ".join(sys.argv),
-        "finished_utc": datetime.now(UTC).isoformat(timespec="seconds"),
-    }
-    write_json(provenance, out_dir / COMPLETE_MARKER)
+        variables=variables,
+        figures=[str(p.relative_to(out_dir)) for p in written],
+        tables=["compare_summary.parquet", "compare_summary.csv"],
+    )
+    write_json(prov, out_dir / COMPLETE_MARKER)
     log.info("compare: %d figures and compare_summary -> %s", len(written), out_dir)
-    return provenance
-
-
-def compare_mode(config: Any, out_dir: Path) -> None:
-    """``python run.py mode=compare 'runs=[A,B]'``: compare ``config.runs`` into ``out_dir``.
-
-    Raises:
-        SystemExit: with the reason, if the runs cannot be compared.
-    """
-    try:
-        compare_runs(list(config.runs), out_dir)
-    except CompareError as err:
-        raise SystemExit(f"compare refused: {err}") from None
-
-
-def main(argv: list[str] | None = None) -> int:
-    """Command line: ``python -m reporting.compare RUN RUN [RUN ...] --out DIR``."""
-    parser = argparse.ArgumentParser(description="Compare scenario runs against a baseline (paired by seed).")
-    parser.add_argument("runs", nargs="+", help="run, replicate-set or sweep directories (baseline among them)")
-    parser.add_argument("--out", required=True, type=Path, help="output directory")
-    args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(message)s")
-    try:
-        compare_runs(args.runs, args.out)
-    except CompareError as err:
-        print(f"compare refused: {err}", file=sys.stderr)
-        return 2
-    print(f"compare: figures and compare_summary in {args.out}")
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())
+    return prov

@@ -17,7 +17,7 @@ from matplotlib.ticker import MaxNLocator  # noqa: E402
 
 from model import geodata  # noqa: E402
 from model.geography import CorridorMap  # noqa: E402
-from model.params import SIZE_CLASSES  # noqa: E402
+from model.state import SIZE_CLASSES  # noqa: E402
 from reporting.maps import CITY_COLOURS, plot_base_map, plot_cell_field  # noqa: E402
 
 SERIES: list[tuple[str, str, float]] = [

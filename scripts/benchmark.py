@@ -28,7 +28,7 @@ def _measure(n_talent: int, quarters: int, n_firms: int | None, population_share
     import logging
 
     logging.getLogger("MESA").setLevel(logging.WARNING)
-    from model.configuration import compose_config
+    from app.settings import compose_config
     from model.corridor import CorridorModel
 
     cfg = compose_config("baseline")  # what `python run.py` runs: the calibrated baseline
@@ -42,7 +42,7 @@ def _measure(n_talent: int, quarters: int, n_firms: int | None, population_share
     t1 = time.perf_counter()
     agent_steps = 0
     for _ in range(quarters):
-        agent_steps += model.talent.count + model.firms.count
+        agent_steps += model.state.talent.count + model.state.firms.count
         model.step()
     t2 = time.perf_counter()
     peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
@@ -56,7 +56,7 @@ def _measure(n_talent: int, quarters: int, n_firms: int | None, population_share
         "s_per_quarter": round((t2 - t1) / quarters, 3),
         "agent_steps_per_s": round(agent_steps / (t2 - t1)),
         "peak_memory_mb": round(peak_kb / 1024),
-        "funds": len(model.funds),
+        "funds": len(model.state.capital.funds),
         "ms_per_quarter_by_phase": phases,
     }
 

@@ -14,9 +14,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from app.settings import Settings  # noqa: E402
+from model.config import calibrated_defaults  # noqa: E402
 from model.params import parameters_markdown  # noqa: E402
-from model.recorder import TABLE_SCHEMAS  # noqa: E402
-from model.reference import calibrated_defaults  # noqa: E402
+from model.tables import TABLE_SCHEMAS  # noqa: E402
 
 START, END = "<!-- schemas:start -->", "<!-- schemas:end -->"
 
@@ -36,7 +37,9 @@ def schema_markdown() -> str:
 
 
 def main() -> None:
-    (ROOT / "docs" / "parameters.md").write_text(parameters_markdown(calibrated_defaults("default")))
+    (ROOT / "docs" / "parameters.md").write_text(
+        parameters_markdown(Settings, calibrated_defaults("default", Settings))
+    )
     readme = (ROOT / "README.md").read_text()
     block = schema_markdown()
     if START in readme:

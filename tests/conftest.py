@@ -6,7 +6,7 @@ import logging
 
 import pytest
 
-from model.configuration import compose_config
+from app.settings import compose_config
 from model.simulate import RunResult, simulate
 
 logging.getLogger("MESA").setLevel(logging.WARNING)

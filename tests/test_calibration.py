@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 from omegaconf import OmegaConf
 
+from app.settings import from_hydra
 from calibration import de
 from calibration.calibrate import calibrated_yaml
 from calibration.loss import MISSING_PENALTY, loss_terms, msm_loss, simulation_sd, weights
@@ -22,9 +23,9 @@ from calibration.moments import (
     window_covered,
 )
 from calibration.spec import Z90, Target, apply_values, flatten, get_value, load_parameters, load_targets
-from model.configuration import from_hydra
-from model.params import Config, config_keys
-from model.recorder import CITY_COLUMNS, DEAL_COLUMNS
+from model.config import Config
+from model.params import config_keys
+from model.tables import CITY_COLUMNS, DEAL_COLUMNS
 
 SEED_FILE = re.compile(r"00[0-4]_[0-9a-f]{16}\.txt")
 
@@ -72,7 +73,7 @@ def test_bad_target_rows_are_refused(tmp_path):
 
 
 def test_parameters_file_keys_exist_and_defaults_lie_in_the_boxes():
-    keys = set(config_keys())
+    keys = set(config_keys(Config))
     cfg = Config()
     params = load_parameters()
     assert sum(p.calibrate for p in params) >= 6 and sum(p.sensitivity for p in params) >= 6

@@ -13,13 +13,13 @@ from omegaconf import OmegaConf
 
 import calibration.calibrate as calibrate_module
 import calibration.sensitivity as sensitivity_module
+from app.settings import compose_config
 from calibration.calibrate import run_calibration
 from calibration.evaluate import sample_config, simulate_moments
 from calibration.recovery import run_recovery
 from calibration.sensitivity import run_sensitivity
 from calibration.spec import flatten, load_targets, select_parameters
-from model.configuration import compose_config
-from model.simulate import is_complete
+from model.runio import is_complete
 
 FREE = ["firms.rd_city_factor.sz", "entry.founding_rate"]
 
@@ -166,7 +166,7 @@ def test_the_installed_calibrated_set_fits_the_targets_better_than_the_defaults(
     from calibration.calibrate import CALIBRATED_DIR, read_calibrated
     from calibration.loss import msm_loss, weights
     from calibration.spec import apply_values, get_value
-    from model.params import Config
+    from model.config import Config
 
     installed = {k: v for k, v in read_calibrated(CALIBRATED_DIR / "default.yaml").items() if k != "calibrated_set"}
     if not installed:

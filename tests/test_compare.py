@@ -14,12 +14,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from model.experiments import run_mode
-from model.simulate import is_complete
+from app.experiments import compare_mode, run_mode
+from model.runio import is_complete
 from reporting.compare import (
     CompareError,
     choose_baseline,
-    compare_mode,
     compare_runs,
     final_year_summary,
     load_city_quarter,

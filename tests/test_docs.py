@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from model.configuration import compose_config
+from app.settings import compose_config
 from model.corridor import CorridorModel
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -12,16 +12,16 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from model.configuration import compose_config
-from model.experiments import (
+from app.experiments import (
     comparable_config,
     finished_with,
     run_mode,
     run_single,
 )
+from app.settings import compose_config
 from model.params import ConfigError
 from model.rng import replicate_seeds
-from model.simulate import is_complete
+from model.runio import is_complete
 from tests.conftest import TINY_SAMPLE
 
 TINY = ["quarters=4", *TINY_SAMPLE, "output.plots=false"]

@@ -6,8 +6,15 @@ import numpy as np
 import pytest
 
 from model import geodata
-from model.geography import BUILT, build_map, lonlat_to_km, points_in_polygon, travel_minutes
-from model.params import MapParams, TransportParams
+from model.geography import (
+    BUILT,
+    MapParams,
+    TransportParams,
+    build_map,
+    lonlat_to_km,
+    points_in_polygon,
+    travel_minutes,
+)
 
 
 @pytest.fixture(scope="module")

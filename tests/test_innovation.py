@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from model import innovation
 from model.corridor import CorridorModel
 from model.params import PerSector
+from model.processes import innovation
 from model.simulate import simulate
 from tests.conftest import small_config
 
@@ -31,18 +31,18 @@ def test_innovation_rate_is_zero_without_rd_and_rises_with_it():
 
 def _field_from_hong_kong(model: CorridorModel) -> np.ndarray:
     """Knowledge field produced by Hong Kong's sources alone."""
-    sources = innovation.knowledge_sources(model).astype(np.float32)
-    sources[model.cell_city != 0] = 0.0
-    return model.knowledge_kernel @ sources
+    sources = innovation.knowledge_sources(model.state, model.cfg).astype(np.float32)
+    sources[model.state.cells.city != 0] = 0.0
+    return model.state.knowledge.kernel @ sources
 
 
 def test_full_knowledge_friction_stops_spillovers_across_the_border():
     closed = CorridorModel(
         small_config(seed=2, quarters=1, border__knowledge_friction=1.0, border__zone_friction_factor=1.0)
     )
-    mainland = closed.cell_city != 0
+    mainland = closed.state.cells.city != 0
     hk = ~mainland
-    assert np.all(closed.knowledge_kernel[np.ix_(hk, mainland)] == 0)
+    assert np.all(closed.state.knowledge.kernel[np.ix_(hk, mainland)] == 0)
     assert np.all(_field_from_hong_kong(closed)[mainland] == 0)
     opened = CorridorModel(small_config(seed=2, quarters=1, border__knowledge_friction=0.0))
     assert _field_from_hong_kong(opened)[mainland].max() > 0
@@ -50,10 +50,10 @@ def test_full_knowledge_friction_stops_spillovers_across_the_border():
 
 def test_cooperation_zones_let_more_knowledge_through():
     m = CorridorModel(small_config(seed=2, quarters=1, border__knowledge_friction=0.8))
-    zone = np.flatnonzero(m.map.special_zone >= 0)
-    hk = np.flatnonzero(m.cell_city == 0)
-    other_sz = np.flatnonzero((m.cell_city == 1) & (m.map.special_zone < 0))
-    decay = np.exp(-m.travel / np.float32(m.cfg.innovation.knowledge_minutes))
-    pass_zone = (m.knowledge_kernel[np.ix_(hk, zone)] / decay[np.ix_(hk, zone)]).mean()
-    pass_other = (m.knowledge_kernel[np.ix_(hk, other_sz)] / decay[np.ix_(hk, other_sz)]).mean()
+    zone = np.flatnonzero(m.state.map.special_zone >= 0)
+    hk = np.flatnonzero(m.state.cells.city == 0)
+    other_sz = np.flatnonzero((m.state.cells.city == 1) & (m.state.map.special_zone < 0))
+    decay = np.exp(-m.state.travel.minutes / np.float32(m.cfg.innovation.knowledge_minutes))
+    pass_zone = (m.state.knowledge.kernel[np.ix_(hk, zone)] / decay[np.ix_(hk, zone)]).mean()
+    pass_other = (m.state.knowledge.kernel[np.ix_(hk, other_sz)] / decay[np.ix_(hk, other_sz)]).mean()
     assert pass_zone > pass_other

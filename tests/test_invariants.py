@@ -5,12 +5,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from model import views
 from model.corridor import CorridorModel
 from tests.conftest import small_config
 
 
 def assert_invariants(model: CorridorModel) -> None:
-    firms, talent = model.firms, model.talent
+    s = model.state
+    firms, talent, cells = s.firms, s.talent, s.cells
     alive_t = talent.alive_index()
     emp = talent.employer[alive_t]
     employed = emp >= 0
@@ -23,23 +25,23 @@ def assert_invariants(model: CorridorModel) -> None:
     assert np.array_equal(counts, firms.workers + firms.workers_div)
     # everyone lives somewhere, in a cell with residential floor
     assert (talent.home[alive_t] >= 0).all()
-    assert (model.res_cap[talent.home[alive_t]] > 0).all()
+    assert (cells.res_cap[talent.home[alive_t]] > 0).all()
     # floor space used never exceeds capacity
-    com_use, res_use = model._floor_use()
-    assert (com_use <= model.com_cap * (1 + 1e-9) + 1e-6).all(), "commercial floor over capacity"
-    assert (res_use <= model.res_cap * (1 + 1e-9) + 1e-6).all(), "residential floor over capacity"
+    com_use, res_use = views.floor_use(s)
+    assert (com_use <= cells.com_cap * (1 + 1e-9) + 1e-6).all(), "commercial floor over capacity"
+    assert (res_use <= cells.res_cap * (1 + 1e-9) + 1e-6).all(), "residential floor over capacity"
     # prices positive and finite wherever there is floor space
     for name, price, cap in (
-        ("commercial rent", model.com_rent, model.com_cap),
-        ("residential rent", model.res_rent, model.res_cap),
-        ("house price", model.house_price, model.res_cap),
+        ("commercial rent", cells.com_rent, cells.com_cap),
+        ("residential rent", cells.res_rent, cells.res_cap),
+        ("house price", cells.house_price, cells.res_cap),
     ):
         values = price[cap > 0]
         assert np.isfinite(values).all() and (values > 0).all(), name
-    assert np.isfinite(model.wage).all() and (model.wage > 0).all()
+    assert np.isfinite(s.cities.wage).all() and (s.cities.wage > 0).all()
     # firms sit on cells with commercial floor; divisions are elsewhere
     alive_f = firms.alive_index()
-    assert (model.com_cap[firms.cell[alive_f]] > 0).all()
+    assert (cells.com_cap[firms.cell[alive_f]] > 0).all()
     div = firms.div_cell[alive_f]
     assert (div[div >= 0] != firms.cell[alive_f][div >= 0]).all()
 
@@ -62,10 +64,10 @@ def test_invariants_hold_when_land_runs_out():
 def test_table_counts_equal_agent_counts():
     model = CorridorModel(small_config(quarters=4, seed=7))
     model.run()
-    tables = model.recorder.tables()
+    tables = model.tables()
     last = tables["city_quarter"][tables["city_quarter"]["t"] == model.t - 1]
-    assert int(last["firms"].sum()) == model.firms.count
-    assert int(last["talent_agents"].sum()) == model.talent.count
+    assert int(last["firms"].sum()) == model.state.firms.count
+    assert int(last["talent_agents"].sum()) == model.state.talent.count
     sizes = last[["firms_small", "firms_medium", "firms_large"]].sum(axis=1)
     sectors = last[
         [
@@ -77,9 +79,9 @@ def test_table_counts_equal_agent_counts():
     assert (sizes.to_numpy() == last["firms"].to_numpy()).all()
     assert (sectors.to_numpy() == last["firms"].to_numpy()).all()
     classes = tables["firms_by_class"]
-    assert classes[classes["t"] == model.t - 1]["firms"].sum() == model.firms.count
+    assert classes[classes["t"] == model.t - 1]["firms"].sum() == model.state.firms.count
     talent = last["talent"].to_numpy()
-    assert np.allclose(talent, last["talent_agents"].to_numpy() * model.talent_scale)
+    assert np.allclose(talent, last["talent_agents"].to_numpy() * model.state.talent_scale)
 
 
 def test_relocation_log_matches_city_table(small_run):

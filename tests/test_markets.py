@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from model import markets
+from model.processes import markets
 
 
 def test_rent_rises_with_excess_demand_and_falls_with_slack():

@@ -10,9 +10,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from model.recorder import TABLE_SCHEMAS
-from model.simulate import is_complete, read_tables, simulate
-from reporting import save
+from app import experiments as save
+from model.runio import is_complete, read_tables
+from model.simulate import simulate
+from model.tables import TABLE_SCHEMAS
 from tests.conftest import TINY_SAMPLE, small_config
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -8,9 +8,9 @@ import pytest
 from hydra.errors import ConfigCompositionException
 from omegaconf.errors import ConfigKeyError, ValidationError
 
-from model.configuration import check_overrides, compose_config, scenario_names
-from model.params import Config, ConfigError, check_key, parameters_markdown, validate
-from model.reference import calibrated_defaults
+from app.settings import Settings, check_overrides, compose_config, scenario_names
+from model.config import Config, calibrated_defaults
+from model.params import ConfigError, check_key, parameters_markdown, validate
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -21,7 +21,7 @@ def test_defaults_are_valid():
 
 def test_unknown_key_names_the_key_and_what_is_allowed():
     with pytest.raises(ConfigError, match=r"Unknown config key 'land.sz_suply'.*sz_supply"):
-        check_key("land.sz_suply")
+        check_key("land.sz_suply", Settings)
     with pytest.raises(ConfigError, match=r"Allowed at the top level: .*n_firms"):
         check_overrides(["nfirms=3"])
 
@@ -92,6 +92,8 @@ def test_every_scenario_names_itself():
 
 def test_parameter_reference_is_up_to_date():
     text = (ROOT / "docs" / "parameters.md").read_text()
-    assert text == parameters_markdown(calibrated_defaults("default")), "run: python scripts/write_docs.py"
+    assert text == parameters_markdown(Settings, calibrated_defaults("default", Settings)), (
+        "run: python scripts/write_docs.py"
+    )
     # the calibrated values the baseline uses are shown beside the defaults
     assert "| `vc.n_funds` | 200 | **287** |" in text

@@ -2,35 +2,10 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 
-from model.simulate import simulate
-from tests.conftest import small_config
-
-BASELINE_FILE = Path(__file__).resolve().parent / "data" / "baseline_summary.csv"
-COLUMNS = [
-    "quarter",
-    "city",
-    "firms",
-    "talent_agents",
-    "jobs",
-    "mean_commercial_rent",
-    "mean_house_price",
-    "mean_wage",
-    "output",
-    "relocations_out",
-    "entries",
-    "exits",
-]
-
-
-def regression_summary() -> pd.DataFrame:
-    """The summary table the stored baseline holds: a small fixed-seed run of 6 quarters."""
-    result = simulate(small_config(seed=2024, quarters=6))
-    return result.tables["city_quarter"][COLUMNS].reset_index(drop=True)
+from app.regression import BASELINE_FILE, COLUMNS, regression_summary
 
 
 def test_fixed_seed_run_matches_stored_baseline():

@@ -39,14 +39,15 @@ def test_a_policy_change_leaves_unrelated_draws_alone():
     """Named streams: a land policy does not reshuffle the initial population or the first
     quarter's productivity shocks."""
     from model.corridor import CorridorModel
+    from model.processes import production
 
     base = CorridorModel(small_config(seed=21, quarters=1))
     policy = CorridorModel(small_config(seed=21, quarters=1, land__sz_supply=0.0, land__dg_supply=3.0))
     for name in ("sector", "cell", "log_a", "rd"):
-        assert np.array_equal(getattr(base.firms, name), getattr(policy.firms, name)), name
+        assert np.array_equal(getattr(base.state.firms, name), getattr(policy.state.firms, name)), name
     for name in ("skill", "employer", "home", "origin"):
-        assert np.array_equal(getattr(base.talent, name), getattr(policy.talent, name)), name
-    before_b, before_p = base.firms.log_a.copy(), policy.firms.log_a.copy()
-    base.update_productivity()
-    policy.update_productivity()
-    assert np.array_equal(base.firms.log_a - before_b, policy.firms.log_a - before_p)
+        assert np.array_equal(getattr(base.state.talent, name), getattr(policy.state.talent, name)), name
+    before_b, before_p = base.state.firms.log_a.copy(), policy.state.firms.log_a.copy()
+    for m in (base, policy):
+        production.update_productivity(m.state, m.cfg, m.streams.get("productivity", m.t))
+    assert np.array_equal(base.state.firms.log_a - before_b, policy.state.firms.log_a - before_p)

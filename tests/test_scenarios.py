@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from model.configuration import SCENARIO_DIR, compose_config, scenario_names
-from model.experiments import comparable_config
+from app.experiments import comparable_config
+from app.settings import compose_config, scenario_names
+from model.config import SCENARIO_DIR
 from model.simulate import simulate
 from tests.conftest import TINY_SAMPLE
 

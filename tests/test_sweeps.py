@@ -13,8 +13,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from model.configuration import SCENARIO_DIR, register_configs
-from model.simulate import is_complete
+from app.settings import register_configs
+from model.config import SCENARIO_DIR
+from model.runio import is_complete
 from reporting.collect import COLLECTED_TABLE, collect_sweep, job_dirs, main, swept_keys
 from reporting.compare import load_run_sets
 from tests.conftest import TINY_SAMPLE
@@ -145,8 +146,8 @@ def test_jobs_of_parallel_launchers_draw_no_progress_bars():
     from hydra.core.hydra_config import HydraConfig
     from omegaconf import open_dict
 
-    from model.configuration import compose_config
-    from model.experiments import show_progress
+    from app.experiments import show_progress
+    from app.settings import compose_config
 
     register_configs()
     previous = HydraConfig.instance().cfg

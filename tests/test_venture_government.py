@@ -8,7 +8,7 @@ import pytest
 from agents.vc import LIVE
 from model.corridor import CorridorModel
 from model.params import PerCity
-from model.venture import accounting_gaps
+from model.processes.venture import accounting_gaps
 from tests.conftest import small_config
 
 
@@ -35,37 +35,39 @@ def busy_model() -> CorridorModel:
 
 
 def test_every_fund_conserves_money(busy_model):
-    funds = busy_model.funds + busy_model.guidance_funds
-    gaps = accounting_gaps(busy_model)
+    funds = busy_model.state.capital.funds + busy_model.state.capital.guidance_funds
+    gaps = accounting_gaps(busy_model.state)
     scale = np.array([max(f.committed, 1.0) for f in funds])
     assert np.all(np.abs(gaps) / scale < 1e-9), f"largest gap {np.abs(gaps).max():.3g} ¥"
     assert all(f.cash >= -1e-6 for f in funds)
 
 
 def test_money_a_fund_invests_is_in_stakes_and_reaches_firms(busy_model):
-    book = busy_model.stakes
-    funds = busy_model.funds + busy_model.guidance_funds
+    book = busy_model.state.capital.stakes
+    funds = busy_model.state.capital.funds + busy_model.state.capital.guidance_funds
     invested = sum(f.invested for f in funds)
     assert invested > 0
     assert book.cost.sum() == pytest.approx(invested, rel=1e-12)
-    assert busy_model.firms.vc_raised.sum() == pytest.approx(invested, rel=1e-12)
+    assert busy_model.state.firms.vc_raised.sum() == pytest.approx(invested, rel=1e-12)
     proceeds = sum(f.proceeds for f in funds)
     assert book.proceeds.sum() == pytest.approx(proceeds, rel=1e-12)
     statuses = set(book.status[: book.n].tolist())
     assert LIVE in statuses and len(statuses) >= 3, "the run should exercise exits, write-offs or end sales"
     assert any(f.is_guidance and f.invested > 0 for f in funds), "guidance funds should co-invest"
-    assert any(not f.active for f in busy_model.funds), "some funds should have reached the end of their life"
+    assert any(not f.active for f in busy_model.state.capital.funds), (
+        "some funds should have reached the end of their life"
+    )
 
 
 def test_government_budget_identity(busy_model):
-    table = busy_model.recorder.tables()["government"]
+    table = busy_model.tables()["government"]
     revenue = table[[c for c in table.columns if c.startswith("revenue_")]].sum(axis=1)
     spending = table[[c for c in table.columns if c.startswith("spend_")]].sum(axis=1)
     gap = table["opening_reserves"] + revenue - spending - table["reserves"]
     assert np.allclose(gap, 0.0, atol=1e-3 * (1 + table["reserves"].abs().max()) * 1e-9)
     assert (table["reserves"] >= -1e-6).all()
     assert (spending <= table["opening_reserves"] + revenue + 1e-6).all()
-    for gov in busy_model.governments:
+    for gov in busy_model.state.governments:
         assert abs(gov.budget_gap()) < 1e-3
     assert spending.sum() > 0 and (table["spend_talent_subsidy"] > 0).any() and (table["spend_parks"] > 0).any()
 
@@ -77,7 +79,7 @@ def test_spending_never_exceeds_revenue_and_reserves_when_levers_are_huge():
     cfg.government.initial_reserves_quarters = 0.0
     model = CorridorModel(cfg)
     model.run()
-    table = model.recorder.tables()["government"]
+    table = model.tables()["government"]
     revenue = table[[c for c in table.columns if c.startswith("revenue_")]].sum(axis=1)
     spending = table[[c for c in table.columns if c.startswith("spend_")]].sum(axis=1)
     assert (spending <= table["opening_reserves"] + revenue + 1e-6).all()
@@ -92,7 +94,7 @@ def test_adaptive_land_rule_adds_land_when_firms_leave():
     cfg.government.land_rule_max = 2.0
     model = CorridorModel(cfg)
     model.run()
-    table = model.recorder.tables()["government"]
+    table = model.tables()["government"]
     late = table[table["t"] == table["t"].max()]
     assert (late["land_multiplier"] > 1.0).all()
     assert (table["land_multiplier"] <= 2.0 + 1e-12).all()
@@ -107,7 +109,7 @@ def test_austerity_rule_cuts_subsidies_when_reserves_run_low():
     cfg.government.austerity_cut = 0.5
     model = CorridorModel(cfg)
     model.run()
-    table = model.recorder.tables()["government"]
+    table = model.tables()["government"]
     sz = table[(table["city"] == "SZ") & (table["t"] >= 1)]
     assert (sz["subsidy_factor"] == 0.5).all()
     assert np.allclose(sz["talent_subsidy_per_quarter"], 5e4 / 4 * 0.5)

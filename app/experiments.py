@@ -1,4 +1,4 @@
-"""Experiments around the pure config → results function: single runs and replicates.
+"""Experiments around the pure config → results function: single runs, replicates, compare.
 
 ``python run.py`` (``mode=run``) lands in :func:`run_mode`:
 
@@ -24,26 +24,26 @@ import dataclasses
 import json
 import logging
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from model.params import Config
+from app.settings import Settings
 from model.rng import replicate_seeds
-from model.simulate import (
+from model.runio import (
     COMPLETE_MARKER,
-    SCHEMA_VERSION,
     begin_run,
-    git_commit,
     is_complete,
-    package_versions,
-    simulate,
+    provenance,
+    read_provenance,
     write_json,
     write_parquet,
+    write_tables,
 )
+from model.simulate import RunResult, simulate
+from reporting.plots import plot_run
 
 log = logging.getLogger("corridor")
 
@@ -72,7 +72,7 @@ BAND = (0.05, 0.95)
 # reuse of finished runs
 
 
-def comparable_config(config: Config | dict[str, Any]) -> dict[str, Any]:
+def comparable_config(config: Settings | dict[str, Any]) -> dict[str, Any]:
     """The configuration as plain JSON-like data without the run-control keys.
 
     Args:
@@ -92,14 +92,7 @@ def comparable_config(config: Config | dict[str, Any]) -> dict[str, Any]:
     return plain
 
 
-def read_provenance(run_dir: Path) -> dict[str, Any]:
-    """The provenance of a complete run directory (empty dict if it is not complete)."""
-    if not is_complete(run_dir):
-        return {}
-    return json.loads((Path(run_dir) / COMPLETE_MARKER).read_text())
-
-
-def finished_with(run_dir: Path, config: Config) -> bool:
+def finished_with(run_dir: Path, config: Settings) -> bool:
     """True if ``run_dir`` holds a complete run of the same configuration (run-control keys aside)."""
     prov = read_provenance(run_dir)
     return bool(prov) and comparable_config(prov.get("config", {})) == comparable_config(config)
@@ -109,7 +102,7 @@ def finished_with(run_dir: Path, config: Config) -> bool:
 # single runs and replicates
 
 
-def run_mode(config: Config, out_dir: Path) -> None:
+def run_mode(config: Settings, out_dir: Path) -> None:
     """Simulate ``config`` (once, or ``config.replicates`` times) and save into ``out_dir``.
 
     Args:
@@ -125,7 +118,7 @@ def run_mode(config: Config, out_dir: Path) -> None:
         run_replicates(config, Path(out_dir))
 
 
-def show_progress(config: Config) -> bool:
+def show_progress(config: Settings) -> bool:
     """Whether to draw progress bars: ``output.progress``, except in jobs of a sweep whose
     launcher runs jobs in parallel or remotely (joblib, submitit, Ray), where bars of several
     jobs would garble the terminal or fill log files; those launchers report jobs done and time
@@ -146,7 +139,7 @@ def show_progress(config: Config) -> bool:
     return True
 
 
-def run_single(config: Config, out_dir: Path, plots: bool = True, progress: bool = False) -> bool:
+def run_single(config: Settings, out_dir: Path, plots: bool = True, progress: bool = False) -> bool:
     """Simulate once and write a complete run directory, unless it is already there.
 
     Args:
@@ -158,17 +151,43 @@ def run_single(config: Config, out_dir: Path, plots: bool = True, progress: bool
     Returns:
         True if the run was simulated, False if a complete run of the same config was reused.
     """
-    from reporting.save import save_run
-
     if finished_with(out_dir, config):
         log.info("%s: already complete, skipping", out_dir)
         return False
-    result = simulate(config, progress=progress)
+    result = simulate(config, progress=progress, snapshot_every=config.output.snapshot_every)
     save_run(result, out_dir, plots=plots)
     return True
 
 
-def replicate_config(config: Config, seed: int) -> Config:
+def save_run(result: RunResult, out_dir: Path, plots: bool = True) -> Path:
+    """Write a run's directory: tables, then plots, then the provenance that marks it complete.
+
+    Args:
+        result: The run's result.
+        out_dir: The run directory.
+        plots: Draw the PNG plots too.
+
+    Returns:
+        The run directory.
+    """
+    out_dir = begin_run(out_dir)
+    write_tables(result.tables, out_dir)
+    if plots:
+        plot_run(result.tables, result.cmap, out_dir / "plots", title=result.config.scenario_name)
+    prov = provenance(
+        "run",
+        result.config,
+        result.wall_seconds,
+        talent_scale=result.talent_scale,
+        quarters=result.config.quarters,
+        start=result.config.start,
+        **result.extra,
+    )
+    write_json(prov, out_dir / COMPLETE_MARKER)
+    return out_dir
+
+
+def replicate_config(config: Settings, seed: int) -> Settings:
     """The configuration of one replicate: the master config with its own seed, run once."""
     rep = copy.deepcopy(config)
     rep.seed = int(seed)
@@ -176,13 +195,13 @@ def replicate_config(config: Config, seed: int) -> Config:
     return rep
 
 
-def _run_replicate(config: Config, out_dir: str) -> str:
+def _run_replicate(config: Settings, out_dir: str) -> str:
     """Worker: one replicate, no plots, no per-quarter bar (runs in a worker process)."""
     run_single(config, Path(out_dir), plots=False, progress=False)
     return out_dir
 
 
-def run_replicates(config: Config, out_dir: Path) -> Path:
+def run_replicates(config: Settings, out_dir: Path) -> Path:
     """Run ``config.replicates`` paired replicates and summarise them.
 
     Writes ``out_dir/rep_{k:03d}/`` (complete runs, without plots), then
@@ -231,7 +250,7 @@ def _tables_dir(out_dir: Path) -> Path:
     return path
 
 
-def _run_all(configs: list[Config], dirs: list[Path], todo: list[int], workers: int, config: Config) -> None:
+def _run_all(configs: list[Settings], dirs: list[Path], todo: list[int], workers: int, config: Settings) -> None:
     """Run the replicates ``todo``, in order or in worker processes, with a replicate progress bar."""
     from tqdm import tqdm
 
@@ -295,29 +314,31 @@ def summarise_replicates(frames: list[pd.DataFrame], keys: tuple[str, ...] = ("q
 
 
 def replicate_provenance(
-    config: Config, seeds: list[int], dirs: list[Path], out_dir: Path, wall_seconds: float
+    config: Settings, seeds: list[int], dirs: list[Path], out_dir: Path, wall_seconds: float
 ) -> dict[str, Any]:
     """Provenance of a replicate set (the master config and the seeds spawned from it)."""
-    import platform
-    import sys
+    return provenance(
+        "replicates",
+        config,
+        wall_seconds,
+        replicates=len(seeds),
+        replicate_seeds=[int(s) for s in seeds],
+        replicate_dirs=[str(d.relative_to(out_dir)) for d in dirs],
+        seed_derivation="numpy.random.SeedSequence(seed).spawn(replicates) (model.rng.replicate_seeds)",
+        quarters=config.quarters,
+        start=config.start,
+    )
 
-    return {
-        "status": "complete",
-        "kind": "replicates",
-        "schema_version": SCHEMA_VERSION,
-        "scenario": config.scenario_name,
-        "seed": config.seed,
-        "replicates": len(seeds),
-        "replicate_seeds": [int(s) for s in seeds],
-        "replicate_dirs": [str(d.relative_to(out_dir)) for d in dirs],
-        "seed_derivation": "numpy.random.SeedSequence(seed).spawn(replicates) (model.rng.replicate_seeds)",
-        "git": git_commit(),
-        "packages": package_versions(),
-        "platform": platform.platform(),
-        "command": " ".join(sys.argv),
-        "finished_utc": datetime.now(UTC).isoformat(timespec="seconds"),
-        "wall_seconds": round(wall_seconds, 3),
-        "quarters": config.quarters,
-        "start": config.start,
-        "config": dataclasses.asdict(config),
-    }
+
+def compare_mode(config: Settings, out_dir: Path) -> None:
+    """``python run.py mode=compare 'runs=[A,B]'``: compare ``config.runs`` into ``out_dir``.
+
+    Raises:
+        SystemExit: with the reason, if the runs cannot be compared.
+    """
+    from reporting.compare import CompareError, compare_runs
+
+    try:
+        compare_runs(list(config.runs), out_dir)
+    except CompareError as err:
+        raise SystemExit(f"compare refused: {err}") from None

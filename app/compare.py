@@ -1,0 +1,36 @@
+"""Compare finished runs from the command line, without hydra.
+
+    python -m app.compare RUN RUN [RUN ...] --out DIR
+
+The same as ``python run.py mode=compare 'runs=[RUN,RUN]'`` (:func:`app.experiments.compare_mode`);
+the comparison itself is :func:`reporting.compare.compare_runs`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+
+from reporting.compare import CompareError, compare_runs
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command line: ``python -m app.compare RUN RUN [RUN ...] --out DIR``."""
+    parser = argparse.ArgumentParser(description="Compare scenario runs against a baseline (paired by seed).")
+    parser.add_argument("runs", nargs="+", help="run, replicate-set or sweep directories (baseline among them)")
+    parser.add_argument("--out", required=True, type=Path, help="output directory")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    try:
+        compare_runs(args.runs, args.out)
+    except CompareError as err:
+        print(f"compare refused: {err}", file=sys.stderr)
+        return 2
+    print(f"compare: figures and compare_summary in {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

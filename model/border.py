@@ -1,0 +1,254 @@
+"""The Hong Kong–mainland border: which trips cross it, the route and time of a crossing, and the
+four frictions on what crosses it (talent, capital, knowledge, goods).
+
+Every process asks this module; none re-derives a crossing. A cell pair crosses the border when
+exactly one of its cells is in Hong Kong (:func:`crosses`). Trips that cross go through the
+nearest useful land crossing and lose ``transport.border_crossing_minutes`` there
+(:func:`via_crossing_km`, :func:`crossing_delay`).
+
+The frictions (lever L3, group ``border``):
+
+* **talent** — a barrier in utility for working (:func:`work_barrier`) or living
+  (:func:`residence_barrier`) on the other side from one's origin;
+* **firms** — moving a firm or division across the border multiplies its moving cost
+  (:func:`relocation_barrier`);
+* **capital** — the share of a fund's reach lost across the border (:func:`capital_friction`);
+* **knowledge** — the share of a spillover lost across the border (:func:`knowledge_pass`);
+* **goods** — the share of traded output lost moving goods through the border
+  (:func:`goods_cost_share`).
+
+The cooperation zones (Qianhai, Hetao; all on the Shenzhen side) lower a friction by
+``border.zone_friction_factor`` (:func:`zone_factor`): for jobs in a zone, for knowledge flows
+with either end in a zone, for capital reaching a firm in a zone and for goods of firms in a
+zone; not (yet) for residence or firm relocation.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from agents.talent import ORIGIN_HK
+from model.params import PerSector, param, per_sector
+from model.state import HK
+
+if TYPE_CHECKING:
+    from model.geography import CorridorMap, TransportParams
+
+
+@dataclass
+class BorderParams:
+    """Frictions between Hong Kong and the mainland (lever L3)."""
+
+    work_barrier_hk: float = param(
+        1.2,
+        "log-income",
+        "Barrier for a talent not from Hong Kong to take a Hong Kong job (permits, quotas)",
+        "seed 001/003 (administrative barriers to talent flow)",
+        lo=0.0,
+        hi=20.0,
+    )
+    work_barrier_mainland: float = param(
+        0.15,
+        "log-income",
+        "Barrier for a Hong Kong talent to take a mainland job (tax, social insurance)",
+        "seed 001 (HK youth start-up subsidies cover rent, tax, insurance)",
+        lo=0.0,
+        hi=20.0,
+    )
+    firm_relocation_barrier: float = param(
+        6.0,
+        "× moving cost",
+        "Multiplier on the cost of moving a firm or division across the HK–mainland border "
+        "(new legal entity, licences, visas)",
+        "seed 001/003 (institutional barriers between HK and Shenzhen)",
+        lo=1.0,
+        hi=100.0,
+    )
+    capital_friction: float = param(
+        0.5,
+        "share",
+        "Capital friction: how much of a fund's reach is lost across the HK–mainland border (1 = no cross-border VC)",
+        "seed 001 (HK capital financed Shenzhen start-ups), seed 004 (cross-border finance)",
+        lo=0.0,
+        hi=1.0,
+    )
+    knowledge_friction: float = param(
+        0.6,
+        "share",
+        "Knowledge friction: how much of a spillover is lost across the border (1 = none crosses)",
+        "seed 001 (HK research, Shenzhen commercialisation), seed 003",
+        lo=0.0,
+        hi=1.0,
+    )
+    goods_friction: float = param(
+        0.04,
+        "share of traded value",
+        "Goods friction: cost of moving goods through the border, per unit of value traded",
+        "seed 001 (HK as super-connector for components and exports)",
+        lo=0.0,
+        hi=1.0,
+    )
+    trade_share: PerSector = param(
+        per_sector(0.30, 0.50, 0.05, 0.15),
+        "share of output",
+        "Share of a firm's output traded through the HK–mainland border",
+        "seed 001 (chips, sensors, displays imported via HK; Shenzhen–HK trade ¥726.6bn)",
+        lo=0.0,
+        hi=1.0,
+    )
+    zone_friction_factor: float = param(
+        0.4,
+        "× friction",
+        "Multiplier on every border friction for jobs, firms and knowledge in the Qianhai and Hetao cooperation zones",
+        "seeds 001, 003, 004 (Qianhai, Hetao cooperation zones)",
+        lo=0.0,
+        hi=1.0,
+    )
+    residence_barrier_hk: float = param(
+        1.5,
+        "log-income",
+        "Barrier for a talent not from Hong Kong to live in Hong Kong",
+        "seed 001/003",
+        lo=0.0,
+        hi=20.0,
+    )
+    residence_barrier_mainland: float = param(
+        0.3,
+        "log-income",
+        "Barrier for a Hong Kong talent to live on the mainland",
+        "seed 001 (~220k HK residents enter Shenzhen per day)",
+        lo=0.0,
+        hi=20.0,
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# which trips cross, and how
+
+
+def crosses(city_a: np.ndarray, city_b: np.ndarray) -> np.ndarray:
+    """True where one end is in Hong Kong and the other on the mainland (broadcasting)."""
+    return (np.asarray(city_a) == HK) != (np.asarray(city_b) == HK)
+
+
+def in_zone(cmap: CorridorMap, cells: np.ndarray) -> np.ndarray:
+    """True for cells in a cooperation zone (Qianhai, Hetao)."""
+    return cmap.special_zone[cells] >= 0
+
+
+def zone_factor(border: BorderParams, zone: np.ndarray) -> np.ndarray:
+    """Multiplier on a friction: ``zone_friction_factor`` where ``zone`` is True, else 1."""
+    return np.where(zone, border.zone_friction_factor, 1.0)
+
+
+def via_crossing_km(cmap: CorridorMap, x: np.ndarray, y: np.ndarray, src: np.ndarray, dst: np.ndarray) -> np.ndarray:
+    """Length of the shortest route from ``src`` to ``dst`` cells through a land crossing, km.
+
+    Args:
+        cmap: The map (its ``crossing_xy``).
+        x: float32 x of every cell, km.
+        y: float32 y of every cell, km.
+        src: Origin cells of crossing trips.
+        dst: Destination cells (same shape).
+
+    Returns:
+        float32 km, shape of ``src``.
+    """
+    via = np.full(src.shape, np.inf, dtype=np.float32)
+    for cx, cy in cmap.crossing_xy.astype(np.float32):
+        leg = np.hypot(x[src] - cx, y[src] - cy) + np.hypot(cx - x[dst], cy - y[dst])
+        via = np.minimum(via, leg)
+    return via
+
+
+def crossing_delay(transport: TransportParams, crossing: np.ndarray) -> np.ndarray:
+    """Minutes lost at a crossing (queues, customs) on each trip that crosses, float32."""
+    return np.float32(transport.border_crossing_minutes) * crossing
+
+
+# --------------------------------------------------------------------------------------------
+# frictions
+
+
+def work_barrier(
+    border: BorderParams, cmap: CorridorMap, origin: np.ndarray, job_city: np.ndarray, job_cell: np.ndarray
+) -> np.ndarray:
+    """Utility barrier of working on the other side from one's origin, log-income.
+
+    Talent not from Hong Kong pay ``work_barrier_hk`` for a Hong Kong job; Hong Kong talent pay
+    ``work_barrier_mainland`` for a mainland job; jobs in a cooperation zone pay less.
+    """
+    from_hk = origin == ORIGIN_HK
+    barrier = np.where(
+        job_city == HK,
+        np.where(from_hk, 0.0, border.work_barrier_hk),
+        np.where(from_hk, border.work_barrier_mainland, 0.0),
+    )
+    return np.where(in_zone(cmap, job_cell), barrier * border.zone_friction_factor, barrier)
+
+
+def residence_barrier(border: BorderParams, origin: np.ndarray, home_city: np.ndarray) -> np.ndarray:
+    """Utility barrier of living on the other side from one's origin, log-income."""
+    from_hk = origin == ORIGIN_HK
+    return np.where(
+        home_city == HK,
+        np.where(from_hk, 0.0, border.residence_barrier_hk),
+        np.where(from_hk, border.residence_barrier_mainland, 0.0),
+    )
+
+
+def relocation_barrier(border: BorderParams, from_city: np.ndarray, to_city: np.ndarray) -> np.ndarray:
+    """Multiplier on the cost of moving a firm or division (a new legal entity, licences and
+    visas when the move crosses the border; 1 otherwise)."""
+    return np.where(crosses(from_city, to_city), border.firm_relocation_barrier, 1.0)
+
+
+def capital_friction(border: BorderParams, cmap: CorridorMap, cells: np.ndarray) -> np.ndarray:
+    """Share of a fund's reach lost across the border for firms at ``cells`` (less in a zone)."""
+    return np.where(
+        in_zone(cmap, cells), border.capital_friction * border.zone_friction_factor, border.capital_friction
+    )
+
+
+def knowledge_pass(border: BorderParams, cmap: CorridorMap) -> np.ndarray:
+    """Share of a cell-to-cell spillover that survives the border (1 within a side), float32.
+
+    The friction is lower where either end lies in a cooperation zone.
+
+    Returns:
+        (n, n) matrix, receiving cell × emitting cell.
+    """
+    city = cmap.city
+    zone = in_zone(cmap, np.arange(cmap.n_cells))
+    crossing = crosses(city[:, None], city[None, :])
+    either = zone[:, None] | zone[None, :]
+    friction = border.knowledge_friction
+    effective = np.where(either, friction * border.zone_friction_factor, friction)
+    return np.where(crossing, 1.0 - effective, 1.0).astype(np.float32)
+
+
+def goods_cost_share(border: BorderParams, transport: TransportParams, cmap: CorridorMap) -> np.ndarray:
+    """Share of output lost to the goods border, per cell and sector: the traded share times the
+    goods friction (lower in cooperation zones), rising with the trip to a crossing.
+
+    Returns:
+        (n_cells, n_sectors) shares, clipped to [0, 0.9].
+    """
+    to_crossing = (
+        np.min(
+            np.hypot(
+                cmap.x_km[:, None] - cmap.crossing_xy[None, :, 0], cmap.y_km[:, None] - cmap.crossing_xy[None, :, 1]
+            ),
+            axis=1,
+        )
+        * transport.detour_factor
+        / transport.speed_kmh
+        * 60.0
+    )
+    goods = border.goods_friction
+    friction = np.where(cmap.special_zone >= 0, goods * border.zone_friction_factor, goods)
+    share = (friction * (1.0 + to_crossing / 120.0))[:, None] * np.array(border.trade_share.as_list())[None, :]
+    return np.clip(share, 0.0, 0.9)

@@ -1,0 +1,166 @@
+"""The model's configuration: the run's identity and size, and one parameter group per process.
+
+:class:`Config` is what :class:`model.corridor.CorridorModel` receives. Its groups are declared
+next to the process that reads them (``model/processes/*.py``, ``model/geography.py``,
+``model/border.py``); the keys users type are ``<group>.<field>`` (``land.sz_supply``). Run
+control — what ``run.py`` does with a configuration (mode, replicates, workers, plots,
+calibration settings) — is not part of it: :class:`app.settings.Settings` adds it on top for the
+command line, and the model strips it off (:func:`only_model`).
+
+Calibrated parameter sets (``scenarios/calibrated/<name>.yaml``) update the defaults;
+:func:`calibrated_defaults` gives the configuration a set stands for.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from omegaconf import OmegaConf
+
+from model.border import BorderParams
+from model.geography import MapParams, TransportParams
+from model.params import ConfigError, param
+from model.processes.entry_exit import EntryExitParams
+from model.processes.government import GovernmentParams, LandParams, ServicesParams
+from model.processes.innovation import InnovationParams
+from model.processes.labour import TalentParams
+from model.processes.location import LocationParams
+from model.processes.markets import EconomyParams, MarketParams
+from model.processes.production import FirmParams
+from model.processes.venture import VCParams
+
+ROOT = Path(__file__).resolve().parent.parent
+SCENARIO_DIR = ROOT / "scenarios"
+"""Folder of the hydra configs (``config.yaml``, the ``scenario`` and ``calibrated`` groups)."""
+CALIBRATED_DIR = SCENARIO_DIR / "calibrated"
+"""Folder of the calibrated parameter sets."""
+
+
+@dataclass
+class Config:
+    """A whole model configuration: the run's identity and size, and every process's parameters."""
+
+    scenario_name: str = param("baseline", "-", "Name of the scenario (set by scenario files)", source="run setting")
+    calibrated_set: str = param(
+        "default",
+        "-",
+        "Calibrated parameter set in force (scenarios/calibrated/<name>.yaml; each file sets it)",
+        source="run setting",
+    )
+    seed: int = param(20180101, "-", "Master seed: every random stream derives from it", lo=0, source="run setting")
+    start: str = param("2018Q1", "quarter", "First simulated quarter (YYYYQn)", source="run setting")
+    quarters: int = param(80, "quarters", "Quarters simulated (80 = 2018Q1–2037Q4)", lo=1, hi=400, source="run setting")
+    n_firms: int = param(
+        25_000, "agents", "Initial firm agents (shared across cities by hightech_firms)", lo=4, source="run setting"
+    )
+    n_talent: int = param(
+        250_000, "agents", "Initial talent agents (each stands for several real workers)", lo=8, source="run setting"
+    )
+    population_share: float = param(
+        1.0,
+        "share",
+        "Share of the corridor's skilled workers and innovative firms the agents stand for (1: all). "
+        "Smaller values give quick runs with realistic firm sizes (talent_scale = share × S&T "
+        "workers / n_talent); the rest of the economy keeps its full size",
+        lo=0.001,
+        hi=1.0,
+        lo_open=True,
+        source="run setting",
+    )
+    map: MapParams = field(default_factory=MapParams)
+    transport: TransportParams = field(default_factory=TransportParams)
+    economy: EconomyParams = field(default_factory=EconomyParams)
+    market: MarketParams = field(default_factory=MarketParams)
+    land: LandParams = field(default_factory=LandParams)
+    firms: FirmParams = field(default_factory=FirmParams)
+    location: LocationParams = field(default_factory=LocationParams)
+    talent: TalentParams = field(default_factory=TalentParams)
+    entry: EntryExitParams = field(default_factory=EntryExitParams)
+    innovation: InnovationParams = field(default_factory=InnovationParams)
+    vc: VCParams = field(default_factory=VCParams)
+    government: GovernmentParams = field(default_factory=GovernmentParams)
+    services: ServicesParams = field(default_factory=ServicesParams)
+    border: BorderParams = field(default_factory=BorderParams)
+
+    def check(self, root: Config) -> None:
+        """Rules across groups: a valid start quarter and a population that fills every city."""
+        parse_quarter(self.start)
+        firm_share = min(self.firms.hightech_firms.as_list()) / sum(self.firms.hightech_firms.as_list())
+        if firm_share * self.n_firms < 1:
+            raise ConfigError(
+                f"n_firms = {self.n_firms} leaves a city empty: with firms.hightech_firms as given, "
+                f"the smallest city's share is {firm_share:.4f}; allowed: n_firms ≥ {math.ceil(1 / firm_share)}."
+            )
+        talent_share = min(self.talent.st_workers.as_list()) / sum(self.talent.st_workers.as_list())
+        if talent_share * self.n_talent < 2:
+            raise ConfigError(
+                f"n_talent = {self.n_talent} leaves a city empty: the smallest city's talent share is "
+                f"{talent_share:.4f}; allowed: n_talent ≥ {math.ceil(2 / talent_share)}."
+            )
+        if self.n_talent < self.n_firms:
+            raise ConfigError(
+                f"n_talent = {self.n_talent} is smaller than n_firms = {self.n_firms}: every firm needs "
+                "at least one skilled worker; allowed: n_talent ≥ n_firms."
+            )
+
+
+def only_model(cfg: Config) -> Config:
+    """A copy of the model's part of ``cfg`` (an instance of :class:`Config` or of a class that
+    extends it with run control): run control never reaches the model."""
+    return Config(**{f.name: copy.deepcopy(getattr(cfg, f.name)) for f in dataclasses.fields(Config)})
+
+
+def calibrated_defaults(name: str, schema: type = Config) -> Config:
+    """The defaults updated by a calibrated parameter set.
+
+    Args:
+        name: File stem in ``scenarios/calibrated/`` (missing or empty file: plain defaults).
+        schema: The configuration class to build (``Config``, or one that extends it).
+
+    Returns:
+        The reference configuration.
+    """
+    node = OmegaConf.structured(schema)
+    path = CALIBRATED_DIR / f"{name}.yaml"
+    if path.is_file():
+        loaded = OmegaConf.load(path)
+        if loaded:
+            node = OmegaConf.merge(node, loaded)
+    config = OmegaConf.to_object(node)
+    assert isinstance(config, schema)
+    return config
+
+
+def parse_quarter(text: str) -> tuple[int, int]:
+    """Year and quarter (1–4) of a label 'YYYYQn'.
+
+    Raises:
+        ConfigError: if the label is not a quarter.
+    """
+    try:
+        year, q = text.upper().split("Q")
+        year_i, q_i = int(year), int(q)
+    except ValueError:
+        raise ConfigError(f"start = {text!r} is not a quarter; allowed: 'YYYYQn', e.g. '2018Q1'.") from None
+    if not (1 <= q_i <= 4 and 1900 <= year_i <= 2200):
+        raise ConfigError(f"start = {text!r} is not a quarter; allowed: 'YYYYQn' with n in 1..4.")
+    return year_i, q_i
+
+
+def quarter_labels(start: str, n: int) -> list[str]:
+    """Labels 'YYYYQn' of n consecutive quarters from ``start``.
+
+    Args:
+        start: First quarter, e.g. '2018Q1'.
+        n: Number of quarters.
+
+    Returns:
+        The list of labels.
+    """
+    year, q = parse_quarter(start)
+    base = year * 4 + (q - 1)
+    return [f"{(base + k) // 4}Q{(base + k) % 4 + 1}" for k in range(n)]

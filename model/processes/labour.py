@@ -1,0 +1,333 @@
+"""The labour market: firms' workforce targets, layoffs, job search and matching, and wages.
+
+Phase :func:`labour_market` (stream ``labour``): every firm sets its target workforce (the
+profit-maximising size at its site, :func:`agents.firms.optimal_labour`), lays off above it or
+posts vacancies toward it; the unemployed and some employed talent sample vacancies and take the
+best offer if it beats their present job. City wages then answer the vacancies left open after
+migration (:func:`adjust_wages`, called by the migration phase). The talent parameter group
+``talent`` lives here; the migration and housing phase (:mod:`model.processes.migration`) reads
+it too.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from agents import firms as fm
+from agents import talent as tm
+from model import views
+from model.allocation import allocate, sample_weighted, sample_weighted_by_group
+from model.params import ConfigError, PerCity, param, per_city
+from model.processes.production import update_workforce
+from model.state import N_CITIES, State
+
+if TYPE_CHECKING:
+    from model.config import Config
+
+
+@dataclass
+class TalentParams:
+    """Skilled workers: skills, jobs, homes, migration."""
+
+    st_workers: PerCity = param(
+        per_city(7.5e5, 1.95e6, 8.4e5, 3.8e5),
+        "persons",
+        "S&T workers in 2018: sets each city's share of the initial talent (corridor ~3.9m)",
+        "seed 000/003 (Shenzhen: 15 S&T workers per 100 residents); others approx. public figures",
+        lo=1.0,
+    )
+    origin_local: PerCity = param(
+        per_city(0.80, 0.30, 0.30, 0.40),
+        "share",
+        "Share of each city's initial talent of local origin",
+        "approx. public figure",
+        lo=0.0,
+        hi=1.0,
+    )
+    origin_hk_in_mainland: float = param(
+        0.02,
+        "share",
+        "Share of the mainland cities' initial talent of Hong Kong origin",
+        "seed 001 (HK graduates and founders move to Shenzhen)",
+        lo=0.0,
+        hi=1.0,
+    )
+    origin_overseas: float = param(0.05, "share", "Share of initial talent of overseas origin", lo=0.0, hi=1.0)
+    skill_sigma: float = param(0.35, "log-sd", "Dispersion of skill (lognormal, mean 1)", lo=0.0, hi=2.0)
+    wage_per_skill: PerCity = param(
+        per_city(3.0e5, 1.5e5, 0.9e5, 0.8e5),
+        "¥ per year per unit skill",
+        "2018 wage of a skilled worker of skill 1 working in the city",
+        "approx. public figure",
+        lo=1.0,
+    )
+    wage_adjustment: float = param(
+        0.08,
+        "1",
+        "Quarterly wage response to the city's labour-market tightness (vacancy rate minus the "
+        "rise of unemployment above 2018)",
+        lo=0.0,
+        hi=5.0,
+    )
+    natural_vacancy_rate: float = param(
+        0.003,
+        "share of jobs",
+        "Vacancy rate that search frictions leave open even in a balanced labour market",
+        lo=0.0,
+        hi=0.5,
+    )
+    wage_drift: float = param(0.06, "per year", "Nominal trend of wages (prices and productivity)", lo=-0.2, hi=0.5)
+    initial_surplus: float = param(
+        0.4,
+        "log-income",
+        "Mean surplus of 2018 talent over their outside option (exponential): how attached they are to where they are",
+        lo=0.0,
+        hi=10.0,
+    )
+    floor_m2_per_talent: float = param(
+        30.0, "m² per person", "Residential floor space a skilled worker's household uses", lo=1.0
+    )
+    search_share_employed: float = param(
+        0.05, "per quarter", "Share of employed talent searching on the job", lo=0.0, hi=1.0
+    )
+    job_offers: int = param(6, "offers", "Vacancies a searcher samples per quarter", lo=1, hi=100)
+    home_review_share: float = param(
+        0.05, "per quarter", "Share of talent reviewing their home each quarter", lo=0.0, hi=1.0
+    )
+    home_candidates: int = param(8, "cells", "Residential cells a home-seeker samples", lo=1, hi=200)
+    commute_disutility_per_minute: float = param(
+        0.006,
+        "log-income per minute",
+        "Utility cost of one minute of one-way commute",
+        "assumption (commuting literature: an hour costs ~30% of income)",
+        lo=0.0,
+        hi=1.0,
+    )
+    amenity_weight: float = param(0.15, "log-income", "Utility of a cell's amenity index (0–1)", lo=0.0, hi=5.0)
+    taste_sd: float = param(0.10, "log-income", "Idiosyncratic taste shock in job and home choice", lo=0.0, hi=5.0)
+    inflow_rate: float = param(
+        0.02,
+        "share of the city's talent per quarter",
+        "Potential entrants per quarter in each city (local graduates, migrants from the rest of "
+        "China, Hong Kong and overseas)",
+        lo=0.0,
+        hi=1.0,
+    )
+    outflow_rate: float = param(0.006, "per quarter", "Baseline departures (retirement, family)", lo=0.0, hi=1.0)
+    unemployed_exit_rate: float = param(
+        0.03, "per quarter", "Chance an unemployed talent leaves the region", lo=0.0, hi=1.0
+    )
+    outside_wage_share: float = param(
+        0.8,
+        "share of local wage",
+        "Income of a talent not employed by a modelled firm (other jobs), relative to the wage",
+        lo=0.0,
+        hi=1.0,
+    )
+    reservation_sd: float = param(
+        0.3,
+        "log-income",
+        "Spread of in-migrants' reservation utility (outside option elsewhere in China)",
+        lo=0.0,
+        hi=5.0,
+    )
+    reservation_income: float = param(
+        5.0e4,
+        "¥ per year",
+        "Median income outside the region, net of housing and commuting there, at which a "
+        "migrant of skill 1 is indifferent",
+        lo=1.0,
+    )
+    outside_income_growth: float = param(
+        0.06,
+        "per year",
+        "Growth of incomes outside the region (raises reservation utility)",
+        lo=-0.2,
+        hi=0.5,
+    )
+    dissatisfied_exit_rate: float = param(
+        0.25,
+        "per quarter",
+        "Chance a talent whose utility fell below the outside option leaves in a quarter",
+        "seed 000 (high housing costs fail to keep talent)",
+        lo=0.0,
+        hi=1.0,
+    )
+    job_switch_cost: float = param(0.03, "log-income", "Gain a worker needs before changing employer", lo=0.0, hi=5.0)
+    migrant_share_hk: float = param(
+        0.02,
+        "share",
+        "Share of the mainland cities' entrants who come from Hong Kong (graduates, founders)",
+        "seed 001 (HK graduates move to Shenzhen)",
+        lo=0.0,
+        hi=1.0,
+    )
+    migrant_share_overseas: float = param(0.05, "share", "Share of entrants from overseas", lo=0.0, hi=1.0)
+
+    def check(self, root: Config) -> None:
+        """Origin shares of initial talent and of entrants cannot exceed the whole."""
+        for i, city in enumerate(("hk", "sz", "dg", "hz")):
+            origin = self.origin_local.as_list()[i] + self.origin_overseas
+            if i > 0:
+                origin += self.origin_hk_in_mainland
+            if origin > 1.0:
+                raise ConfigError(
+                    f"talent.origin_local.{city} + talent.origin_overseas"
+                    + (" + talent.origin_hk_in_mainland" if i > 0 else "")
+                    + f" = {origin:g} exceeds 1: origin shares cannot exceed the whole."
+                )
+        if self.migrant_share_hk + self.migrant_share_overseas > 1.0:
+            raise ConfigError("talent.migrant_share_hk + talent.migrant_share_overseas exceeds 1.")
+
+
+def labour_market(s: State, cfg: Config, rng: np.random.Generator) -> None:
+    """Firms shed workers or post vacancies; searchers are matched to vacancies."""
+    vacancies = workforce_targets(s, cfg, rng)
+    searchers = _searchers(s, cfg, rng)
+    s.firms.vacancies[:] = match(s, cfg, searchers, vacancies, rng, newcomers=False)
+
+
+def workforce_targets(s: State, cfg: Config, rng: np.random.Generator) -> np.ndarray:
+    """Fire above-target workers at random; return vacancies per firm (agents)."""
+    firms, lp = s.firms, cfg.firms
+    beta_s, gamma_s = lp.elasticities()
+    update_workforce(s, cfg)
+    alive = firms.alive_index()
+    sector = firms.sector[alive]
+    cell = firms.cell[alive]
+    workers = firms.workers[alive] + firms.workers_div[alive]
+    mean_skill = np.where(workers > 0, firms.eff[alive] / np.maximum(workers, 1), 1.0)
+    gamma = gamma_s[sector]
+    # a firm squeezed by a full cell sees its floor, and so its output, scaled down
+    tfp = views.firm_tfp(s, cfg, alive) * np.power(s.cells.floor_ration[cell], gamma)
+    target = fm.optimal_labour(
+        tfp, s.cities.wage[s.cells.city[cell]], s.cells.com_rent[cell], beta_s[sector], gamma, firms.rd[alive]
+    )
+    target = target / s.talent_scale / mean_skill
+    gap = target - workers
+    # adjustment costs: gaps inside the band are left alone, larger ones close gradually
+    band = lp.workforce_band * np.maximum(workers, 1.0)
+    change = np.where(np.abs(gap) > band, lp.workforce_adjustment * gap, 0.0)
+    step = np.maximum(lp.max_growth * workers, 1.0)
+    change = np.clip(change, -lp.max_growth * workers, step)
+    change = fm.stochastic_round(change, rng.random(alive.size))
+    change = np.where((change > 0) & (firms.cash[alive] < 0), 0, change)  # hiring needs cash
+    _fire(s, rng, alive, np.maximum(-change, 0))
+    vacancies = np.zeros(firms.n, dtype=np.int64)
+    vacancies[alive] = np.maximum(change, 0)
+    return vacancies
+
+
+def _fire(s: State, rng: np.random.Generator, firm_idx: np.ndarray, n_fire: np.ndarray) -> None:
+    """Lay off ``n_fire`` workers at random from each firm."""
+    if not n_fire.any():
+        return
+    quota = np.zeros(s.firms.n, dtype=np.int64)
+    quota[firm_idx] = n_fire
+    talent = s.talent
+    pool = views.employed_index(s)
+    pool = pool[quota[talent.employer[pool]] > 0]
+    order = pool[np.lexsort((rng.random(pool.size), talent.employer[pool]))]
+    emp = talent.employer[order]
+    starts = np.flatnonzero(np.r_[True, emp[1:] != emp[:-1]])
+    rank = np.arange(order.size) - np.repeat(starts, np.diff(np.r_[starts, order.size]))
+    fired = order[rank < quota[emp]]
+    release(s, fired)
+
+
+def release(s: State, idx: np.ndarray) -> None:
+    """Talent ``idx`` leave their employer (layoff, exit of the firm, founding, departure)."""
+    s.talent.employer[idx] = -1
+    s.talent.at_division[idx] = False
+
+
+def _searchers(s: State, cfg: Config, rng: np.random.Generator) -> np.ndarray:
+    talent = s.talent
+    alive = talent.alive
+    unemployed = alive & (talent.employer < 0)
+    on_the_job = alive & (talent.employer >= 0) & (rng.random(talent.n) < cfg.talent.search_share_employed)
+    return np.flatnonzero(unemployed | on_the_job | (alive & talent.must_search))
+
+
+def match(
+    s: State,
+    cfg: Config,
+    searchers: np.ndarray,
+    vacancies: np.ndarray,
+    rng: np.random.Generator,
+    newcomers: bool,
+    search_city: np.ndarray | None = None,
+) -> np.ndarray:
+    """Searchers sample vacancies, pick the best, and are admitted up to each firm's vacancies.
+
+    Half the offers a searcher sees are in its city (of its home, or ``search_city``), half
+    anywhere in the corridor, each in proportion to vacancies.
+
+    Returns:
+        Vacancies left per firm.
+    """
+    tp = cfg.talent
+    if searchers.size == 0 or vacancies.sum() == 0:
+        return vacancies
+    if search_city is None:
+        search_city = views.anchor_city(s, s.talent.home[searchers])
+    k_local = (tp.job_offers + 1) // 2
+    firm_city = s.cells.city[s.firms.cell[: vacancies.size]]
+    weight = vacancies.astype(float)
+    local = sample_weighted_by_group(rng, search_city, firm_city, weight, k_local, N_CITIES)
+    wide = sample_weighted(rng, weight, (searchers.size, tp.job_offers - k_local))
+    offers = np.concatenate([local, wide], axis=1)
+    offers = np.where(offers >= 0, offers, wide[:, :1] if wide.shape[1] else offers)
+    utility = views.job_utility(s, cfg, searchers, np.maximum(offers, 0))
+    utility = np.where(offers >= 0, utility, -np.inf)
+    utility += tp.taste_sd * rng.standard_normal(utility.shape)
+    pick, best = tm.best_option(utility)
+    current = views.current_job_utility(s, cfg, searchers)
+    switch = np.where(s.talent.employer[searchers] >= 0, tp.job_switch_cost, 0.0)
+    if newcomers:
+        current = np.full(searchers.size, -np.inf)
+    target = np.where(np.isfinite(best) & (best > current + switch), offers[np.arange(searchers.size), pick], -1)
+    admitted = allocate(target, 1.0, vacancies.astype(float), rng.random(searchers.size))
+    hired = searchers[admitted]
+    firm = target[admitted]
+    s.talent.employer[hired] = firm
+    has_div = s.firms.div_cell[firm] >= 0
+    s.talent.at_division[hired] = has_div & (rng.random(hired.size) < cfg.location.division_share)
+    s.talent.unemployed_q[hired] = 0
+    s.talent.must_search[hired] = True  # a new job: review the home too
+    left = vacancies.copy()
+    np.subtract.at(left, firm, 1)
+    return left
+
+
+def labour_rates(s: State, vacancies: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Vacancies, unemployed residents and jobs per city (agents)."""
+    talent, firms, city = s.talent, s.firms, s.cells.city
+    alive = firms.alive_index()
+    open_ = np.bincount(city[firms.cell[alive]], weights=vacancies[alive], minlength=N_CITIES)
+    unemployed = talent.alive & (talent.employer < 0) & (talent.home >= 0)
+    seekers = np.bincount(city[talent.home[unemployed]], minlength=N_CITIES).astype(float)
+    employed = views.employed_index(s)
+    jobs = np.bincount(city[views.job_cells(s, employed)], minlength=N_CITIES).astype(float)
+    return open_, seekers, jobs
+
+
+def adjust_wages(s: State, cfg: Config, vacancies: np.ndarray) -> None:
+    """City wages follow the nominal trend plus the labour market's tightness.
+
+    Tightness is the vacancy rate left after every searcher and entrant has tried, above its
+    frictional level, minus any rise of the unemployment rate above its 2018 level (talent
+    without a modelled job mostly work elsewhere, so 2018's rate is the normal one).
+    """
+    tp, cities = cfg.talent, s.cities
+    open_, seekers, jobs = labour_rates(s, vacancies)
+    vacancy_rate = open_ / np.maximum(jobs, 1.0)
+    unemployment_rate = seekers / np.maximum(jobs + seekers, 1.0)
+    slack = np.maximum(unemployment_rate - cities.reference_unemployment, 0.0)
+    tightness = (vacancy_rate - tp.natural_vacancy_rate) - slack
+    change = np.clip(np.log1p(tp.wage_drift) / 4.0 + tp.wage_adjustment * tightness, -0.05, 0.05)
+    cities.wage *= np.exp(change)
+    cities.unfilled, cities.searching = open_, seekers

@@ -1,0 +1,418 @@
+"""Floor-space markets: commercial and residential rents, house prices, and new floor space.
+
+Two markets per cell work the same way. Demand has two parts:
+
+* the modelled agents' floor use (firms: floor per worker × workers; talent: floor per
+  household), fixed in the short run, and
+* the rest of the economy (the 'background'), which spends a share of its income or output on
+  floor space, so its demand in m² is ``spend / rent`` (unit-elastic, Cobb–Douglas).
+
+Each quarter (phase :func:`clear_markets`) the rent moves toward the rent that clears the market
+at the target occupancy (tâtonnement with a capped step). House prices capitalise the residential
+rent at a user cost that falls with the appreciation owners expect, learnt adaptively from past
+rent growth. Firms signing a lease see the market-clearing rent given their own floor
+(:class:`LeaseMarket`). New floor space arrives through :func:`add_floor` (land supply, lever L1).
+
+The pure kernels (no state, no random numbers) come first; the process functions after them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from model import geography, views
+from model.params import PUBLIC, PerCity, param, per_city
+from model.processes.production import update_workforce
+from model.state import N_CITIES, State
+
+if TYPE_CHECKING:
+    from model.config import Config
+
+
+@dataclass
+class EconomyParams:
+    """The city economies around the modelled firms and talent (the 'background')."""
+
+    residents: PerCity = param(
+        per_city(7.5e6, 13.0e6, 8.4e6, 4.8e6), "persons", "Resident population in 2018", PUBLIC, lo=1.0
+    )
+    resident_growth: PerCity = param(
+        per_city(0.007, 0.035, 0.015, 0.015),
+        "per year",
+        "Growth of the resident population (trend of the 2010s continues)",
+        "approx. public figure",
+        lo=-0.1,
+        hi=0.2,
+    )
+    income_per_resident: PerCity = param(
+        per_city(1.8e5, 0.75e5, 0.5e5, 0.45e5),
+        "¥ per year",
+        "Mean household income per resident in 2018",
+        "approx. public figure",
+        lo=1.0,
+    )
+    gdp: PerCity = param(per_city(2.4e12, 2.42e12, 0.83e12, 0.41e12), "¥ per year", "GDP in 2018", PUBLIC, lo=1.0)
+    nominal_growth: PerCity = param(
+        per_city(0.04, 0.08, 0.07, 0.07),
+        "per year",
+        "Nominal growth of background GDP and incomes per resident",
+        "approx. public figure (2010s trend)",
+        lo=-0.2,
+        hi=0.3,
+    )
+    housing_spend_share: float = param(
+        0.25,
+        "share of income",
+        "Share of household income spent on housing (Cobb–Douglas)",
+        "assumption",
+        lo=0.01,
+        hi=0.9,
+    )
+    commercial_spend_share: float = param(
+        0.07,
+        "share of GDP",
+        "Share of background GDP spent on commercial and industrial floor space",
+        "assumption",
+        lo=0.001,
+        hi=0.5,
+    )
+    mortgage_rate: PerCity = param(
+        per_city(0.025, 0.054, 0.054, 0.054),
+        "per year",
+        "Mortgage interest rate (HK prime-based; mainland 5-year LPR-based)",
+        "approx. public figure (2018)",
+        lo=0.0,
+        hi=0.3,
+    )
+
+
+@dataclass
+class MarketParams:
+    """How rents and house prices form from excess demand each quarter."""
+
+    target_occupancy: float = param(
+        0.92,
+        "share of capacity",
+        "Occupancy at which rents stop rising (natural vacancy 8%)",
+        lo=0.3,
+        hi=0.999,
+    )
+    adjustment_speed: float = param(
+        0.3,
+        "1",
+        "Elasticity of the quarterly rent change to the demand/supply ratio",
+        lo=0.0,
+        hi=2.0,
+    )
+    max_quarterly_change: float = param(0.05, "share", "Cap on a cell's rent change in one quarter", lo=0.0, hi=1.0)
+    depreciation: float = param(
+        0.015, "per year", "Depreciation and upkeep in the user cost of housing", lo=0.0, hi=0.2
+    )
+    expectation_smoothing: float = param(
+        0.1,
+        "per quarter",
+        "Weight of the latest rent growth in expected appreciation (adaptive expectations)",
+        lo=0.0,
+        hi=1.0,
+    )
+    min_user_cost: float = param(
+        0.015,
+        "per year",
+        "Floor on the user cost of housing (keeps prices finite when growth is expected)",
+        lo=0.001,
+        hi=0.5,
+    )
+    burn_in_quarters: int = param(
+        8,
+        "quarters",
+        "Quarters of market adjustment before 2018Q1 with agents' locations held",
+        lo=0,
+        hi=200,
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# pure kernels
+
+_TINY = 1e-9
+
+
+def excess_demand_ratio(
+    rent: np.ndarray,
+    background_spend: np.ndarray,
+    modelled_use: np.ndarray,
+    capacity: np.ndarray,
+    target_occupancy: float,
+) -> np.ndarray:
+    """Demand over occupied-at-target supply; 1 means the market clears.
+
+    Args:
+        rent: Current rent per m² per quarter.
+        background_spend: Background spending on floor space per quarter (¥).
+        modelled_use: Floor used by modelled agents (m²).
+        capacity: Floor space (m²).
+        target_occupancy: Occupancy at which rents are stable.
+
+    Returns:
+        Ratio per cell (NaN where capacity is zero).
+    """
+    demand = background_spend / np.maximum(rent, _TINY) + modelled_use
+    supply = target_occupancy * capacity
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(capacity > 0, demand / supply, np.nan)
+
+
+def update_rent(
+    rent: np.ndarray,
+    background_spend: np.ndarray,
+    modelled_use: np.ndarray,
+    capacity: np.ndarray,
+    target_occupancy: float,
+    speed: float,
+    max_change: float,
+) -> np.ndarray:
+    """One quarter of rent adjustment: ``rent × ratio**speed``, the step capped at ±max_change.
+
+    Cells without floor space keep their rent (it is a notional asking rent there).
+
+    Returns:
+        The new rent per cell (positive and finite wherever the old one was).
+    """
+    ratio = excess_demand_ratio(rent, background_spend, modelled_use, capacity, target_occupancy)
+    factor = np.where(np.isfinite(ratio), np.power(np.maximum(ratio, _TINY), speed), 1.0)
+    factor = np.clip(factor, 1.0 - max_change, 1.0 + max_change)
+    return rent * factor
+
+
+def clearing_rent(
+    background_spend: np.ndarray,
+    modelled_use: np.ndarray,
+    capacity: np.ndarray,
+    target_occupancy: float,
+    max_modelled_share: float = 0.8,
+) -> np.ndarray:
+    """Rent at which demand equals supply at the target occupancy (closed form).
+
+    ``spend / r + use = occ × cap``  ⇒  ``r = spend / (occ × cap − use)``. The modelled use is
+    capped at ``max_modelled_share`` of the occupied supply so the rent stays finite; the
+    tâtonnement takes over from there.
+
+    Returns:
+        Rent per cell (NaN where capacity is zero).
+    """
+    supply = target_occupancy * capacity
+    free = np.maximum(supply - modelled_use, (1.0 - max_modelled_share) * supply)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(capacity > 0, background_spend / free, np.nan)
+
+
+def house_price(
+    quarterly_rent: np.ndarray,
+    mortgage_rate: np.ndarray,
+    depreciation: float,
+    expected_growth: np.ndarray,
+    min_user_cost: float,
+) -> np.ndarray:
+    """Asset price per m²: annual rent over the user cost of owning.
+
+    ``price = 4 × rent / max(mortgage + depreciation − expected growth, min_user_cost)``.
+
+    Returns:
+        Price per m² per cell.
+    """
+    user_cost = np.maximum(mortgage_rate + depreciation - expected_growth, min_user_cost)
+    return 4.0 * quarterly_rent / user_cost
+
+
+def update_expectations(
+    expected_growth: np.ndarray, old_rent: np.ndarray, new_rent: np.ndarray, smoothing: float
+) -> np.ndarray:
+    """Adaptive expectations of annual rent growth from the latest quarter's growth."""
+    annualised = np.power(new_rent / np.maximum(old_rent, _TINY), 4.0) - 1.0
+    return (1.0 - smoothing) * expected_growth + smoothing * annualised
+
+
+def spread_by_weight(city_total: np.ndarray, cell_city: np.ndarray, weight: np.ndarray) -> np.ndarray:
+    """Spread each city's total over its cells in proportion to ``weight``.
+
+    Args:
+        city_total: One total per city.
+        cell_city: City index of each cell.
+        weight: Non-negative weight per cell.
+
+    Returns:
+        Per-cell share of the city total (zero where the city's weights sum to zero).
+    """
+    sums = np.bincount(cell_city, weights=weight, minlength=len(city_total))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        share = np.where(sums[cell_city] > 0, weight / sums[cell_city], 0.0)
+    return np.asarray(city_total)[cell_city] * share
+
+
+# --------------------------------------------------------------------------------------------
+# the background economy and the market phase
+
+
+def background_spend(s: State, cfg: Config) -> tuple[np.ndarray, np.ndarray]:
+    """Quarterly spending of the rest of the economy on floor space, per cell (¥)."""
+    eco = cfg.economy
+    years = s.t / 4.0
+    growth = np.power(1.0 + np.array(eco.nominal_growth.as_list()), years)
+    gdp = np.array(eco.gdp.as_list()) * growth / 4.0
+    st_workers = np.array(cfg.talent.st_workers.as_list()) * cfg.population_share
+    residents = np.array(eco.residents.as_list())
+    income = np.array(eco.income_per_resident.as_list())
+    bg_income = (residents - st_workers) * income * growth / 4.0
+    cells = s.cells
+    centrality = 1.0 + cfg.map.centrality_weight * s.map.centrality
+    com = spread_by_weight(eco.commercial_spend_share * gdp, cells.city, cells.com_cap * centrality)
+    res = spread_by_weight(eco.housing_spend_share * bg_income, cells.city, cells.res_cap * centrality)
+    return com, res
+
+
+def clear_markets(s: State, cfg: Config) -> None:
+    """Rents move with excess demand; expectations and house prices follow."""
+    mk, cells = cfg.market, s.cells
+    update_workforce(s, cfg)
+    com_use, res_use = views.floor_use(s)
+    bg_com, bg_res = background_spend(s, cfg)
+    cells.com_rent = update_rent(
+        cells.com_rent,
+        bg_com,
+        com_use,
+        cells.com_cap,
+        mk.target_occupancy,
+        mk.adjustment_speed,
+        mk.max_quarterly_change,
+    )
+    old = cells.res_rent
+    cells.res_rent = update_rent(
+        old,
+        bg_res,
+        res_use,
+        cells.res_cap,
+        mk.target_occupancy,
+        mk.adjustment_speed,
+        mk.max_quarterly_change,
+    )
+    update_house_prices(s, cfg, old)
+
+
+def update_house_prices(s: State, cfg: Config, old_rent: np.ndarray) -> None:
+    """Expected appreciation learns from the latest rent change; prices capitalise rents."""
+    mk, cells = cfg.market, s.cells
+    cells.expected_growth = update_expectations(
+        cells.expected_growth, old_rent, cells.res_rent, mk.expectation_smoothing
+    )
+    cells.house_price = house_price(
+        cells.res_rent,
+        np.array(cfg.economy.mortgage_rate.as_list())[cells.city],
+        mk.depreciation,
+        cells.expected_growth,
+        mk.min_user_cost,
+    )
+
+
+def set_clearing_rents(s: State, cfg: Config) -> None:
+    """Rents at which every market clears given today's floor use (used while building 2018)."""
+    mk, cells = cfg.market, s.cells
+    update_workforce(s, cfg)
+    com_use, res_use = views.floor_use(s)
+    bg_com, bg_res = background_spend(s, cfg)
+    cells.com_rent = clearing_rent(bg_com, com_use, cells.com_cap, mk.target_occupancy)
+    cells.res_rent = clearing_rent(bg_res, res_use, cells.res_cap, mk.target_occupancy)
+    cells.com_rent[~(cells.com_cap > 0)] = 0.0
+    cells.res_rent[~(cells.res_cap > 0)] = 0.0
+    fill_new_cell_rents(s)
+    update_house_prices(s, cfg, cells.res_rent)
+
+
+class LeaseMarket:
+    """Commercial rents a tenant signing now expects: the market-clearing rent given the floor
+    already used plus its own (forward-looking firms see where rents are heading and their own
+    weight in a small market). Built from the state at one moment; later changes are not seen.
+
+    Args:
+        s: The state.
+        cfg: The configuration.
+    """
+
+    def __init__(self, s: State, cfg: Config) -> None:
+        self.background, _ = background_spend(s, cfg)
+        self.use, _ = views.floor_use(s)
+        self.capacity = s.cells.com_cap
+        self.occupancy = cfg.market.target_occupancy
+
+    def rent(self, cells: np.ndarray, extra_use: np.ndarray | float = 0.0) -> np.ndarray:
+        """Lease rent at ``cells`` for a tenant adding ``extra_use`` m², ¥ per m² per quarter."""
+        return clearing_rent(self.background[cells], self.use[cells] + extra_use, self.capacity[cells], self.occupancy)
+
+
+# --------------------------------------------------------------------------------------------
+# new floor space (land supply, lever L1)
+
+
+def add_floor(s: State, commercial: np.ndarray, residential: np.ndarray, renewal: np.ndarray) -> None:
+    """Add new floor space per city (m²): a ``renewal`` share densifies built cells (urban
+    renewal, in proportion to their floor space); the rest is built on the most central
+    reserve cells, each filled to a typical built density before the next is opened."""
+    cells = s.cells
+    for cap, new in ((cells.com_cap, np.asarray(commercial)), (cells.res_cap, np.asarray(residential))):
+        if new.any():
+            _add_floor(s, cap, new * renewal, new * (1.0 - renewal))
+    fill_new_cell_rents(s)
+
+
+def baseline_land(s: State, cfg: Config) -> None:
+    """The configured land supply without a government budget (burn-in before 2018)."""
+    land = cfg.land
+    mult = np.array(land.multipliers())
+    add_floor(
+        s,
+        np.array(land.commercial_supply_m2.as_list()) * mult / 4.0,
+        np.array(land.residential_supply_m2.as_list()) * mult / 4.0,
+        np.array(land.renewal_share.as_list()),
+    )
+
+
+def _add_floor(s: State, cap: np.ndarray, renewal: np.ndarray, greenfield: np.ndarray) -> None:
+    city = s.cells.city
+    built = s.cells.land_use == geography.BUILT
+    if renewal.any():
+        cap += spread_by_weight(renewal, city, np.where(built, cap, 0.0))
+    for c in np.flatnonzero(greenfield > 0):
+        remaining = float(greenfield[c])
+        in_c = np.flatnonzero(city == c)
+        built_c = in_c[built[in_c] & (cap[in_c] > 0)]
+        density = float(np.percentile(cap[built_c], 75)) if built_c.size else 1e6
+        reserve = in_c[s.map.land_use[in_c] == geography.RESERVE]
+        # finish partly built reserve cells first, then open the most central ones
+        order = reserve[np.lexsort((-s.map.centrality[reserve], ~(cap[reserve] > 0)))]
+        for cell in order:
+            room = density - cap[cell]
+            if room <= 0:
+                continue
+            add = min(room, remaining)
+            cap[cell] += add
+            remaining -= add
+            if remaining <= 0:
+                break
+        if remaining > 0:  # no reserve left: the rest densifies built cells
+            cap += spread_by_weight(np.where(np.arange(N_CITIES) == c, remaining, 0.0), city, np.where(built, cap, 0.0))
+
+
+def fill_new_cell_rents(s: State) -> None:
+    """Cells that just received floor space start at their city's median asking rent."""
+    cells = s.cells
+    for rent, cap in ((cells.com_rent, cells.com_cap), (cells.res_rent, cells.res_cap)):
+        new = (cap > 0) & ~(rent > 0)
+        if not new.any():
+            continue
+        for c in np.unique(cells.city[new]):
+            ref = rent[(cells.city == c) & (rent > 0)]
+            rent[new & (cells.city == c)] = float(np.median(ref)) if ref.size else 1.0
+    reserve = cells.land_use == geography.RESERVE
+    cells.land_use[reserve & ((cells.com_cap > 0) | (cells.res_cap > 0))] = geography.BUILT

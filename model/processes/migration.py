@@ -1,0 +1,159 @@
+"""Migration and housing: departures from the region, arrivals into it, and the choice of home.
+
+Phase :func:`migration_and_housing` (streams ``migration`` and ``housing``), in order:
+departures (baseline outflow, the long unemployed, and talent whose utility fell below their
+outside option), arrivals (entrants in proportion to each city's talent, who take the vacancies
+left and stay if it beats their outside option), city wages answer the vacancies still open
+(:func:`model.processes.labour.adjust_wages`), and movers review their home. Parameters: the
+``talent`` group (:class:`model.processes.labour.TalentParams`).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from agents import talent as tm
+from model import views
+from model.allocation import allocate, sample_weighted, sample_weighted_by_group
+from model.processes.labour import adjust_wages, match, release
+from model.state import N_CITIES, State
+
+if TYPE_CHECKING:
+    from model.config import Config
+
+
+def migration_and_housing(s: State, cfg: Config, rng: np.random.Generator, rng_housing: np.random.Generator) -> None:
+    """Departures, arrivals, wages, and home choice (streams ``migration`` and ``housing``)."""
+    _departures(s, cfg, rng)
+    _arrivals(s, cfg, rng)
+    adjust_wages(s, cfg, s.firms.vacancies)
+    movers = _home_reviewers(s, cfg, rng)
+    choose_homes(s, cfg, movers, rng_housing, allow_stay=True)
+    s.talent.must_search[:] = False
+
+
+def _departures(s: State, cfg: Config, rng: np.random.Generator) -> None:
+    talent, tp = s.talent, cfg.talent
+    alive = talent.alive_index()
+    unemployed = talent.employer[alive] < 0
+    talent.unemployed_q[alive] = np.where(unemployed, talent.unemployed_q[alive] + 1, 0)
+    p = np.where(unemployed, tp.unemployed_exit_rate, tp.outflow_rate)
+    unhappy = views.current_utility(s, cfg, alive) < views.reservation_now(s, cfg, alive)
+    p = 1.0 - (1.0 - p) * np.where(unhappy, 1.0 - tp.dissatisfied_exit_rate, 1.0)
+    leaving = alive[rng.random(alive.size) < p]
+    s.flows.out_migrants += np.bincount(s.cells.city[talent.home[leaving]], minlength=N_CITIES)
+    release(s, leaving)
+    talent.alive[leaving] = False
+    if talent.n > 2 * max(talent.count, 1) and talent.n > 4096:
+        talent.compact()
+
+
+def _arrivals(s: State, cfg: Config, rng: np.random.Generator) -> None:
+    """Entrants (graduates and migrants) arrive in each city in proportion to its talent;
+    they look at vacancies (half in their city) and homes, and stay if it beats their
+    outside option."""
+    talent, tp, firms = s.talent, cfg.talent, s.firms
+    residents = np.bincount(s.cells.city[talent.home[talent.alive & (talent.home >= 0)]], minlength=N_CITIES)
+    counts = rng.poisson(tp.inflow_rate * residents)
+    n = int(counts.sum())
+    if n == 0 or firms.vacancies.sum() == 0:
+        return
+    city = np.repeat(np.arange(N_CITIES), counts)
+    origin = tm.draw_origins(rng, city, tp.origin_local.as_list(), tp.migrant_share_hk, tp.migrant_share_overseas)
+    skill = tm.lognormal_skill(rng, n, tp.skill_sigma)
+    reservation = draw_reservation(cfg, rng, skill)
+    idx = talent.add(
+        n, uid=talent.new_uids(n), skill=skill, origin=origin, reservation=reservation, entered=s.t, home=-1
+    )
+    firms.vacancies[:] = match(s, cfg, idx, firms.vacancies, rng, newcomers=True, search_city=city)
+    choose_homes(s, cfg, idx, rng, allow_stay=False, anchor_city=city)
+    util = np.full(n, -np.inf)
+    placed = talent.home[idx] >= 0
+    util[placed] = views.current_utility(s, cfg, idx[placed])
+    stays = placed & (talent.employer[idx] >= 0) & (util >= views.reservation_now(s, cfg, idx))
+    refused = idx[~stays]
+    if refused.size:
+        give_back = talent.employer[refused]
+        np.add.at(firms.vacancies, give_back[give_back >= 0], 1)
+        release(s, refused)
+        talent.alive[refused] = False
+        talent.home[refused] = -1
+    s.flows.in_migrants += np.bincount(s.cells.city[talent.home[idx[stays]]], minlength=N_CITIES)
+
+
+def draw_reservation(cfg: Config, rng: np.random.Generator, skill: np.ndarray) -> np.ndarray:
+    """Reservation utility (log-income) of entrants: their outside option elsewhere in China."""
+    tp = cfg.talent
+    base = np.log(tp.reservation_income / 4.0 * skill)
+    return (base + tp.reservation_sd * rng.standard_normal(skill.size)).astype(np.float32)
+
+
+def _home_reviewers(s: State, cfg: Config, rng: np.random.Generator) -> np.ndarray:
+    talent = s.talent
+    alive = talent.alive
+    return np.flatnonzero(alive & ((rng.random(talent.n) < cfg.talent.home_review_share) | talent.must_search))
+
+
+def choose_homes(
+    s: State,
+    cfg: Config,
+    idx: np.ndarray,
+    rng: np.random.Generator,
+    allow_stay: bool,
+    anchor_city: np.ndarray | None = None,
+) -> None:
+    """Talent ``idx`` pick a home among sampled cells (and, if allowed, their current home).
+
+    Candidates: half in the city of the job (or present home, or ``anchor_city``), half
+    anywhere, drawn in proportion to free residential space. Homes are granted in random
+    order while the cell has room; a talent refused in the first round tries its best
+    remaining candidate; a talent refused twice keeps its home (or stays without one).
+    """
+    if idx.size == 0:
+        return
+    talent, tp, city = s.talent, cfg.talent, s.cells.city
+    k = tp.home_candidates
+    job = views.job_cells(s, idx)
+    if anchor_city is None:
+        anchor_city = views.anchor_city(s, np.where(job >= 0, job, talent.home[idx]))
+    free = views.free_households(s)
+    weight = free.astype(float)
+    local = sample_weighted_by_group(rng, anchor_city, city, weight, k, N_CITIES)
+    # half the candidates anywhere for talent with a job; the jobless look in their city
+    n_local = (k + 1) // 2
+    mixed = local.copy()
+    mixed[:, n_local:] = sample_weighted(rng, weight, (idx.size, k - n_local))
+    cand = np.where((job >= 0)[:, None], mixed, local)
+    if allow_stay:
+        cand = np.concatenate([cand, talent.home[idx][:, None]], axis=1)
+    valid = cand >= 0
+    cand_safe = np.maximum(cand, 0)
+    income = views.talent_income(s, cfg, idx)
+    util = views.home_part(s, cfg, idx, income, job, cand_safe) + tp.taste_sd * rng.standard_normal(cand.shape)
+    util = np.where(valid, util, -np.inf)
+    current = talent.home[idx]
+    chosen = np.full(idx.size, -1)
+    for _ in range(2):
+        pending = chosen < 0
+        if not pending.any():
+            break
+        pick, best = tm.best_option(util[pending])
+        target = np.where(np.isfinite(best), cand_safe[pending][np.arange(pending.sum()), pick], -1)
+        staying = target == current[pending]
+        # staying needs no room; movers need a free household slot in the target cell
+        movers = np.where(staying, -1, target)
+        ok = allocate(movers, 1.0, free.astype(float), rng.random(movers.size))
+        got = np.where(staying | ok, target, -1)
+        sub = np.flatnonzero(pending)
+        chosen[sub] = got
+        moved_in = got[ok]
+        np.subtract.at(free, moved_in, 1)
+        np.add.at(free, current[pending][ok & (current[pending] >= 0)], 1)
+        # refused: rule out the cell they asked for, and full cells, for the next round
+        full = free[cand_safe[sub]] <= 0
+        util[sub] = np.where(full & (cand_safe[sub] != current[sub][:, None]), -np.inf, util[sub])
+    keep = chosen < 0
+    chosen[keep] = current[keep]
+    talent.home[idx] = chosen

@@ -1,0 +1,284 @@
+"""Derived quantities several processes need, computed in one place from the state.
+
+Nothing here changes the state. Units: money is ¥ per quarter at real scale unless a docstring
+says "agents" (one talent agent stands for ``state.talent_scale`` workers).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from agents import talent as tm
+from model import border
+from model.state import N_CITIES, SZ, Cells, State
+
+if TYPE_CHECKING:
+    from model.config import Config
+
+COMMERCIAL_CAP_RATE = 0.05
+"""Yield at which commercial rent is capitalised into the value of floor space (¥ per m²)."""
+
+
+# --------------------------------------------------------------------------------------------
+# who works where
+
+
+def employed_index(s: State) -> np.ndarray:
+    """Indices of living talent employed by a modelled firm."""
+    talent = s.talent
+    return np.flatnonzero(talent.alive & (talent.employer >= 0))
+
+
+def job_cells(s: State, idx: np.ndarray) -> np.ndarray:
+    """Cell where each talent in ``idx`` works (-1 if not employed by a modelled firm)."""
+    emp = s.talent.employer[idx]
+    has = emp >= 0
+    e = np.maximum(emp, 0)
+    div = s.firms.div_cell[e]
+    cell = np.where(s.talent.at_division[idx] & (div >= 0), div, s.firms.cell[e])
+    return np.where(has, cell, -1)
+
+
+def firms_in_city(s: State, city: int) -> int:
+    """Living firms headquartered in a city."""
+    alive = s.firms.alive_index()
+    return int(np.count_nonzero(s.cells.city[s.firms.cell[alive]] == city))
+
+
+# --------------------------------------------------------------------------------------------
+# productivity at a site
+
+
+def site_tfp(cells: Cells, log_a: np.ndarray | None, sector: np.ndarray, where: np.ndarray) -> np.ndarray:
+    """TFP ``A · B[cell, sector] · G[cell, sector] · (1 − goods share)`` at ``where``.
+
+    Args:
+        cells: The cells' state.
+        log_a: Log own productivity of each firm (None: A = 1, the site's factor alone).
+        sector: Sector of each firm.
+        where: Cells, one per firm (vector) or several per firm (rows: firms).
+
+    Returns:
+        TFP, the shape of ``where``.
+    """
+    if where.ndim == 2:
+        sector = sector[:, None]
+    a = 1.0 if log_a is None else np.exp(log_a).reshape(sector.shape)
+    return (
+        a
+        * cells.fundamental[where, sector]
+        * cells.agglomeration[where, sector]
+        * (1.0 - cells.goods_share[where, sector])
+    )
+
+
+def division_factor(s: State, cfg: Config, hq: np.ndarray, div: np.ndarray) -> np.ndarray:
+    """Share of a division's output kept after coordination costs with headquarters."""
+    minutes = s.travel.minutes[hq, div]
+    return np.maximum(1.0 - cfg.location.division_coordination_per_minute * minutes, 0.0)
+
+
+def firm_tfp(s: State, cfg: Config, idx: np.ndarray) -> np.ndarray:
+    """Current TFP of firms, blending headquarters and division by their efficiency shares."""
+    firms = s.firms
+    tfp = site_tfp(s.cells, firms.log_a[idx], firms.sector[idx], firms.cell[idx])
+    div = firms.div_cell[idx]
+    has = div >= 0
+    if has.any():
+        d_idx = idx[has]
+        share = np.where(firms.eff[d_idx] > 0, firms.eff_div[d_idx] / np.maximum(firms.eff[d_idx], 1e-12), 0.0)
+        tfp_div = site_tfp(s.cells, firms.log_a[d_idx], firms.sector[d_idx], div[has]) * division_factor(
+            s, cfg, firms.cell[d_idx], div[has]
+        )
+        tfp[has] = (1.0 - share) * tfp[has] + share * tfp_div
+    return tfp
+
+
+def site_weights(s: State, free: np.ndarray) -> np.ndarray:
+    """Weight of a cell as a candidate site for a firm: free floor space, more near clusters."""
+    return free * (0.2 + s.map.firm_attraction)
+
+
+# --------------------------------------------------------------------------------------------
+# wages and incomes
+
+
+def talent_wage(s: State, idx: np.ndarray) -> np.ndarray:
+    """Quarterly wage of employed talent ``idx``: city wage per skill × skill."""
+    return s.cities.wage[s.cells.city[job_cells(s, idx)]] * s.talent.skill[idx]
+
+
+def wage_bills(s: State) -> np.ndarray:
+    """Wage bill of every firm (¥ per quarter, real scale)."""
+    employed = employed_index(s)
+    wages = talent_wage(s, employed)
+    return np.bincount(s.talent.employer[employed], weights=wages, minlength=s.firms.n) * s.talent_scale
+
+
+def wage_bills_by_city(s: State) -> np.ndarray:
+    """Skilled wages paid at job sites in each city this quarter (¥, real scale)."""
+    employed = employed_index(s)
+    city = s.cells.city[job_cells(s, employed)]
+    wages = s.cities.wage[city] * s.talent.skill[employed]
+    return np.bincount(city, weights=wages, minlength=N_CITIES) * s.talent_scale
+
+
+def eligible_talent_by_city(s: State, cfg: Config) -> np.ndarray:
+    """Employed talent (agents) eligible for their job city's talent subsidy."""
+    talent = s.talent
+    employed = np.flatnonzero(
+        talent.alive & (talent.employer >= 0) & (talent.skill >= cfg.government.talent_subsidy_min_skill)
+    )
+    return np.bincount(s.cells.city[job_cells(s, employed)], minlength=N_CITIES).astype(float)
+
+
+def income_at(s: State, cfg: Config, city: np.ndarray, skill: np.ndarray) -> np.ndarray:
+    """Quarterly income of a job in ``city`` for talent of ``skill``: wage plus subsidy."""
+    eligible = skill >= cfg.government.talent_subsidy_min_skill
+    return s.cities.wage[city] * skill + np.where(eligible, s.cities.talent_subsidy[city], 0.0)
+
+
+def outside_wage(s: State, cfg: Config, home: np.ndarray) -> np.ndarray:
+    """Income per unit skill of talent without a modelled job (other work in their city)."""
+    city = s.cells.city[np.maximum(home, 0)]
+    return cfg.talent.outside_wage_share * s.cities.wage[city]
+
+
+def talent_income(s: State, cfg: Config, idx: np.ndarray) -> np.ndarray:
+    """Quarterly income of talent ``idx``: wage (plus the job city's talent subsidy, if
+    eligible) if employed, otherwise outside income."""
+    talent = s.talent
+    employed = talent.employer[idx] >= 0
+    income = np.zeros(idx.size)
+    if employed.any():
+        city = s.cells.city[job_cells(s, idx[employed])]
+        income[employed] = income_at(s, cfg, city, talent.skill[idx[employed]])
+    outside = outside_wage(s, cfg, talent.home[idx]) * talent.skill[idx]
+    return np.where(employed, income, outside)
+
+
+# --------------------------------------------------------------------------------------------
+# talent utility (agents/talent.py has the functional forms)
+
+
+def home_value(s: State, cfg: Config) -> np.ndarray:
+    """Value of living in each cell: amenity plus the residential fundamental (log-income)."""
+    return cfg.talent.amenity_weight * s.cells.amenity + s.cells.residential_fundamental
+
+
+def job_utility(s: State, cfg: Config, idx: np.ndarray, firm_cols: np.ndarray) -> np.ndarray:
+    """Utility of job offers (firms, one column each) for talent ``idx`` from their homes."""
+    talent = s.talent
+    cells = s.firms.cell[firm_cols]
+    city = s.cells.city[cells]
+    home = talent.home[idx][:, None]
+    wage = income_at(s, cfg, city, talent.skill[idx][:, None])
+    barrier = border.work_barrier(cfg.border, s.map, talent.origin[idx][:, None], city, cells)
+    commute = np.where(home >= 0, s.travel.minutes[np.maximum(home, 0), cells], 0.0)
+    value = tm.job_utility(wage, s.cities.job_fundamental[city], barrier)
+    return value - cfg.talent.commute_disutility_per_minute * commute
+
+
+def job_part(s: State, cfg: Config, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Income, job utility and job cell (-1 without a modelled job) of talent ``idx``."""
+    talent = s.talent
+    job = job_cells(s, idx)
+    employed = job >= 0
+    home = talent.home[idx]
+    city = s.cells.city
+    earn_city = np.where(employed, city[np.maximum(job, 0)], city[np.maximum(home, 0)])
+    income = talent_income(s, cfg, idx)
+    barrier = np.where(
+        employed, border.work_barrier(cfg.border, s.map, talent.origin[idx], earn_city, np.maximum(job, 0)), 0.0
+    )
+    return income, tm.job_utility(income, s.cities.job_fundamental[earn_city], barrier), job
+
+
+def home_part(
+    s: State, cfg: Config, idx: np.ndarray, income: np.ndarray, job: np.ndarray, homes: np.ndarray
+) -> np.ndarray:
+    """Home utility of talent ``idx`` at ``homes`` (one column per candidate, or a vector)."""
+    talent = s.talent
+    if homes.ndim == 2:
+        income, job, origin = income[:, None], job[:, None], talent.origin[idx][:, None]
+    else:
+        origin = talent.origin[idx]
+    commute = np.where(job >= 0, s.travel.minutes[homes, np.maximum(job, 0)], 0.0)
+    return tm.home_utility(
+        income,
+        s.cells.res_rent[homes] * (s.household_floor / s.talent_scale),
+        commute,
+        home_value(s, cfg)[homes],
+        border.residence_barrier(cfg.border, origin, s.cells.city[homes]),
+        cfg.talent.commute_disutility_per_minute,
+    )
+
+
+def current_job_utility(s: State, cfg: Config, idx: np.ndarray) -> np.ndarray:
+    """Job utility minus commute: what a searcher compares offers against."""
+    _, value, job = job_part(s, cfg, idx)
+    home = s.talent.home[idx]
+    commute = np.where((job >= 0) & (home >= 0), s.travel.minutes[np.maximum(home, 0), np.maximum(job, 0)], 0.0)
+    return value - cfg.talent.commute_disutility_per_minute * commute
+
+
+def current_utility(s: State, cfg: Config, idx: np.ndarray) -> np.ndarray:
+    """Utility of each talent's present job and home."""
+    income, value, job = job_part(s, cfg, idx)
+    return value + home_part(s, cfg, idx, income, job, s.talent.home[idx])
+
+
+def reservation_now(s: State, cfg: Config, idx: np.ndarray) -> np.ndarray:
+    """Reservation utility of talent ``idx`` this quarter (outside incomes grow)."""
+    return s.talent.reservation[idx] + np.log1p(cfg.talent.outside_income_growth) * s.t / 4.0
+
+
+# --------------------------------------------------------------------------------------------
+# floor space
+
+
+def floor_use(s: State) -> tuple[np.ndarray, np.ndarray]:
+    """Floor used by modelled firms (commercial) and talent (residential), m² per cell."""
+    firms, talent = s.firms, s.talent
+    alive = firms.alive_index()
+    com = np.bincount(firms.cell[alive], weights=firms.floor_hq[alive], minlength=s.n_cells)
+    has_div = firms.div_cell[alive] >= 0
+    com += np.bincount(firms.div_cell[alive][has_div], weights=firms.floor_div[alive][has_div], minlength=s.n_cells)
+    homes = talent.home[talent.alive & (talent.home >= 0)]
+    res = np.bincount(homes, minlength=s.n_cells) * s.household_floor
+    return com, res
+
+
+def free_households(s: State) -> np.ndarray:
+    """Households that still fit in each cell's residential floor space."""
+    _, res_use = floor_use(s)
+    return np.floor(np.maximum(s.cells.res_cap - res_use, 0.0) / s.household_floor).astype(np.int64)
+
+
+def free_commercial(s: State) -> np.ndarray:
+    """Commercial floor space not used by modelled firms, m² per cell."""
+    com_use, _ = floor_use(s)
+    return np.maximum(s.cells.com_cap - com_use, 0.0)
+
+
+def city_house_price(s: State, city: int) -> float:
+    """Floor-weighted mean house price of a city, ¥ per m²."""
+    c = s.cells
+    m = (c.city == city) & (c.res_cap > 0)
+    return float(np.average(c.house_price[m], weights=c.res_cap[m])) if m.any() else 0.0
+
+
+def city_commercial_value(s: State, city: int) -> float:
+    """Market value of commercial floor in a city (annual rent capitalised), ¥ per m²."""
+    c = s.cells
+    m = (c.city == city) & (c.com_cap > 0)
+    if not m.any():
+        return 0.0
+    return float(np.average(c.com_rent[m], weights=c.com_cap[m])) * 4.0 / COMMERCIAL_CAP_RATE
+
+
+def anchor_city(s: State, cells: np.ndarray) -> np.ndarray:
+    """City of each cell, Shenzhen where the cell is -1 (no job and no home yet)."""
+    return np.where(cells >= 0, s.cells.city[np.maximum(cells, 0)], SZ)
