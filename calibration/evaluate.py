@@ -89,11 +89,17 @@ def calibration_seeds(master: int, replicates: int, report_replicates: int) -> t
 
 @dataclass(frozen=True)
 class MomentTask:
-    """One simulation whose moments (or outcomes) are wanted."""
+    """One simulation whose moments (or outcomes) are wanted.
+
+    ``structural`` names the parameters the task varies: calibration asks "what if the world
+    were so", so the 2018 state is built with their values even where they sit in a lever group
+    (:func:`model.levers.reference_config`).
+    """
 
     config: Config
     targets: tuple[Target, ...] = ()
     outcomes: bool = False
+    structural: tuple[str, ...] = ()
 
 
 def _mesa_model_registry() -> dict[Any, Any] | None:
@@ -140,7 +146,7 @@ def _run_task(task: MomentTask) -> np.ndarray:
     logging.getLogger("MESA").setLevel(logging.WARNING)
     n = 3 if task.outcomes else len(task.targets)
     try:
-        result = simulate(task.config)
+        result = simulate(task.config, structural=task.structural)
         ctx = MomentContext.from_config(task.config)
         if task.outcomes:
             return compute_outcomes(result.tables, ctx)
@@ -232,6 +238,6 @@ def simulate_moments(
         cfg = apply_values(base, values)
         for seed in seeds:
             run_cfg = apply_values(cfg, {"seed": int(seed)}, check=False)
-            tasks.append(MomentTask(run_cfg, tuple(targets)))
+            tasks.append(MomentTask(run_cfg, tuple(targets), structural=tuple(values)))
     out = run_parallel(run_task, tasks, workers)
     return np.array(out, dtype=float).reshape(len(vectors), len(seeds), len(targets))

@@ -50,8 +50,9 @@ def pseudo_data(setup: Setup, truths: np.ndarray, data_seeds: Sequence[int]) -> 
     """Moments of one simulation of each true vector on its data seed: (draws, fitted targets)."""
     tasks = []
     for truth, seed in zip(truths, data_seeds):
-        cfg = apply_values(setup.base, {**values_from_unit(setup.params, truth), "seed": int(seed)})
-        tasks.append(MomentTask(cfg, tuple(setup.fit)))
+        values = values_from_unit(setup.params, truth)
+        cfg = apply_values(setup.base, {**values, "seed": int(seed)})
+        tasks.append(MomentTask(cfg, tuple(setup.fit), structural=tuple(values)))
     return np.array(run_parallel(run_task, tasks, setup.workers), dtype=float)
 
 

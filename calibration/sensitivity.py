@@ -94,7 +94,7 @@ def run_design(
     todo = np.flatnonzero(~done)
     for start in range(0, todo.size, chunk):
         part = todo[start : start + chunk]
-        tasks = [MomentTask(apply_values(base, rows[i]), outcomes=True) for i in part]
+        tasks = [MomentTask(apply_values(base, rows[i]), outcomes=True, structural=tuple(rows[i])) for i in part]
         out[part] = np.array(run_parallel(run_task, tasks, workers), dtype=float)
         done[part] = True
         frame = pd.DataFrame([rows[i] for i in np.flatnonzero(done)])

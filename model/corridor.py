@@ -68,6 +68,8 @@ class CorridorModel(mesa.Model):
         cfg: A configuration; it is validated before anything is built. Run control that a
             subclass of :class:`~model.config.Config` may carry is dropped.
         snapshot_every: Record a spatial snapshot every this many quarters (and the last).
+        structural: Keys of lever groups to treat as structure: the 2018 state is built with
+            ``cfg``'s own values of them (calibration's free parameters), not the reference's.
 
     Attributes:
         cfg: The configuration (the scenario's levers in force).
@@ -79,27 +81,20 @@ class CorridorModel(mesa.Model):
         phase_seconds: Wall time per phase, summed over quarters.
     """
 
-    def __init__(self, cfg: Config, snapshot_every: int = 4) -> None:
+    def __init__(self, cfg: Config, snapshot_every: int = 4, structural: tuple[str, ...] = ()) -> None:
         cfg = only_model(validate(cfg))
         self.cfg = cfg
-        self.reference = levers.reference_config(cfg)
+        self.reference = levers.reference_config(cfg, structural)
         self.streams = RandomStreams(cfg.seed)
         super().__init__(rng=self.streams.get("mesa"))
         self.labels = quarter_labels(cfg.start, cfg.quarters)
         self.phase_seconds: dict[str, float] = {}
         self.recorder = Recorder(self.labels, snapshot_every)
 
-        # the 2018 state is built, spun up and inverted under the reference levers
-        self.state = setup.build_state(self, self.reference, self.streams, cfg.transport)
-        # the scenario's levers switch on at the first quarter
+        # the 2018 state, with every reference level, is built under the reference levers ...
+        self.state = setup.build_state(self, self.reference, self.streams)
+        # ... and the scenario's levers switch on at the first quarter
         levers.switch_on(self.state, self.reference, cfg)
-
-        # innovation, governments and venture capital start from the 2018 state
-        s = self.state
-        s.knowledge.kernel = innovation.knowledge_kernel(s, cfg)
-        innovation.set_initial_stock(s, cfg)
-        s.governments = government.create_governments(s, cfg)
-        venture.create_funds(s, cfg, self.streams.get("vc_init"))
 
     @property
     def t(self) -> int:

@@ -1,13 +1,17 @@
 """The levers: the reference values the 2018 state is built under, and the one step that
 switches a scenario's values on at the first simulated quarter.
 
-A scenario's land, border and transport settings are policies that start in 2018Q1. The model
-builds, spins up and inverts the 2018 state under the *reference* values of those groups — the
-defaults updated by the calibrated parameter set in force
-(``scenarios/calibrated/<calibrated_set>.yaml``) — and :func:`switch_on` applies the scenario's
-values at the first simulated quarter. Otherwise a scenario that, say, opens the border would see
-its effect absorbed into the 2018 fundamentals. Every other parameter is structural and taken
-from the configuration as it is.
+A scenario's land, border, transport and innovation settings are policies that start in 2018Q1.
+The model builds, spins up and inverts the 2018 state — and computes every 2018 reference level
+from it — under the *reference* values of those groups: the defaults updated by the calibrated
+parameter set in force (``scenarios/calibrated/<calibrated_set>.yaml``). :func:`switch_on` then
+applies the scenario's values at the first simulated quarter. Otherwise a scenario that, say,
+opens the border would see its effect absorbed into the 2018 fundamentals or normalised away by
+a 2018 reference. Every other parameter is structural and taken from the configuration as it is.
+
+Calibration, recovery and sensitivity analysis vary parameters as *structure* (what if the world
+were so), not as policy: they name them in ``structural``, and the reference keeps the
+configuration's own values of those keys.
 """
 
 from __future__ import annotations
@@ -17,19 +21,33 @@ import dataclasses
 
 from model import border, geography
 from model.config import Config, calibrated_defaults
-from model.processes import production
+from model.processes import innovation, production
 from model.state import State
 
-LEVER_GROUPS: tuple[str, ...] = ("land", "border", "transport")
+LEVER_GROUPS: tuple[str, ...] = ("land", "border", "transport", "innovation")
 """Groups whose values are policy from 2018Q1 on; the 2018 state uses their reference values."""
 
 
-def reference_config(cfg: Config) -> Config:
-    """``cfg`` with its lever groups set to their reference values (the calibrated set's)."""
+def reference_config(cfg: Config, structural: tuple[str, ...] = ()) -> Config:
+    """``cfg`` with its lever groups set to their reference values (the calibrated set's).
+
+    Args:
+        cfg: The scenario's configuration.
+        structural: Dotted keys that keep ``cfg``'s own values even inside a lever group.
+
+    Returns:
+        The reference configuration (a new object).
+    """
     reference = calibrated_defaults(cfg.calibrated_set)
     out = copy.deepcopy(cfg)
     for group in LEVER_GROUPS:
         setattr(out, group, copy.deepcopy(getattr(reference, group)))
+    for key in structural:
+        *path, leaf = key.split(".")
+        source, target = cfg, out
+        for part in path:
+            source, target = getattr(source, part), getattr(target, part)
+        setattr(target, leaf, copy.deepcopy(getattr(source, leaf)))
     return out
 
 
@@ -39,11 +57,24 @@ def levers_differ(a: Config, b: Config, group: str) -> bool:
 
 
 def switch_on(s: State, reference: Config, cfg: Config) -> None:
-    """Switch from the reference levers to the scenario's at the first simulated quarter:
-    travel times and agglomeration (transport), the goods border (border, transport)."""
-    if levers_differ(reference, cfg, "transport"):
+    """Switch from the reference levers to the scenario's at the first simulated quarter.
+
+    Land: each government's supply multiplier. Transport: travel times, the agglomeration
+    kernel and agglomeration. Border or transport: the goods border's cost shares. Border,
+    transport or innovation: the knowledge kernel. The 2018 references (fundamentals, the
+    agglomeration and knowledge references, the initial knowledge stock) stay as built.
+    Everything else a process reads from the configuration each quarter, so it acts from 2018Q1.
+    """
+    transport = levers_differ(reference, cfg, "transport")
+    border_ = levers_differ(reference, cfg, "border")
+    if levers_differ(reference, cfg, "land"):
+        for gov, multiplier in zip(s.governments, cfg.land.multipliers()):
+            gov.land_multiplier = float(multiplier)
+    if transport:
         s.travel.minutes = geography.travel_matrix(s.map, cfg.transport)
         s.travel.agg_kernel = production.agglomeration_kernel(s.travel.minutes, cfg)
         production.update_agglomeration(s, cfg)
-    if levers_differ(reference, cfg, "border") or levers_differ(reference, cfg, "transport"):
+    if border_ or transport:
         s.cells.goods_share = border.goods_cost_share(cfg.border, cfg.transport, s.map)
+    if border_ or transport or levers_differ(reference, cfg, "innovation"):
+        s.knowledge.kernel = innovation.knowledge_kernel(s, cfg)

@@ -15,7 +15,9 @@ inversion of the 2018 allocation into location fundamentals.
    the same rule as later in the run;
 3. ``market.burn_in_quarters`` quarters of market adjustment with agents held in place;
 4. the inversion (:func:`invert_firms`, :func:`settle_talent`): location fundamentals, firm
-   productivity, the residential and job fundamentals, and talent's outside options.
+   productivity, the residential and job fundamentals, and talent's outside options;
+5. the knowledge field's kernel, reference and initial stock, the four governments (reserves
+   from 2018 revenue) and the venture funds.
 """
 
 from __future__ import annotations
@@ -31,28 +33,29 @@ from agents.firms import FirmPopulation
 from agents.talent import TalentPopulation
 from model import border, geodata, geography, views
 from model.allocation import sample_weighted
-from model.processes import markets, production
-from model.processes.government import park_cells, public_services
+from model.processes import innovation, markets, production
+from model.processes.government import create_governments, park_cells, public_services
 from model.processes.innovation import empty_knowledge
 from model.processes.labour import labour_rates
 from model.processes.markets import LeaseMarket
 from model.processes.migration import choose_homes
+from model.processes.venture import create_funds
 from model.rng import RandomStreams
 from model.state import N_CITIES, N_SECTORS, SZ, Cells, Cities, State, Travel
 
 if TYPE_CHECKING:
     from model.config import Config
-    from model.geography import TransportParams
 
 
-def build_state(owner: mesa.Model, cfg: Config, streams: RandomStreams, transport: TransportParams) -> State:
-    """Build, spin up and invert the 2018 state.
+def build_state(owner: mesa.Model, cfg: Config, streams: RandomStreams) -> State:
+    """Build, spin up and invert the 2018 state, with its governments and funds.
 
     Args:
         owner: The Mesa model that owns the agents.
-        cfg: The configuration the state is built under.
+        cfg: The configuration the state is built under (the reference configuration: every
+            2018 level — fundamentals, the agglomeration and knowledge references, the initial
+            knowledge stock, the governments' reserves — is computed under it).
         streams: The run's random streams.
-        transport: The transport parameters that set the travel times.
 
     Returns:
         The state at the start of the first simulated quarter.
@@ -60,7 +63,7 @@ def build_state(owner: mesa.Model, cfg: Config, streams: RandomStreams, transpor
     cmap = geography.build_map(cfg.map)
     n = cmap.n_cells
     city = cmap.city.astype(np.int64)
-    minutes = geography.travel_matrix(cmap, transport)
+    minutes = geography.travel_matrix(cmap, cfg.transport)
     com_cap, res_cap = geography.initial_floor_space(cmap, cfg)
     talent_scale = cfg.population_share * sum(cfg.talent.st_workers.as_list()) / cfg.n_talent
     wage = np.array(cfg.talent.wage_per_skill.as_list()) / 4.0  # ¥ per quarter per unit skill
@@ -106,6 +109,11 @@ def build_state(owner: mesa.Model, cfg: Config, streams: RandomStreams, transpor
         s.t += 1
     invert_firms(s, cfg)
     settle_talent(s, cfg, streams.get("reservation"))
+    # innovation, governments and venture capital start from the 2018 state
+    s.knowledge.kernel = innovation.knowledge_kernel(s, cfg)
+    innovation.set_initial_stock(s, cfg)
+    s.governments = create_governments(s, cfg)
+    create_funds(s, cfg, streams.get("vc_init"))
     return s
 
 

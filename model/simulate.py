@@ -39,19 +39,22 @@ class RunResult:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-def simulate(cfg: Config, progress: bool = False, snapshot_every: int = 4) -> RunResult:
+def simulate(
+    cfg: Config, progress: bool = False, snapshot_every: int = 4, structural: tuple[str, ...] = ()
+) -> RunResult:
     """Build the model from ``cfg``, run the whole horizon and return its tables.
 
     Args:
         cfg: A configuration (validated here).
         progress: Show a progress bar on stderr.
         snapshot_every: A spatial snapshot every this many quarters (``output.snapshot_every``).
+        structural: Lever keys treated as structure (:class:`model.corridor.CorridorModel`).
 
     Returns:
         The run's result.
     """
     start = time.perf_counter()
-    model = CorridorModel(cfg, snapshot_every=snapshot_every)
+    model = CorridorModel(cfg, snapshot_every=snapshot_every, structural=structural)
     model.run(progress=progress)
     s = model.state
     return RunResult(
