@@ -18,9 +18,13 @@ The frictions (lever L3, group ``border``):
   (:func:`goods_cost_share`).
 
 The cooperation zones (Qianhai, Hetao; all on the Shenzhen side) lower a friction by
-``border.zone_friction_factor`` (:func:`zone_factor`): for jobs in a zone, for knowledge flows
-with either end in a zone, for capital reaching a firm in a zone and for goods of firms in a
-zone; not (yet) for residence or firm relocation.
+``border.zone_friction_factor``, by one rule for every friction (:func:`zone_factor`): **a
+crossing pays friction × zone factor when its mainland end lies in a zone.** The mainland end is
+the job of a Hong Kong talent working on the mainland, the home of a Hong Kong talent living on
+the mainland, the mainland site of a firm moving across the border, the mainland side of a fund
+and its portfolio firm (the firm, or the fund's office), the mainland cell of a knowledge flow,
+and the mainland firm whose goods cross. Where a crossing has no mainland cell (a mainland
+talent's job or home in Hong Kong, a Hong Kong firm's goods) nothing is reduced.
 """
 
 from __future__ import annotations
@@ -139,8 +143,16 @@ def in_zone(cmap: CorridorMap, cells: np.ndarray) -> np.ndarray:
     return cmap.special_zone[cells] >= 0
 
 
-def zone_factor(border: BorderParams, zone: np.ndarray) -> np.ndarray:
-    """Multiplier on a friction: ``zone_friction_factor`` where ``zone`` is True, else 1."""
+def mainland_end(cmap: CorridorMap, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """The mainland cell of each pair ``(a, b)`` of cells (broadcasting): ``b`` where ``a`` is in
+    Hong Kong, else ``a``."""
+    return np.where(cmap.city[a] == HK, b, a)
+
+
+def zone_factor(border: BorderParams, cmap: CorridorMap, mainland_cell: np.ndarray) -> np.ndarray:
+    """The rule of every friction: ``zone_friction_factor`` where the crossing's mainland end
+    lies in a cooperation zone, else 1 (pass -1 where a crossing has no mainland cell)."""
+    zone = (mainland_cell >= 0) & in_zone(cmap, np.maximum(mainland_cell, 0))
     return np.where(zone, border.zone_friction_factor, 1.0)
 
 
@@ -179,7 +191,7 @@ def work_barrier(
     """Utility barrier of working on the other side from one's origin, log-income.
 
     Talent not from Hong Kong pay ``work_barrier_hk`` for a Hong Kong job; Hong Kong talent pay
-    ``work_barrier_mainland`` for a mainland job; jobs in a cooperation zone pay less.
+    ``work_barrier_mainland`` for a mainland job, less in a zone (the job is the mainland end).
     """
     from_hk = origin == ORIGIN_HK
     barrier = np.where(
@@ -187,52 +199,69 @@ def work_barrier(
         np.where(from_hk, 0.0, border.work_barrier_hk),
         np.where(from_hk, border.work_barrier_mainland, 0.0),
     )
-    return np.where(in_zone(cmap, job_cell), barrier * border.zone_friction_factor, barrier)
+    return barrier * zone_factor(border, cmap, np.where(job_city == HK, -1, job_cell))
 
 
-def residence_barrier(border: BorderParams, origin: np.ndarray, home_city: np.ndarray) -> np.ndarray:
-    """Utility barrier of living on the other side from one's origin, log-income."""
+def residence_barrier(
+    border: BorderParams, cmap: CorridorMap, origin: np.ndarray, home_city: np.ndarray, home_cell: np.ndarray
+) -> np.ndarray:
+    """Utility barrier of living on the other side from one's origin, log-income.
+
+    Talent not from Hong Kong pay ``residence_barrier_hk`` to live in Hong Kong; Hong Kong
+    talent pay ``residence_barrier_mainland`` to live on the mainland, less in a zone (the home
+    is the mainland end).
+    """
     from_hk = origin == ORIGIN_HK
-    return np.where(
+    barrier = np.where(
         home_city == HK,
         np.where(from_hk, 0.0, border.residence_barrier_hk),
         np.where(from_hk, border.residence_barrier_mainland, 0.0),
     )
+    return barrier * zone_factor(border, cmap, np.where(home_city == HK, -1, home_cell))
 
 
-def relocation_barrier(border: BorderParams, from_city: np.ndarray, to_city: np.ndarray) -> np.ndarray:
-    """Multiplier on the cost of moving a firm or division (a new legal entity, licences and
-    visas when the move crosses the border; 1 otherwise)."""
-    return np.where(crosses(from_city, to_city), border.firm_relocation_barrier, 1.0)
-
-
-def capital_friction(border: BorderParams, cmap: CorridorMap, cells: np.ndarray) -> np.ndarray:
-    """Share of a fund's reach lost across the border for firms at ``cells`` (less in a zone)."""
-    return np.where(
-        in_zone(cmap, cells), border.capital_friction * border.zone_friction_factor, border.capital_friction
+def relocation_barrier(
+    border: BorderParams, cmap: CorridorMap, from_cell: np.ndarray, to_cell: np.ndarray
+) -> np.ndarray:
+    """Multiplier on the cost of moving a firm or division: a new legal entity, licences and
+    visas when the move crosses the border (less when its mainland site lies in a zone); 1 for
+    a move within one side."""
+    city = cmap.city
+    barrier = 1.0 + (border.firm_relocation_barrier - 1.0) * zone_factor(
+        border, cmap, mainland_end(cmap, from_cell, to_cell)
     )
+    return np.where(crosses(city[from_cell], city[to_cell]), barrier, 1.0)
+
+
+def capital_friction(
+    border: BorderParams, cmap: CorridorMap, firm_cell: np.ndarray, office_cell: np.ndarray | int | None = None
+) -> np.ndarray:
+    """Share of a fund's reach lost across the border, for firms at ``firm_cell`` and a fund
+    office at ``office_cell``, less where the pair's mainland end lies in a zone. Without an
+    office the other end is in Hong Kong (a listing there) and the firm is the mainland end.
+    Apply it to pairs that cross the border only."""
+    if office_cell is None:
+        mainland = np.where(cmap.city[firm_cell] == HK, -1, firm_cell)
+    else:
+        mainland = mainland_end(cmap, firm_cell, office_cell)
+    return border.capital_friction * zone_factor(border, cmap, mainland)
 
 
 def knowledge_pass(border: BorderParams, cmap: CorridorMap) -> np.ndarray:
     """Share of a cell-to-cell spillover that survives the border (1 within a side), float32.
 
-    The friction is lower where either end lies in a cooperation zone.
-
     Returns:
         (n, n) matrix, receiving cell × emitting cell.
     """
-    city = cmap.city
-    zone = in_zone(cmap, np.arange(cmap.n_cells))
-    crossing = crosses(city[:, None], city[None, :])
-    either = zone[:, None] | zone[None, :]
-    friction = border.knowledge_friction
-    effective = np.where(either, friction * border.zone_friction_factor, friction)
-    return np.where(crossing, 1.0 - effective, 1.0).astype(np.float32)
+    cells = np.arange(cmap.n_cells)
+    crossing = crosses(cmap.city[:, None], cmap.city[None, :])
+    factor = zone_factor(border, cmap, mainland_end(cmap, cells[:, None], cells[None, :]))
+    return np.where(crossing, 1.0 - border.knowledge_friction * factor, 1.0).astype(np.float32)
 
 
 def goods_cost_share(border: BorderParams, transport: TransportParams, cmap: CorridorMap) -> np.ndarray:
     """Share of output lost to the goods border, per cell and sector: the traded share times the
-    goods friction (lower in cooperation zones), rising with the trip to a crossing.
+    goods friction (lower for firms in a zone), rising with the trip to a crossing.
 
     Returns:
         (n_cells, n_sectors) shares, clipped to [0, 0.9].
@@ -248,7 +277,7 @@ def goods_cost_share(border: BorderParams, transport: TransportParams, cmap: Cor
         / transport.speed_kmh
         * 60.0
     )
-    goods = border.goods_friction
-    friction = np.where(cmap.special_zone >= 0, goods * border.zone_friction_factor, goods)
+    cells = np.arange(cmap.n_cells)
+    friction = border.goods_friction * zone_factor(border, cmap, np.where(cmap.city == HK, -1, cells))
     share = (friction * (1.0 + to_crossing / 120.0))[:, None] * np.array(border.trade_share.as_list())[None, :]
     return np.clip(share, 0.0, 0.9)

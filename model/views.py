@@ -211,7 +211,7 @@ def home_part(
         s.cells.res_rent[homes] * (s.household_floor / s.talent_scale),
         commute,
         home_value(s, cfg)[homes],
-        border.residence_barrier(cfg.border, origin, s.cells.city[homes]),
+        border.residence_barrier(cfg.border, s.map, origin, s.cells.city[homes], homes),
         cfg.talent.commute_disutility_per_minute,
     )
 

@@ -167,7 +167,7 @@ def _evaluate_moves(
     wage_bill = firms.wage_bill[idx][:, None]
 
     # moving across the HK–mainland border means a new legal entity, licences and visas
-    barrier = border.relocation_barrier(cfg.border, s.cells.city[hq], s.cells.city[cand_safe])
+    barrier = border.relocation_barrier(cfg.border, s.map, hq, cand_safe)
     cost_whole = fm.moving_cost(workers, lp.moving_cost_fixed, lp.moving_cost_per_worker, lp.moving_cost_size_exponent)
     cost_whole = barrier * cost_whole + lp.distance_cost_per_minute * minutes * wage_bill
     value_whole = lp.horizon_quarters * (ratio - 1.0) * surplus - (1.0 + lp.hurdle) * cost_whole

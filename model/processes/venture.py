@@ -294,7 +294,6 @@ def _deals(s: State, cfg: Config, rng: np.random.Generator) -> None:
     quality = _quality(s, pool)
     pool_cell = firms.cell[pool]
     pool_city = s.cells.city[pool_cell]
-    friction = border.capital_friction(cfg.border, s.map, pool_cell)
     pre_money = vcm.pre_money_valuation(4.0 * np.maximum(firms.output[pool], 0.0), vp.valuation_multiple)
     stage_amount = np.array([vp.deal_seed, vp.deal_a, vp.deal_b])
     taken = np.zeros(pool.size, dtype=bool)
@@ -308,7 +307,7 @@ def _deals(s: State, cfg: Config, rng: np.random.Generator) -> None:
             s.travel.minutes[fund.home_cell, pool_cell],
             vp.reach_minutes,
             border.crosses(pool_city, fund.home_city),
-            friction,
+            border.capital_friction(cfg.border, s.map, pool_cell, fund.home_cell),
         )
         weight = np.where(taken, 0.0, r)
         if weight.sum() <= 0:

@@ -1,0 +1,107 @@
+"""The HK–mainland border: one crossing test, one zone rule for every friction.
+
+The rule (model/border.py, docs/ODD.md §7.1): a crossing pays friction × zone factor when its
+mainland end lies in a cooperation zone; a crossing without a mainland cell is not reduced.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from agents.talent import ORIGIN_HK, ORIGIN_MAINLAND
+from model import border
+from model.geography import MapParams, TransportParams, build_map
+from model.state import HK, SZ
+
+FACTOR = 0.25
+
+
+@pytest.fixture(scope="module")
+def cmap():
+    return build_map(MapParams())
+
+
+@pytest.fixture()
+def params():
+    return border.BorderParams(
+        zone_friction_factor=FACTOR,
+        work_barrier_hk=1.2,
+        work_barrier_mainland=0.4,
+        residence_barrier_hk=1.5,
+        residence_barrier_mainland=0.3,
+        firm_relocation_barrier=5.0,
+        capital_friction=0.5,
+        knowledge_friction=0.6,
+        goods_friction=0.04,
+    )
+
+
+@pytest.fixture(scope="module")
+def cells(cmap):
+    """One Hong Kong cell, one zone cell and one other Shenzhen cell, and one Dongguan cell."""
+    zone = np.flatnonzero(cmap.special_zone >= 0)
+    other_sz = np.flatnonzero((cmap.city == SZ) & (cmap.special_zone < 0))
+    return {
+        "hk": int(np.flatnonzero(cmap.city == HK)[0]),
+        "zone": int(zone[0]),
+        "sz": int(other_sz[0]),
+        "dg": int(np.flatnonzero(cmap.city == 2)[0]),
+    }
+
+
+def test_zones_lie_on_the_mainland(cmap):
+    assert (cmap.city[cmap.special_zone >= 0] != HK).all()
+
+
+def test_crossing_means_one_end_in_hong_kong():
+    assert border.crosses(np.array([HK, SZ, HK, 2]), np.array([SZ, HK, HK, SZ])).tolist() == [True, True, False, False]
+
+
+def test_mainland_end_of_a_pair(cmap, cells):
+    assert border.mainland_end(cmap, np.array([cells["hk"]]), np.array([cells["zone"]]))[0] == cells["zone"]
+    assert border.mainland_end(cmap, np.array([cells["zone"]]), np.array([cells["hk"]]))[0] == cells["zone"]
+
+
+def test_talent_barriers_follow_the_rule(cmap, cells, params):
+    hk_job = border.work_barrier(params, cmap, np.array([ORIGIN_MAINLAND]), np.array([HK]), np.array([cells["hk"]]))
+    assert hk_job[0] == pytest.approx(1.2)  # no mainland cell: not reduced
+    jobs = np.array([cells["zone"], cells["sz"]])
+    mainland_jobs = border.work_barrier(params, cmap, np.array([ORIGIN_HK] * 2), np.array([SZ, SZ]), jobs)
+    assert mainland_jobs.tolist() == pytest.approx([0.4 * FACTOR, 0.4])
+    homes = np.array([cells["zone"], cells["sz"]])
+    living = border.residence_barrier(params, cmap, np.array([ORIGIN_HK] * 2), np.array([SZ, SZ]), homes)
+    assert living.tolist() == pytest.approx([0.3 * FACTOR, 0.3])
+    in_hk = border.residence_barrier(params, cmap, np.array([ORIGIN_MAINLAND]), np.array([HK]), np.array([cells["hk"]]))
+    assert in_hk[0] == pytest.approx(1.5)
+
+
+def test_firm_moves_follow_the_rule(cmap, cells, params):
+    frm = np.array([cells["hk"], cells["zone"], cells["hk"], cells["sz"]])
+    to = np.array([cells["zone"], cells["hk"], cells["sz"], cells["dg"]])
+    barrier = border.relocation_barrier(params, cmap, frm, to)
+    assert barrier.tolist() == pytest.approx([1 + 4 * FACTOR, 1 + 4 * FACTOR, 5.0, 1.0])
+
+
+def test_capital_follows_the_rule(cmap, cells, params):
+    firms = np.array([cells["hk"], cells["hk"], cells["zone"], cells["sz"]])
+    offices = np.array([cells["zone"], cells["sz"], cells["hk"], cells["hk"]])
+    assert border.capital_friction(params, cmap, firms, offices).tolist() == pytest.approx(
+        [0.5 * FACTOR, 0.5, 0.5 * FACTOR, 0.5]
+    )
+    listing = border.capital_friction(params, cmap, np.array([cells["zone"], cells["sz"]]))
+    assert listing.tolist() == pytest.approx([0.5 * FACTOR, 0.5])
+
+
+def test_knowledge_and_goods_follow_the_rule(cmap, cells, params):
+    passes = border.knowledge_pass(params, cmap)
+    hk, zone, sz, dg = cells["hk"], cells["zone"], cells["sz"], cells["dg"]
+    assert passes[hk, zone] == pytest.approx(1 - 0.6 * FACTOR) and passes[zone, hk] == passes[hk, zone]
+    assert passes[hk, sz] == pytest.approx(1 - 0.6)
+    assert passes[sz, dg] == 1.0
+    plain = border.BorderParams(**{**params.__dict__, "zone_friction_factor": 1.0})
+    ratio = border.goods_cost_share(params, TransportParams(), cmap) / border.goods_cost_share(
+        plain, TransportParams(), cmap
+    )
+    assert ratio[zone] == pytest.approx(np.full(4, FACTOR)) and ratio[sz] == pytest.approx(np.ones(4))
+    assert ratio[hk] == pytest.approx(np.ones(4))
