@@ -45,7 +45,8 @@ class MomentContext:
         population_share: Share of the corridor the run's agents stand for.
         residents: 2018 residents per city (``economy.residents``).
         gdp: GDP per city in the first simulated year, ¥ per year (``economy.gdp``).
-        nominal_growth: Nominal GDP growth per city, per year (``economy.nominal_growth``).
+        nominal_growth: Nominal growth of the city's whole GDP, per year (per-resident growth and
+            resident growth together, ``EconomyParams.expected_growth``).
         hightech_firms: Innovative firms per city in 2018 (``firms.hightech_firms``).
     """
 
@@ -66,7 +67,7 @@ class MomentContext:
             population_share=float(cfg.population_share),
             residents=per_city(cfg.economy.residents.as_list()),
             gdp=per_city(cfg.economy.gdp.as_list()),
-            nominal_growth=per_city(cfg.economy.nominal_growth.as_list()),
+            nominal_growth=per_city(cfg.economy.expected_growth()),
             hightech_firms=per_city(cfg.firms.hightech_firms.as_list()),
         )
 
@@ -207,8 +208,8 @@ def _gdp_over(ctx: MomentContext, city: str, t: np.ndarray) -> float:
 
 def rd_intensity(tables: Tables, ctx: MomentContext, city: str, years: Sequence[int]) -> float:
     """R&D spending of the city's modelled firms over the city's GDP: R&D over the window /
-    population_share / GDP over the same quarters (``economy.gdp`` grown at
-    ``economy.nominal_growth``, as the model's background economy)."""
+    population_share / GDP over the same quarters (``economy.gdp`` grown with residents and income
+    per resident, as the model's background economy)."""
     sub = _window(tables["city_quarter"], years)
     if sub is None:
         return float("nan")

@@ -75,7 +75,7 @@ def build_state(owner: mesa.Model, cfg: Config, streams: RandomStreams) -> State
         com_rent=np.zeros(n),
         res_rent=np.zeros(n),
         house_price=np.zeros(n),
-        expected_growth=np.asarray(cfg.economy.nominal_growth.as_list())[city].copy(),
+        expected_growth=cfg.economy.expected_growth()[city],
         floor_ration=np.ones(n),
         amenity=geography.amenity_index(cmap, public_services(cfg)),
         residential_fundamental=np.zeros(n),

@@ -42,3 +42,17 @@ def test_spread_by_weight_conserves_city_totals():
     w = np.array([1.0, 3.0, 0.0, 1.0, 1.0])
     out = markets.spread_by_weight(np.array([8.0, 10.0]), city, w)
     assert out.tolist() == [2.0, 6.0, 0.0, 5.0, 5.0]
+
+
+def test_background_economy_grows_with_residents_and_income_per_resident():
+    """GDP and the other residents' income grow with both drivers; more residents, more demand."""
+    from model.params import PerCity
+    from model.processes.markets import EconomyParams
+
+    eco = EconomyParams()
+    t = 40  # ten years
+    whole = eco.per_resident_growth(t) * eco.residents_at(t) / np.array(eco.residents.as_list())
+    assert np.allclose(whole, np.power(1.0 + eco.expected_growth(), 10.0))
+    assert np.allclose(np.power(1.0 + eco.expected_growth(), 1.0), [1.04, 1.08, 1.07, 1.07], atol=2e-4)
+    more = EconomyParams(resident_growth=PerCity(hk=0.007, sz=0.045, dg=0.015, hz=0.015))
+    assert more.residents_at(t)[1] > eco.residents_at(t)[1] and more.residents_at(0)[1] == eco.residents_at(0)[1]

@@ -42,7 +42,8 @@ class EconomyParams:
     resident_growth: PerCity = param(
         per_city(0.007, 0.035, 0.015, 0.015),
         "per year",
-        "Growth of the resident population (trend of the 2010s continues)",
+        "Growth of the resident population (trend of the 2010s continues): more residents spend "
+        "more on floor space and share the city's public services",
         "approx. public figure",
         lo=-0.1,
         hi=0.2,
@@ -56,10 +57,11 @@ class EconomyParams:
     )
     gdp: PerCity = param(per_city(2.4e12, 2.42e12, 0.83e12, 0.41e12), "¥ per year", "GDP in 2018", PUBLIC, lo=1.0)
     nominal_growth: PerCity = param(
-        per_city(0.04, 0.08, 0.07, 0.07),
+        per_city(0.0328, 0.0435, 0.0542, 0.0542),
         "per year",
-        "Nominal growth of background GDP and incomes per resident",
-        "approx. public figure (2010s trend)",
+        "Nominal growth of GDP per resident and income per resident (the city's GDP grows by this "
+        "and resident_growth together: 4%, 8%, 7% and 7% a year by default)",
+        "approx. public figure (2010s trend of nominal GDP growth less population growth)",
         lo=-0.2,
         hi=0.3,
     )
@@ -87,6 +89,19 @@ class EconomyParams:
         lo=0.0,
         hi=0.3,
     )
+
+    def residents_at(self, t: int) -> np.ndarray:
+        """Residents per city in quarter ``t`` (0 = 2018Q1), persons."""
+        return np.array(self.residents.as_list()) * np.power(1.0 + np.array(self.resident_growth.as_list()), t / 4.0)
+
+    def per_resident_growth(self, t: int) -> np.ndarray:
+        """Growth of GDP and income per resident from 2018Q1 to quarter ``t``, per city (× 2018)."""
+        return np.power(1.0 + np.array(self.nominal_growth.as_list()), t / 4.0)
+
+    def expected_growth(self) -> np.ndarray:
+        """Nominal growth of the whole background economy (per-resident growth and residents),
+        per city, per year: what owners first expect rents to grow by."""
+        return (1.0 + np.array(self.nominal_growth.as_list())) * (1.0 + np.array(self.resident_growth.as_list())) - 1.0
 
 
 @dataclass
@@ -257,15 +272,16 @@ def spread_by_weight(city_total: np.ndarray, cell_city: np.ndarray, weight: np.n
 
 
 def background_spend(s: State, cfg: Config) -> tuple[np.ndarray, np.ndarray]:
-    """Quarterly spending of the rest of the economy on floor space, per cell (¥)."""
+    """Quarterly spending of the rest of the economy on floor space, per cell (¥): shares of the
+    city's GDP (commercial) and of its other residents' income (residential), both growing with
+    residents and with income per resident."""
     eco = cfg.economy
-    years = s.t / 4.0
-    growth = np.power(1.0 + np.array(eco.nominal_growth.as_list()), years)
-    gdp = np.array(eco.gdp.as_list()) * growth / 4.0
+    per_resident = eco.per_resident_growth(s.t)
+    residents = eco.residents_at(s.t)
+    gdp = np.array(eco.gdp.as_list()) * per_resident * (residents / np.array(eco.residents.as_list())) / 4.0
     st_workers = np.array(cfg.talent.st_workers.as_list()) * cfg.population_share
-    residents = np.array(eco.residents.as_list())
     income = np.array(eco.income_per_resident.as_list())
-    bg_income = (residents - st_workers) * income * growth / 4.0
+    bg_income = (residents - st_workers) * income * per_resident / 4.0
     cells = s.cells
     centrality = 1.0 + cfg.map.centrality_weight * s.map.centrality
     com = spread_by_weight(eco.commercial_spend_share * gdp, cells.city, cells.com_cap * centrality)
