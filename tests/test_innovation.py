@@ -57,3 +57,15 @@ def test_cooperation_zones_let_more_knowledge_through():
     pass_zone = (m.state.knowledge.kernel[np.ix_(hk, zone)] / decay[np.ix_(hk, zone)]).mean()
     pass_other = (m.state.knowledge.kernel[np.ix_(hk, other_sz)] / decay[np.ix_(hk, other_sz)]).mean()
     assert pass_zone > pass_other
+
+
+def test_each_firm_counts_its_innovations():
+    model = CorridorModel(small_config(seed=6, quarters=3, n_firms=600, n_talent=6000, population_share=0.025))
+    firms = model.state.firms
+    for _ in range(3):
+        alive, before = firms.alive.copy(), firms.innovations_total.copy()
+        model.step()
+        n = before.size
+        gained = firms.innovations_total[:n] - before
+        assert np.array_equal(gained[alive], firms.innovations[:n][alive]) and not gained[~alive].any()
+    assert firms.innovations_total.sum() > 0

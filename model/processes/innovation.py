@@ -162,6 +162,7 @@ def innovate(s: State, cfg: Config, rng: np.random.Generator) -> None:
     field = knowledge_field(s, cfg)
     count = rng.poisson(expected_innovations(s, cfg, alive, field))
     firms.innovations[alive] = count
+    firms.innovations_total[alive] += count
     innovated = alive[count > 0]
     firms.log_a[innovated] += ip.productivity_step
     firms.last_innovation[innovated] = s.t
