@@ -113,3 +113,27 @@ def test_austerity_rule_cuts_subsidies_when_reserves_run_low():
     sz = table[(table["city"] == "SZ") & (table["t"] >= 1)]
     assert (sz["subsidy_factor"] == 0.5).all()
     assert np.allclose(sz["talent_subsidy_per_quarter"], 5e4 / 4 * 0.5)
+
+
+def test_venture_money_lets_a_firm_grow_faster():
+    """vc.backed_max_growth caps a backed firm's hiring in a quarter instead of firms.max_growth."""
+    from model.processes import labour
+
+    cfg = small_config(seed=8, quarters=1, n_firms=600, n_talent=6000, population_share=0.025)
+    cfg.vc.backed_max_growth = 0.5
+    model = CorridorModel(cfg)
+    s = model.state
+    firms = s.firms
+    alive = firms.alive_index()
+    big = alive[firms.workers[alive] >= 10]
+    firms.log_a[big] += 2.0  # far below their optimal size now
+    firms.cash[big] = 1e12
+    backed = big[::2]
+    firms.vc_raised[backed] = 1e7
+    vacancies = labour.workforce_targets(s, model.cfg, np.random.default_rng(0))
+    workers = firms.workers + firms.workers_div
+    unbacked = np.setdiff1d(big, backed)
+    # hiring is capped at growth × workers, rounded up at random
+    assert (vacancies[unbacked] <= cfg.firms.max_growth * workers[unbacked] + 1).all()
+    assert (vacancies[backed] <= 0.5 * workers[backed] + 1).all()
+    assert (vacancies[backed] > cfg.firms.max_growth * workers[backed] + 1).mean() > 0.5

@@ -211,7 +211,9 @@ def workforce_targets(s: State, cfg: Config, rng: np.random.Generator) -> np.nda
     # adjustment costs: gaps inside the band are left alone, larger ones close gradually
     band = lp.workforce_band * np.maximum(workers, 1.0)
     change = np.where(np.abs(gap) > band, lp.workforce_adjustment * gap, 0.0)
-    step = np.maximum(lp.max_growth * workers, 1.0)
+    # venture money buys faster growth: backed firms may add vc.backed_max_growth a quarter
+    growth = np.where(firms.vc_raised[alive] > 0, cfg.vc.backed_max_growth, lp.max_growth)
+    step = np.maximum(growth * workers, 1.0)
     change = np.clip(change, -lp.max_growth * workers, step)
     change = fm.stochastic_round(change, rng.random(alive.size))
     change = np.where((change > 0) & (firms.cash[alive] < 0), 0, change)  # hiring needs cash

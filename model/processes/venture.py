@@ -94,7 +94,8 @@ class VCParams:
     backed_max_growth: float = param(
         0.3,
         "share per quarter",
-        "Largest workforce growth of a VC-backed firm in a quarter (the money buys growth)",
+        "Largest workforce growth in a quarter of a firm that has raised venture money (in place of "
+        "firms.max_growth: the money buys growth)",
         lo=0.0,
         hi=2.0,
     )
