@@ -39,6 +39,7 @@ CITY_COLUMNS: dict[str, str] = {
     "entries": "start-ups and spin-offs founded in the city this quarter",
     "exits": "firms of the city that exited this quarter",
     "in_migrants": "talent arriving in the region to live in the city (persons)",
+    "in_migrants_hk_origin": "those of them of Hong Kong origin (persons)",
     "out_migrants": "talent leaving the region from the city (persons)",
     "commercial_floor_m2": "commercial floor space, m²",
     "residential_floor_m2": "residential floor space, m²",
