@@ -39,7 +39,7 @@ Tables = dict[str, pd.DataFrame]
 class ReachParams:
     """The lever-reach table (``python run.py mode=reach``; run control, not the model's)."""
 
-    seeds: int = param(10, "runs", "Paired seeds per lever (and for the baseline)", lo=2, hi=1000, source="run setting")
+    seeds: int = param(10, "runs", "Paired seeds per lever (and for the baseline)", lo=1, hi=1000, source="run setting")
     quarters: int = param(4, "quarters", "Quarters simulated (the first year)", lo=1, hi=400, source="run setting")
     n_firms: int = param(2500, "agents", "Initial firm agents of each run", lo=40, source="run setting")
     n_talent: int = param(25_000, "agents", "Initial talent agents of each run", lo=400, source="run setting")
@@ -139,13 +139,15 @@ def _floor(city: str | tuple[str, ...], kind: str = "commercial") -> Callable[[T
 
 @dataclass(frozen=True)
 class Lever:
-    """One lever alone: its overrides, the channel it acts on first, and the expected sign."""
+    """One lever alone: its overrides, the channel it acts on first, the expected sign, and the
+    quarters it needs to act (None: ``reach.quarters``)."""
 
     name: str
     overrides: tuple[str, ...]
     channel: str
     measure: Callable[[Tables], float]
     sign: int = 1
+    quarters: int | None = None
 
 
 LEVERS: tuple[Lever, ...] = (
@@ -162,8 +164,8 @@ LEVERS: tuple[Lever, ...] = (
     Lever(
         "talent_subsidy_sz",
         ("government.talent_subsidy.sz=77000",),
-        "SZ talent arriving (persons)",
-        _city_total("in_migrants", "SZ"),
+        "SZ talent, end of year (persons)",
+        _city_total("talent", "SZ", last_only=True),
     ),
     Lever(
         "talent_housing_sz",
@@ -239,8 +241,8 @@ LEVERS: tuple[Lever, ...] = (
     Lever(
         "residence_barrier_mainland",
         ("border.residence_barrier_mainland=0.1",),
-        "talent of HK origin arriving on the mainland",
-        lambda t: sum(_city_total("in_migrants_hk_origin", c)(t) for c in ("SZ", "DG", "HZ")),
+        "talent of HK origin living on the mainland, end of year",
+        lambda t: sum(_city_total("talent_hk_origin", c, last_only=True)(t) for c in ("SZ", "DG", "HZ")),
     ),
     Lever(
         "firm_relocation_barrier",
@@ -278,8 +280,9 @@ LEVERS: tuple[Lever, ...] = (
     Lever(
         "land_rule",
         ("government.land_rule_outflow=0.005",),
-        "SZ land multiplier, end of year",
+        "SZ land multiplier after 6 quarters (the rule needs a year of history)",
         _government_last("land_multiplier", "SZ"),
+        quarters=6,
     ),
 )
 """Every lever, alone. A lever whose effect needs another (the park rent subsidy needs parks) is
@@ -313,7 +316,7 @@ def run_reach_task(task: ReachTask) -> dict[str, float]:
     return {name: by_name[name].measure(tables) for name in task.measures}
 
 
-def _config(settings: Any, overrides: tuple[str, ...], seed: int) -> Config:
+def _config(settings: Any, overrides: tuple[str, ...], seed: int, quarters: int | None = None) -> Config:
     """The run's configuration: the settings' model part with the reach sample and overrides."""
     from calibration.spec import apply_values
     from model.config import only_model
@@ -321,7 +324,7 @@ def _config(settings: Any, overrides: tuple[str, ...], seed: int) -> Config:
     rp = settings.reach
     values: dict[str, Any] = {
         "seed": int(seed),
-        "quarters": rp.quarters,
+        "quarters": quarters or rp.quarters,
         "n_firms": rp.n_firms,
         "n_talent": rp.n_talent,
         "population_share": rp.population_share,
@@ -350,18 +353,18 @@ def reach_table(settings: Any, workers: int) -> pd.DataFrame:
     rp = settings.reach
     chosen = [lever for lever in LEVERS if not rp.levers or lever.name in rp.levers]
     seeds = replicate_seeds(settings.seed, rp.seeds)
-    bases: dict[tuple[str, ...], list[str]] = {(): []}
+    bases: dict[tuple[tuple[str, ...], int | None], list[str]] = {}
     for lever in chosen:
-        bases.setdefault(BASES.get(lever.name, ()), []).append(lever.name)
+        bases.setdefault((BASES.get(lever.name, ()), lever.quarters), []).append(lever.name)
     tasks, keys = [], []
-    for base, names in bases.items():
+    for (base, quarters), names in bases.items():
         for k, seed in enumerate(seeds):
-            tasks.append(ReachTask(_config(settings, base, seed), tuple(names)))
+            tasks.append(ReachTask(_config(settings, base, seed, quarters), tuple(names)))
             keys.append(("base", base, k))
     for lever in chosen:
         base = BASES.get(lever.name, ())
         for k, seed in enumerate(seeds):
-            tasks.append(ReachTask(_config(settings, (*base, *lever.overrides), seed), (lever.name,)))
+            tasks.append(ReachTask(_config(settings, (*base, *lever.overrides), seed, lever.quarters), (lever.name,)))
             keys.append(("lever", lever.name, k))
     results = run_parallel(run_reach_task, tasks, workers)
     base_values: dict[tuple[str, int], float] = {}

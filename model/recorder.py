@@ -88,6 +88,7 @@ class Recorder:
         home_city = city[talent.home[alive_t]]
         row["talent_agents"] = np.bincount(home_city, minlength=n_c)
         row["talent"] = row["talent_agents"] * scale
+        row["talent_hk_origin"] = np.bincount(home_city[talent.origin[alive_t] == tm.ORIGIN_HK], minlength=n_c) * scale
         employed = alive_t[talent.employer[alive_t] >= 0]
         job_city = city[views.job_cells(s, employed)]
         row["jobs"] = np.bincount(job_city, minlength=n_c) * scale

@@ -20,6 +20,7 @@ CITY_COLUMNS: dict[str, str] = {
     **{f"firms_{s}": f"firms of the {s} sector" for s in SECTORS},
     "talent_agents": "living talent agents whose home is in the city",
     "talent": "skilled workers living in the city (persons = agents × talent_scale)",
+    "talent_hk_origin": "those of them of Hong Kong origin (persons)",
     "jobs": "skilled workers employed by modelled firms at sites in the city (persons)",
     "unemployed": "skilled residents without a modelled job (persons)",
     "mean_commercial_rent": "floor-weighted mean commercial rent, ¥ per m² per month",
