@@ -276,7 +276,7 @@ LEVERS: tuple[Lever, ...] = (
         "DG ↔ HZ firm moves (whole firms)",
         _moves(("DG", "HZ"), ("DG", "HZ")),
     ),
-    Lever("research", ("innovation.research_output=800",), "corridor innovations", _corridor_total("innovations")),
+    Lever("research", ("innovation.research_output=14000",), "corridor innovations", _corridor_total("innovations")),
     Lever(
         "land_rule",
         ("government.land_rule_outflow=0.005",),

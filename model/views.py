@@ -12,7 +12,7 @@ import numpy as np
 
 from agents import talent as tm
 from model import border
-from model.state import N_CITIES, SZ, Cells, State
+from model.state import HK, N_CITIES, SZ, Cells, State
 
 if TYPE_CHECKING:
     from model.config import Config
@@ -94,6 +94,20 @@ def firm_tfp(s: State, cfg: Config, idx: np.ndarray) -> np.ndarray:
         )
         tfp[has] = (1.0 - share) * tfp[has] + share * tfp_div
     return tfp
+
+
+def finance_capacity(s: State, cfg: Config, idx: np.ndarray) -> np.ndarray:
+    """External finance a firm can draw on beyond its cash, ¥: bank credit (``firms.credit_share``
+    × annual output) and, once listed, the market's (``vc.listed_finance_sz`` or ``_hk`` × annual
+    output; a mainland firm's access to Hong Kong's market is cut by the capital friction)."""
+    firms = s.firms
+    annual = 4.0 * np.maximum(firms.output[idx], 0.0)
+    listed = firms.listed[idx]
+    vp = cfg.vc
+    mainland_in_hk = (listed == 2) & (s.cells.city[firms.cell[idx]] != HK)
+    hk_access = np.where(mainland_in_hk, 1.0 - border.capital_friction(cfg.border, s.map, firms.cell[idx]), 1.0)
+    market = np.select([listed == 1, listed == 2], [vp.listed_finance_sz, vp.listed_finance_hk * hk_access], 0.0)
+    return (cfg.firms.credit_share + market) * annual
 
 
 # --------------------------------------------------------------------------------------------

@@ -102,7 +102,7 @@ def plot_relocation_flows(relocations: pd.DataFrame, title: str = "", path: Path
     panels = [
         (f"{s} firms", (relocations["kind"] == "whole firm") & (relocations["size_class"] == s)) for s in SIZE_CLASSES
     ]
-    panels.append(("divisions (large firms)", relocations["kind"] == "division"))
+    panels.append(("second sites opened or moved (plants, R&D centres)", relocations["kind"] == "division"))
     fig, axes = plt.subplots(1, 4, figsize=(16, 4.4))
     for ax, (name, mask) in zip(axes, panels):
         rows = relocations[mask]
@@ -123,6 +123,60 @@ def plot_relocation_flows(relocations: pd.DataFrame, title: str = "", path: Path
         ax.set_title(name, fontsize=10)
     fig.suptitle(
         (f"{title}: " if title else "") + "relocations between cities, whole run (grey: within a city)", fontsize=11
+    )
+    fig.tight_layout()
+    if path is not None:
+        fig.savefig(path, dpi=120)
+    return fig
+
+
+def plot_establishments(establishments: pd.DataFrame, title: str = "", path: Path | None = None) -> plt.Figure:
+    """Second sites opened or moved between cities, by city pair and the firm's size class, for
+    production plants and R&D centres (closures in the last panel); events within a city are
+    counted in each panel's title.
+
+    Args:
+        establishments: The establishment event log.
+        title: Figure title.
+        path: Where to save a PNG (optional).
+
+    Returns:
+        The figure.
+    """
+    e = establishments
+    within = e["from_city"] == e["to_city"]
+    e = e.assign(pair=e["from_city"] + "→" + e["to_city"])
+    pairs = sorted(set(e.loc[~within, "pair"])) or ["none"]
+    panels = [
+        ("plants opened or moved", (e["kind"] == "plant") & (e["event"] != "close")),
+        ("R&D centres opened or moved", (e["kind"] == "R&D centre") & (e["event"] != "close")),
+        ("second sites closed", e["event"] == "close"),
+    ]
+    hatches = {"small": "", "medium": "//", "large": "xx"}
+    fig, axes = plt.subplots(1, 3, figsize=(16, 4.8), sharey=False)
+    width = 0.8 / len(SIZE_CLASSES)
+    for ax, (name, mask) in zip(axes, panels):
+        counts = e[mask & ~within].groupby(["pair", "size_class"]).size()
+        name = f"{name} (and {int((mask & within).sum()):,} within a city)"
+        x = np.arange(len(pairs))
+        for k, size in enumerate(SIZE_CLASSES):
+            values = [int(counts.get((p, size), 0)) for p in pairs]
+            ax.bar(
+                x + k * width,
+                values,
+                width,
+                label=size,
+                color=f"{0.25 + 0.25 * k:.2f}",
+                hatch=hatches[size],
+                edgecolor="black",
+                linewidth=0.4,
+            )
+        ax.set_xticks(x + width, pairs, rotation=60, ha="right", fontsize=8)
+        ax.set_ylabel("events over the run")
+        ax.set_title(name, fontsize=10)
+    axes[0].legend(title="firm size", fontsize=8)
+    fig.suptitle(
+        (f"{title}: " if title else "") + "second sites between cities, by city pair and firm size", fontsize=11
     )
     fig.tight_layout()
     if path is not None:
@@ -344,6 +398,7 @@ def plot_run(tables: dict[str, pd.DataFrame], cmap: CorridorMap, plots_dir: Path
     jobs = [
         ("city_series.png", lambda p: plot_city_series(tables["city_quarter"], title, p)),
         ("relocation_flows.png", lambda p: plot_relocation_flows(tables["relocations"], title, p)),
+        ("establishments.png", lambda p: plot_establishments(tables["establishments"], title, p)),
         (
             "size_selection_SZ.png",
             lambda p: plot_size_selection(tables["relocations"], tables["firms_by_class"], "SZ", title, p),
