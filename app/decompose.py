@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from app.sample import SampleParams
 from model.config import Config, calibrated_defaults, only_model
 from model.params import param
 from model.rng import replicate_seeds
@@ -66,17 +67,12 @@ CITIES = ("HK", "SZ", "DG", "HZ")
 
 
 @dataclass
-class DecomposeParams:
+class DecomposeParams(SampleParams):
     """The decomposition (``python run.py mode=decompose``; run control, not the model's)."""
 
     seeds: int = param(5, "runs", "Paired seeds", lo=1, hi=1000, source="run setting")
     quarters: int = param(
         20, "quarters", "Quarters simulated; outcomes are over the last year", lo=4, hi=400, source="run setting"
-    )
-    n_firms: int = param(2500, "agents", "Initial firm agents of each run", lo=40, source="run setting")
-    n_talent: int = param(25_000, "agents", "Initial talent agents of each run", lo=400, source="run setting")
-    population_share: float = param(
-        0.1, "share", "Share of the corridor the agents stand for", lo=0.001, hi=1.0, lo_open=True, source="run setting"
     )
     max_exact: int = param(
         6,
@@ -200,14 +196,7 @@ def decompose(settings: Any, workers: int) -> tuple[pd.DataFrame, list[str]]:
 
     dp = settings.decompose
     baseline = only_model(calibrated_defaults(settings.calibrated_set))
-    sample = {
-        "quarters": dp.quarters,
-        "n_firms": dp.n_firms,
-        "n_talent": dp.n_talent,
-        "population_share": dp.population_share,
-        "start": settings.start,
-        "calibrated_set": settings.calibrated_set,
-    }
+    sample = {**dp.sample(), "start": settings.start, "calibrated_set": settings.calibrated_set}
     baseline = _set(baseline, sample)
     groups = package(only_model(settings), baseline)
     if not groups:

@@ -18,15 +18,16 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from app.sample import SampleParams
 from model.config import Config
-from model.params import param
+from model.params import list_param, param
 from model.rng import replicate_seeds
 from model.runio import COMPLETE_MARKER, begin_run, provenance, write_json
 
@@ -36,27 +37,11 @@ Tables = dict[str, pd.DataFrame]
 
 
 @dataclass
-class ReachParams:
+class ReachParams(SampleParams):
     """The lever-reach table (``python run.py mode=reach``; run control, not the model's)."""
 
-    seeds: int = param(10, "runs", "Paired seeds per lever (and for the baseline)", lo=1, hi=1000, source="run setting")
     quarters: int = param(4, "quarters", "Quarters simulated (the first year)", lo=1, hi=400, source="run setting")
-    n_firms: int = param(2500, "agents", "Initial firm agents of each run", lo=40, source="run setting")
-    n_talent: int = param(25_000, "agents", "Initial talent agents of each run", lo=400, source="run setting")
-    population_share: float = param(
-        0.1, "share", "Share of the corridor the agents stand for", lo=0.001, hi=1.0, lo_open=True, source="run setting"
-    )
-    levers: list[str] = field(
-        default_factory=list,
-        metadata={
-            "unit": "names",
-            "doc": "Levers to run (names of app.reach.LEVERS; empty: all)",
-            "source": "run setting",
-            "lo": None,
-            "hi": None,
-            "lo_open": False,
-        },
-    )
+    levers: list[str] = list_param("names", "Levers to run (names of app.reach.LEVERS; empty: all)")
 
 
 # --------------------------------------------------------------------------------------------
@@ -321,14 +306,9 @@ def _config(settings: Any, overrides: tuple[str, ...], seed: int, quarters: int 
     from calibration.spec import apply_values
     from model.config import only_model
 
-    rp = settings.reach
-    values: dict[str, Any] = {
-        "seed": int(seed),
-        "quarters": quarters or rp.quarters,
-        "n_firms": rp.n_firms,
-        "n_talent": rp.n_talent,
-        "population_share": rp.population_share,
-    }
+    values: dict[str, Any] = {**settings.reach.sample(), "seed": int(seed)}
+    if quarters:
+        values["quarters"] = quarters
     for item in overrides:
         key, value = item.split("=", 1)
         values[key] = float(value)
