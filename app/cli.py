@@ -304,7 +304,8 @@ def run_command(argv: list[str], hydra_main: Callable[[], Any]) -> int:
     try:
         PLANNED = plan_command(argv)
     except ConfigError as err:
-        print(f"configuration error: {err}", file=sys.stderr)
+        what = "compare refused" if type(err).__name__ == "CompareError" else "configuration error"
+        print(f"{what}: {err}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("interrupted before anything was written.", file=sys.stderr)
