@@ -105,13 +105,35 @@ def from_hydra(cfg: DictConfig | dict[str, Any]) -> Settings:
         ConfigError: on an out-of-range value, naming the key and what is allowed.
     """
     node = OmegaConf.create(cfg) if isinstance(cfg, dict) else cfg
-    schema = OmegaConf.structured(Settings)
+    typed = OmegaConf.get_type(node) is Settings  # composed by hydra on the schema: types already checked
     node = OmegaConf.masked_copy(node, [k for k in node if k != "hydra"])
     plain = OmegaConf.to_container(node, resolve=True)
-    merged = OmegaConf.merge(schema, plain)
-    settings = OmegaConf.to_object(merged)
+    if typed:
+        settings = _build(Settings, plain)
+    else:
+        settings = OmegaConf.to_object(OmegaConf.merge(OmegaConf.structured(Settings), plain))
     assert isinstance(settings, Settings)
     return validate(settings)
+
+
+_HINTS: dict[type, dict[str, Any]] = {}
+
+
+def _build(cls: type, data: dict[str, Any]) -> Any:
+    """A dataclass tree from the plain form of a config whose types hydra has already checked
+    (the same result as OmegaConf's ``to_object``, several times faster)."""
+    import dataclasses
+    import typing
+
+    hints = _HINTS.setdefault(cls, typing.get_type_hints(cls))
+    kwargs = {}
+    for f in dataclasses.fields(cls):
+        if f.name in data:
+            value = data[f.name]
+            if dataclasses.is_dataclass(hints[f.name]) and isinstance(value, dict):
+                value = _build(hints[f.name], value)
+            kwargs[f.name] = value
+    return cls(**kwargs)
 
 
 def compose_config(scenario: str = "baseline", overrides: list[str] | None = None) -> Settings:

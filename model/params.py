@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import functools
 import math
 import typing
 from dataclasses import dataclass, field
@@ -202,14 +203,19 @@ def config_keys(cls: type, prefix: str = "") -> list[str]:
     Returns:
         Sorted list of dotted keys.
     """
+    return list(_config_keys(cls, prefix))
+
+
+@functools.cache
+def _config_keys(cls: type, prefix: str) -> tuple[str, ...]:
     keys: list[str] = []
     for f in dataclasses.fields(cls):
         ftype = f.type if isinstance(f.type, type) else _resolve(cls, f.name)
         if dataclasses.is_dataclass(ftype):
-            keys += config_keys(ftype, f"{prefix}{f.name}.")
+            keys += _config_keys(ftype, f"{prefix}{f.name}.")
         else:
             keys.append(f"{prefix}{f.name}")
-    return sorted(keys)
+    return tuple(sorted(keys))
 
 
 def check_key(key: str, cls: type) -> None:
