@@ -48,10 +48,11 @@ def dispatch(config: Settings, out_dir: Path) -> None:
 @hydra.main(version_base="1.3", config_path="scenarios", config_name="config")
 def main(cfg: DictConfig) -> None:
     """Validate the composed config, then run the requested mode into hydra's run directory."""
-    if os.environ.get(MAIN_PID_ENV, str(os.getpid())) != str(os.getpid()):
-        from app.experiments import end_with_parent
+    main_pid = os.environ.get(MAIN_PID_ENV, str(os.getpid()))
+    if main_pid != str(os.getpid()):
+        from app.experiments import end_with
 
-        end_with_parent(os.getppid())  # a sweep's worker process ends with the command
+        end_with(int(main_pid))  # a sweep's worker process ends with the command
     out_dir = Path(HydraConfig.get().runtime.output_dir)
     multirun = str(HydraConfig.get().mode) == "RunMode.MULTIRUN"
     try:

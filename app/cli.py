@@ -118,7 +118,7 @@ def _allowed(key: str) -> str:
     kind = {int: "an integer", float: "a number", bool: "true or false", str: "text"}.get(ktype, "a list")
     lo, hi = meta.get("lo"), meta.get("hi")
     if ktype in (int, float) and (lo is not None or hi is not None):
-        return f"{kind} in [{'-inf' if lo is None else lo}, {'inf' if hi is None else hi}]"
+        return f"{kind} in [{'-inf' if lo is None else f'{lo:g}'}, {'inf' if hi is None else f'{hi:g}'}]"
     return kind
 
 

@@ -207,29 +207,37 @@ def _run_replicate(config: Settings, out_dir: str) -> str:
     return out_dir
 
 
-def _worker_init() -> None:
-    """Set up a replicate worker: Ctrl-C is its parent's business, and it ends with its parent
-    (the fork server, which itself ends with the run's process)."""
+def _worker_init(main: int) -> None:
+    """Set up a replicate worker: Ctrl-C is the run's business, and it ends with the run."""
     import signal
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    end_with_parent(os.getppid())
+    end_with(main)
 
 
-def end_with_parent(parent: int, every: float = 0.5) -> None:
-    """Exit this process (without writing anything more) as soon as ``parent`` is no longer its parent.
+def end_with(main: int, every: float = 0.5) -> None:
+    """Exit this process (writing nothing more) as soon as process ``main`` has ended.
 
-    A killed parent cannot stop its workers; a worker orphaned that way would otherwise finish
-    its replicate and write into a folder whose run has stopped.
+    A killed run cannot stop its workers; a worker orphaned that way would otherwise finish its
+    replicate and write into a folder whose run has stopped. A zombie counts as ended.
     """
+    import psutil
+
+    try:
+        watched = psutil.Process(main)
+    except psutil.Error:
+        os._exit(1)
 
     def watch() -> None:
         while True:
             time.sleep(every)
-            if os.getppid() != parent:
+            try:
+                if not watched.is_running() or watched.status() == psutil.STATUS_ZOMBIE:
+                    os._exit(1)
+            except psutil.Error:
                 os._exit(1)
 
-    threading.Thread(target=watch, name="end-with-parent", daemon=True).start()
+    threading.Thread(target=watch, name="end-with-run", daemon=True).start()
 
 
 def run_replicates(config: Settings, out_dir: Path) -> Path:
@@ -310,15 +318,16 @@ def _run_all(configs: list[Settings], dirs: list[Path], todo: list[int], workers
 def _run_in_workers(configs: list[Settings], dirs: list[Path], todo: list[int], workers: int, bar: Any) -> None:
     """Run replicates in worker processes that never outlive this run.
 
-    Workers are forked from a server that has the simulation imported (fast start); they ignore
-    Ctrl-C, and on any interrupt or error here they are killed before the exception goes on.
+    Workers are fresh interpreters (``spawn``: no fork of a process with threads, no server
+    process left behind); they ignore Ctrl-C, watch this process and exit when it ends, and on any
+    interrupt or error here they are killed before the exception goes on.
     """
     import multiprocessing as mp
     from concurrent.futures import FIRST_EXCEPTION, ProcessPoolExecutor, wait
 
-    ctx = mp.get_context("forkserver")
-    ctx.set_forkserver_preload(["app.experiments"])
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_worker_init)
+    pool = ProcessPoolExecutor(
+        max_workers=workers, mp_context=mp.get_context("spawn"), initializer=_worker_init, initargs=(os.getpid(),)
+    )
     try:
         pending = {pool.submit(_run_replicate, configs[k], str(dirs[k])) for k in todo}
         while pending:

@@ -84,7 +84,8 @@ def _damage(path: Path, how: str, other: Path, at: int) -> None:
 )
 def test_a_damaged_run_is_never_compared_nor_taken_as_finished(pristine, tmp_path_factory, target, pick, how, at):
     work = Path(tmp_path_factory.mktemp("damaged"))
-    copies = {name: Path(shutil.copytree(path, work / name)) for name, path in pristine.items()}
+    partner = {"baseline": "s2", "s2": "baseline", "reps": "reps_s2"}[target]
+    copies = {name: Path(shutil.copytree(pristine[name], work / name)) for name in (target, partner)}
     run = copies[target]
     files = _files(run)
     victim = files[pick % len(files)]
@@ -95,7 +96,6 @@ def test_a_damaged_run_is_never_compared_nor_taken_as_finished(pristine, tmp_pat
         intact = victim.is_file() and victim.read_bytes() == (pristine[target] / rel).read_bytes()
     except OSError:
         intact = False
-    partner = {"baseline": "s2", "s2": "baseline", "reps": "reps_s2"}[target]
     out = work / "compared"
     try:
         check_compare([copies[target], copies[partner]], out)
@@ -118,7 +118,9 @@ def test_a_damaged_run_is_never_compared_nor_taken_as_finished(pristine, tmp_pat
     assert not out.exists(), "a refused comparison wrote its folder"
 
 
-@pytest.mark.parametrize(("target", "victim"), [("s2", "tables/city_quarter.parquet"), ("reps", "rep_001/provenance.json")])
+@pytest.mark.parametrize(
+    ("target", "victim"), [("s2", "tables/city_quarter.parquet"), ("reps", "rep_001/provenance.json")]
+)
 def test_rerunning_a_damaged_run_repairs_it_exactly(pristine, tmp_path, target, victim):
     run = Path(shutil.copytree(pristine[target], tmp_path / target))
     path = run / victim
