@@ -135,9 +135,10 @@ def _check_value(key: str, value: Any, meta: dict[str, Any]) -> None:
         lo_txt = "-inf" if lo is None else _number(lo)
         hi_txt = "inf" if hi is None else _number(hi)
         bracket = "(" if lo_open else "["
+        unit = meta.get("unit", "")
         raise ConfigError(
-            f"{key} = {_number(value)} is out of range: allowed {bracket}{lo_txt}, {hi_txt}] "
-            f"{meta.get('unit', '')} — {meta.get('doc', '')}"
+            f"{key} = {_number(value)} is out of range: allowed {bracket}{lo_txt}, {hi_txt}]"
+            f"{f' {unit}' if unit and unit != '-' else ''} — {meta.get('doc', '')}"
         )
 
 

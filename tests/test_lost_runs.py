@@ -252,19 +252,19 @@ def _replicate_set(out: Path) -> subprocess.Popen:
 
 
 def _workers_started(proc: subprocess.Popen, timeout: float = 60) -> list[psutil.Process]:
-    """The run's child processes once its two replicate workers run (beside the resource tracker)."""
+    """The run's two replicate worker processes, once they run."""
     parent = psutil.Process(proc.pid)
     deadline = time.time() + timeout
     while time.time() < deadline:
         workers = [p for p in parent.children() if "spawn_main" in " ".join(p.cmdline())]
         if len(workers) >= 2:
             time.sleep(2)
-            return parent.children(recursive=True)
+            return workers
         time.sleep(0.2)
     raise AssertionError("the replicate workers did not start")
 
 
-def _all_gone(processes: list[psutil.Process], timeout: float = 10) -> bool:
+def _all_gone(processes: list[psutil.Process], timeout: float = 20) -> bool:
     _, alive = psutil.wait_procs(processes, timeout=timeout)
     return not alive
 
@@ -288,7 +288,7 @@ def test_a_killed_replicate_set_leaves_no_worker_writing_into_its_folder(tmp_pat
     workers = _workers_started(proc)
     proc.kill()
     proc.communicate(timeout=60)
-    assert _all_gone(workers, timeout=5), "replicate workers kept running after their run was killed"
+    assert _all_gone(workers, timeout=10), "replicate workers kept running after their run was killed"
     written = _snapshot(out)
     time.sleep(1.5)
     assert _snapshot(out) == written and not run_status(out).complete
