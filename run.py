@@ -7,6 +7,8 @@
 
 Each run writes its tables, plots and provenance to hydra's run directory under ``outputs/``
 (``hydra.run.dir=DIR`` puts it elsewhere). ``mode=...`` selects what is done (see MODES).
+The whole command is validated before hydra creates any folder (``app/cli.py``); a mistake
+or an interrupt ends in one line, never a traceback.
 """
 
 from __future__ import annotations
@@ -27,7 +29,8 @@ import hydra  # noqa: E402
 from hydra.core.hydra_config import HydraConfig  # noqa: E402
 from omegaconf import DictConfig  # noqa: E402
 
-from app.settings import MODES, Settings, check_overrides, from_hydra, register_configs  # noqa: E402
+from app.cli import MAIN_PID_ENV, run_command  # noqa: E402
+from app.settings import MODES, Settings, from_hydra, register_configs  # noqa: E402
 from model.params import ConfigError  # noqa: E402
 
 logging.getLogger("MESA").setLevel(logging.WARNING)
@@ -45,12 +48,21 @@ def dispatch(config: Settings, out_dir: Path) -> None:
 @hydra.main(version_base="1.3", config_path="scenarios", config_name="config")
 def main(cfg: DictConfig) -> None:
     """Validate the composed config, then run the requested mode into hydra's run directory."""
+    main_pid = os.environ.get(MAIN_PID_ENV, str(os.getpid()))
+    if main_pid != str(os.getpid()):
+        from app.experiments import end_with
+
+        end_with(int(main_pid))  # a sweep's worker process ends with the command
+    out_dir = Path(HydraConfig.get().runtime.output_dir)
+    multirun = str(HydraConfig.get().mode) == "RunMode.MULTIRUN"
     try:
         config = from_hydra(cfg)
+        from app.preflight import check_job
+
+        check_job(config, out_dir, "choose another hydra.sweep.dir" if multirun else "choose another hydra.run.dir")
     except ConfigError as err:
         log.error("configuration error: %s", err)
-        raise SystemExit(2) from err
-    out_dir = Path(HydraConfig.get().runtime.output_dir)
+        raise SystemExit(2) from None
     if config.mode == "run":
         log.info(
             "run: scenario %s, seed %d, %d replicate(s), %d quarters from %s -> %s",
@@ -74,9 +86,4 @@ def main(cfg: DictConfig) -> None:
 
 
 if __name__ == "__main__":
-    try:
-        check_overrides(sys.argv[1:])
-    except ConfigError as err:
-        print(f"configuration error: {err}", file=sys.stderr)
-        raise SystemExit(2) from None
-    main()
+    raise SystemExit(run_command(sys.argv[1:], main))
