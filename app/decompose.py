@@ -32,7 +32,7 @@ from app.sample import SampleParams
 from model.config import Config, calibrated_defaults, only_model
 from model.params import param
 from model.rng import replicate_seeds
-from model.runio import COMPLETE_MARKER, begin_run, provenance, write_json, write_parquet
+from model.runio import begin_run, mark_complete, provenance, write_parquet
 
 log = logging.getLogger("corridor.decompose")
 
@@ -358,7 +358,8 @@ def decompose_mode(settings: Any, out_dir: Path) -> None:
         decompose_figure(table, names, out_dir / "decompose.png", f"{settings.scenario_name}: Shapley decomposition")
     except Exception as err:  # noqa: BLE001 — a failing figure must never lose the tables
         log.warning("decompose figure failed: %s", err)
-    write_json(
+    mark_complete(
+        out_dir,
         provenance(
             "decompose",
             settings,
@@ -368,6 +369,6 @@ def decompose_mode(settings: Any, out_dir: Path) -> None:
             if len(names) <= settings.decompose.max_exact
             else settings.decompose.orderings,
         ),
-        out_dir / COMPLETE_MARKER,
+        [out_dir / "decompose.parquet", out_dir / "decompose.csv"],
     )
     log.info("decompose: %s -> %s", settings.scenario_name, out_dir)

@@ -35,7 +35,7 @@ from app.sample import SampleParams
 from model.config import Config
 from model.params import param
 from model.rng import replicate_seeds
-from model.runio import COMPLETE_MARKER, begin_run, provenance, write_json, write_parquet
+from model.runio import begin_run, mark_complete, provenance, write_parquet
 from model.state import SIZE_CLASSES, SZ, State
 
 log = logging.getLogger("corridor.elasticity")
@@ -234,5 +234,9 @@ def elasticity_mode(settings: Any, out_dir: Path) -> None:
     write_parquet(table, out_dir / "elasticity.parquet")
     table.to_csv(out_dir / "elasticity.csv", index=False)
     (out_dir / "elasticity.md").write_text(elasticity_markdown(table))
-    write_json(provenance("elasticity", settings, time.perf_counter() - start), out_dir / COMPLETE_MARKER)
+    mark_complete(
+        out_dir,
+        provenance("elasticity", settings, time.perf_counter() - start),
+        [out_dir / "elasticity.parquet", out_dir / "elasticity.csv"],
+    )
     log.info("elasticity -> %s", out_dir)

@@ -27,9 +27,9 @@ import pandas as pd
 
 from app.sample import SampleParams
 from model.config import Config
-from model.params import list_param, param
+from model.params import ConfigError, list_param, param
 from model.rng import replicate_seeds
-from model.runio import COMPLETE_MARKER, begin_run, provenance, write_json
+from model.runio import begin_run, mark_complete, provenance, write_parquet
 
 log = logging.getLogger("corridor.reach")
 
@@ -42,6 +42,19 @@ class ReachParams(SampleParams):
 
     quarters: int = param(4, "quarters", "Quarters simulated (the first year)", lo=1, hi=400, source="run setting")
     levers: list[str] = list_param("names", "Levers to run (names of app.reach.LEVERS; empty: all)")
+
+    def check(self, root: Any) -> None:
+        """Every name in ``reach.levers`` is a lever of :data:`LEVERS`.
+
+        Raises:
+            ConfigError: naming the unknown levers and the allowed names.
+        """
+        names = [lever.name for lever in LEVERS]
+        unknown = [n for n in self.levers if n not in names]
+        if unknown:
+            raise ConfigError(
+                f"reach.levers: {', '.join(repr(n) for n in unknown)} not a lever; allowed: {', '.join(names)}."
+            )
 
 
 # --------------------------------------------------------------------------------------------
@@ -410,14 +423,13 @@ def reach_mode(settings: Any, out_dir: Path) -> None:
     start = time.perf_counter()
     out_dir = begin_run(out_dir)
     table = reach_table(settings, settings.workers)
-    from model.runio import write_parquet
-
     write_parquet(table, out_dir / "reach.parquet")
     table.to_csv(out_dir / "reach.csv", index=False)
     (out_dir / "reach.md").write_text(reach_markdown(table, settings.reach.seeds, settings.reach.quarters))
     defects = table[table["verdict"].str.startswith("DEFECT")]["lever"].tolist()
-    write_json(
+    mark_complete(
+        out_dir,
         provenance("reach", settings, time.perf_counter() - start, levers=len(table), defects=defects),
-        out_dir / COMPLETE_MARKER,
+        [out_dir / "reach.parquet", out_dir / "reach.csv"],
     )
     log.info("reach: %d levers, %d defects -> %s", len(table), len(defects), out_dir)
