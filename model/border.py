@@ -155,8 +155,10 @@ def mainland_end(cmap: CorridorMap, a: np.ndarray, b: np.ndarray) -> np.ndarray:
 def zone_factor(border: BorderParams, cmap: CorridorMap, mainland_cell: np.ndarray) -> np.ndarray:
     """The rule of every friction: ``zone_friction_factor`` where the crossing's mainland end
     lies in a cooperation zone, else 1 (pass -1 where a crossing has no mainland cell)."""
-    zone = (mainland_cell >= 0) & in_zone(cmap, np.maximum(mainland_cell, 0))
-    return np.where(zone, border.zone_friction_factor, 1.0)
+    # one gather in a per-cell table whose extra last entry (1) is what index -1 reads
+    table = np.ones(cmap.n_cells + 1)
+    table[:-1][cmap.special_zone >= 0] = border.zone_friction_factor
+    return table[mainland_cell]
 
 
 def via_crossing_km(cmap: CorridorMap, x: np.ndarray, y: np.ndarray, src: np.ndarray, dst: np.ndarray) -> np.ndarray:

@@ -33,12 +33,14 @@ def employed_index(s: State) -> np.ndarray:
 
 def job_cells(s: State, idx: np.ndarray) -> np.ndarray:
     """Cell where each talent in ``idx`` works (-1 if not employed by a modelled firm)."""
-    emp = s.talent.employer[idx]
-    has = emp >= 0
-    e = np.maximum(emp, 0)
-    div = s.firms.div_cell[e]
-    cell = np.where(s.talent.at_division[idx] & (div >= 0), div, s.firms.cell[e])
-    return np.where(has, cell, -1)
+    firms = s.firms
+    # look-up tables shifted by one so that employer -1 reads the leading -1: two gathers
+    hq = np.empty(firms.n + 1, dtype=firms.cell.dtype)
+    hq[0], hq[1:] = -1, firms.cell
+    site = hq.copy()
+    site[1:] = np.where(firms.div_cell >= 0, firms.div_cell, firms.cell)
+    row = s.talent.employer[idx] + 1
+    return np.where(s.talent.at_division[idx], site[row], hq[row])
 
 
 def firms_in_city(s: State, city: int) -> int:

@@ -307,15 +307,16 @@ def update_workforce(s: State, cfg: Config) -> None:
     """Workers, division workers and efficiency units of every firm, from the talent arrays;
     then the floor space each firm leases."""
     firms, talent = s.firms, s.talent
-    employed = talent.alive & (talent.employer >= 0)
-    emp = talent.employer[employed]
-    skill = talent.skill[employed]
-    div = talent.at_division[employed]
     n = firms.n
-    firms.workers[:] = np.bincount(emp[~div], minlength=n)
-    firms.workers_div[:] = np.bincount(emp[div], minlength=n)
-    firms.eff[:] = np.bincount(emp, weights=skill, minlength=n)
-    firms.eff_div[:] = np.bincount(emp[div], weights=skill[div], minlength=n)
+    # bin 0 collects everyone without a modelled job; firm f is bin f + 1. Bincount adds in
+    # agent order, so each firm's sums are those over its employees alone, to the bit.
+    row = np.where(talent.alive, talent.employer + 1, 0)
+    div = talent.at_division
+    heads = np.bincount(row + (n + 1) * div, minlength=2 * (n + 1))
+    firms.workers[:] = heads[1 : n + 1]
+    firms.workers_div[:] = heads[n + 2 :]
+    firms.eff[:] = np.bincount(row, weights=talent.skill, minlength=n + 1)[1:]
+    firms.eff_div[:] = np.bincount(np.where(div, row, 0), weights=talent.skill, minlength=n + 1)[1:]
     update_floor(s, cfg)
 
 
