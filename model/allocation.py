@@ -73,6 +73,8 @@ def sample_weighted(rng: np.random.Generator, weight: np.ndarray, size: tuple[in
         return np.full(size, -1, dtype=np.int64)
     cdf = np.cumsum(weight, dtype=float)
     draws = rng.random(size) * cdf[-1]
+    if draws.size < weight.size:  # a few draws: building the guide table would cost more
+        return np.minimum(np.searchsorted(cdf, draws, side="right"), weight.size - 1)
     return search_cdf(weight, cdf, draws)
 
 

@@ -9,10 +9,12 @@ phase lives in one process module of :mod:`model.processes`; the 2018 state is b
 
 from __future__ import annotations
 
+import itertools
 import logging
 import time
+import weakref
 from collections.abc import Callable
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import mesa
 
@@ -34,6 +36,35 @@ from model.recorder import Recorder
 from model.rng import RandomStreams
 
 logging.getLogger("MESA").setLevel(logging.WARNING)
+
+
+class _IdCounters(weakref.WeakKeyDictionary):
+    """Mesa 3.3 numbers each model's agents from a class-level ``defaultdict`` keyed by the
+    model (``mesa.Agent._ids``), which keeps every model ever built alive — with its map,
+    travel matrices and populations — so memory grows run after run in one process (sweeps
+    with the basic launcher, replicate sets with one worker, calibration). The same counters,
+    held by weak reference: a model's counter goes when the model goes."""
+
+    def __getitem__(self, model: Any) -> Any:
+        try:
+            return super().__getitem__(model)
+        except KeyError:
+            counter = itertools.count(1)
+            self[model] = counter
+            return counter
+
+
+def release_models_from_mesa() -> None:
+    """Replace ``mesa.Agent._ids`` by :class:`_IdCounters` (idempotent; models already
+    registered keep their counters)."""
+    if not isinstance(mesa.Agent._ids, _IdCounters):
+        counters = _IdCounters()
+        for model, counter in list(mesa.Agent._ids.items()):
+            counters[model] = counter
+        mesa.Agent._ids = counters
+
+
+release_models_from_mesa()
 
 
 class Phase(NamedTuple):

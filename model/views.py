@@ -157,16 +157,21 @@ def outside_wage(s: State, cfg: Config, home: np.ndarray) -> np.ndarray:
     return cfg.talent.outside_wage_share * s.cities.wage[city]
 
 
-def talent_income(s: State, cfg: Config, idx: np.ndarray) -> np.ndarray:
+def talent_income(s: State, cfg: Config, idx: np.ndarray, job: np.ndarray | None = None) -> np.ndarray:
     """Quarterly income of talent ``idx``: wage (plus the job city's talent subsidy, if
-    eligible) if employed, otherwise outside income."""
+    eligible) if employed, otherwise outside income. ``job``: their :func:`job_cells`, if known."""
     talent = s.talent
-    employed = talent.employer[idx] >= 0
-    income = np.zeros(idx.size)
-    if employed.any():
-        city = s.cells.city[job_cells(s, idx[employed])]
-        income[employed] = income_at(s, cfg, city, talent.skill[idx[employed]])
-    outside = outside_wage(s, cfg, talent.home[idx]) * talent.skill[idx]
+    if job is None:
+        job = job_cells(s, idx)
+    employed = job >= 0
+    skill = talent.skill[idx]
+    # per city, the income of a unit of skill with a job and without one: elementwise the same
+    # products as wage[city] * skill (+ subsidy) and outside_wage_share * wage[city] * skill
+    city_job = s.cells.city[np.maximum(job, 0)]
+    income = s.cities.wage[city_job] * skill
+    eligible = skill >= cfg.government.talent_subsidy_min_skill
+    income += np.where(eligible, s.cities.talent_subsidy[city_job], 0.0)
+    outside = outside_wage(s, cfg, talent.home[idx]) * skill
     return np.where(employed, income, outside)
 
 
@@ -200,7 +205,7 @@ def job_part(s: State, cfg: Config, idx: np.ndarray) -> tuple[np.ndarray, np.nda
     home = talent.home[idx]
     city = s.cells.city
     earn_city = np.where(employed, city[np.maximum(job, 0)], city[np.maximum(home, 0)])
-    income = talent_income(s, cfg, idx)
+    income = talent_income(s, cfg, idx, job)
     barrier = np.where(
         employed, border.work_barrier(cfg.border, s.map, talent.origin[idx], earn_city, np.maximum(job, 0)), 0.0
     )
@@ -257,8 +262,9 @@ def floor_use(s: State) -> tuple[np.ndarray, np.ndarray]:
     com = np.bincount(firms.cell[alive], weights=firms.floor_hq[alive], minlength=s.n_cells)
     has_div = firms.div_cell[alive] >= 0
     com += np.bincount(firms.div_cell[alive][has_div], weights=firms.floor_div[alive][has_div], minlength=s.n_cells)
-    homes = talent.home[talent.alive & (talent.home >= 0)]
-    res = np.bincount(homes, minlength=s.n_cells) * s.household_floor
+    # every home counted in one pass: cell c is bin c + 1, the homeless and the dead bin 0
+    row = np.where(talent.alive, talent.home + 1, 0).astype(np.intp)
+    res = np.bincount(row, minlength=s.n_cells + 1)[1:] * s.household_floor
     return com, res
 
 

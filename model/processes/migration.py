@@ -141,7 +141,7 @@ def home_options(
     cand = np.where((job >= 0)[:, None], mixed, local)
     if allow_stay:
         cand = np.concatenate([cand, talent.home[idx][:, None]], axis=1)
-    income = views.talent_income(s, cfg, idx)
+    income = views.talent_income(s, cfg, idx, job)
     util = views.home_part(s, cfg, idx, income, job, np.maximum(cand, 0))
     return cand, np.where(cand >= 0, util, -np.inf), free
 

@@ -310,13 +310,17 @@ def update_workforce(s: State, cfg: Config) -> None:
     n = firms.n
     # bin 0 collects everyone without a modelled job; firm f is bin f + 1. Bincount adds in
     # agent order, so each firm's sums are those over its employees alone, to the bit.
-    row = np.where(talent.alive, talent.employer + 1, 0)
+    # (bincount converts int32 indices to intp and float32 weights to float64 on every call:
+    # convert once)
+    row = np.where(talent.alive, talent.employer + 1, 0).astype(np.intp)
     div = talent.at_division
-    heads = np.bincount(row + (n + 1) * div, minlength=2 * (n + 1))
-    firms.workers[:] = heads[1 : n + 1]
-    firms.workers_div[:] = heads[n + 2 :]
-    firms.eff[:] = np.bincount(row, weights=talent.skill, minlength=n + 1)[1:]
-    firms.eff_div[:] = np.bincount(np.where(div, row, 0), weights=talent.skill, minlength=n + 1)[1:]
+    skill = talent.skill.astype(np.float64)
+    firms.eff[:] = np.bincount(row, weights=skill, minlength=n + 1)[1:]
+    row_div, skill_div = row[div], skill[div]
+    firms.eff_div[:] = np.bincount(row_div, weights=skill_div, minlength=n + 1)[1:]
+    heads = np.bincount(row, minlength=n + 1)[1:]
+    firms.workers_div[:] = np.bincount(row_div, minlength=n + 1)[1:]
+    firms.workers[:] = heads - firms.workers_div
     update_floor(s, cfg)
 
 
