@@ -102,6 +102,11 @@ def scenario_names() -> list[str]:
     return sorted(p.stem for p in (SCENARIO_DIR / "scenario").glob("*.yaml"))
 
 
+def scale_names() -> list[str]:
+    """Names of the scale presets in ``scenarios/scale/`` (``scale=full``: one agent per worker)."""
+    return sorted(p.stem for p in (SCENARIO_DIR / "scale").glob("*.yaml"))
+
+
 def calibrated_names() -> list[str]:
     """Names of the calibrated parameter sets in ``scenarios/calibrated/``."""
     return sorted(p.stem for p in (SCENARIO_DIR / "calibrated").glob("*.yaml"))
@@ -223,12 +228,17 @@ def check_overrides(args: list[str]) -> None:
         value = arg.split("=", 1)[1]
         if key in DERIVED_KEYS:
             raise ConfigError(f"{key} cannot be overridden: {DERIVED_KEYS[key]}.")
-        if key.split(".")[0] in ("hydra", "scenario", "calibrated"):
+        if key.split(".")[0] in ("hydra", "scenario", "calibrated", "scale"):
             if key == "scenario":
                 names = scenario_names()
                 for choice in value.split(","):
                     if choice and not choice.startswith(("choice(", "range(", "glob(")) and choice not in names:
                         raise ConfigError(f"Unknown scenario '{choice}'. Allowed: {', '.join(names)}.")
+            if key == "scale":
+                names = scale_names()
+                for choice in value.split(","):
+                    if not choice.startswith(("choice(", "glob(")) and choice not in names:
+                        raise ConfigError(f"Unknown scale '{choice}'. Allowed: {', '.join(names)}.")
             if key == "calibrated":
                 names = calibrated_names()
                 for choice in value.split(","):
