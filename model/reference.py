@@ -23,7 +23,9 @@ re-implemented here; ``scripts/benchmark.py --docking`` times both side by side.
 from __future__ import annotations
 
 import math
+import time
 from bisect import bisect_right
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
 
 import mesa
@@ -42,6 +44,18 @@ if TYPE_CHECKING:
     from model.config import Config
 
 NEG_INF = -math.inf
+
+
+class TimeLimitReached(Exception):
+    """The reference ran past its deadline (:attr:`ReferenceCorridor.deadline`).
+
+    Attributes:
+        decided: Agents that had decided by then.
+    """
+
+    def __init__(self, decided: int) -> None:
+        super().__init__(f"time limit reached after {decided} agents")
+        self.decided = decided
 
 
 def _log(x: float) -> float:
@@ -302,6 +316,8 @@ class ReferenceCorridor(mesa.Model):
     def __init__(self, s: State, cfg: Config, talent: bool = True) -> None:
         super().__init__(rng=0)
         self.s, self.cfg = s, cfg
+        self.deadline: float | None = None
+        """``time.perf_counter()`` after which a phase stops with :class:`TimeLimitReached` (benchmarks)."""
         beta, gamma = cfg.firms.elasticities()
         self.beta, self.gamma = [float(b) for b in beta], [float(g) for g in gamma]
         self.minutes = s.travel.minutes
@@ -336,7 +352,7 @@ class ReferenceCorridor(mesa.Model):
         cand = self._sample_by_city(rng, [s.cells.city[f.cell] for f in reviewing], weight, k // 2, s.cells.city)
         wide = self._sample(rng, weight, len(reviewing), k - k // 2)
         tastes = rng.gumbel(size=(len(reviewing), 1 + 4 * k + 1))
-        choices = [f.review_location(c + w, e) for f, c, w, e in zip(reviewing, cand, wide, tastes)]
+        choices = self._each(zip(reviewing, cand, wide, tastes), lambda f, c, w, e: f.review_location(c + w, e))
         priority = rng.random(len(reviewing))
         # landlords serve applicants in priority order while the floor lasts
         com_use, _ = views.floor_use(s)
@@ -407,7 +423,7 @@ class ReferenceCorridor(mesa.Model):
         offers = [[o if o >= 0 else (w[0] if w else o) for o in loc] + w for loc, w in zip(local, wide)]
         tastes = rng.gumbel(size=(len(searchers), tp.job_offers))
         own = rng.gumbel(size=len(searchers))
-        target = [w.search(o, e, u, newcomers) for w, o, e, u in zip(searchers, offers, tastes, own)]
+        target = self._each(zip(searchers, offers, tastes, own), lambda w, o, e, u: w.search(o, e, u, newcomers))
         priority = rng.random(len(searchers))
         admitted = self._admit(target, [1.0] * len(searchers), vacancies.astype(float), priority)
         hired = [(w, f) for w, f, ok in zip(searchers, target, admitted) if ok]
@@ -422,6 +438,15 @@ class ReferenceCorridor(mesa.Model):
         return left
 
     # -- shared mechanics ----------------------------------------------------------------------
+    def _each(self, items: Iterable[tuple], decide: Callable[..., object]) -> list:
+        """Each agent decides in turn (checking the deadline every 64 agents)."""
+        out = []
+        for n, item in enumerate(items):
+            if self.deadline is not None and n % 64 == 0 and time.perf_counter() > self.deadline:
+                raise TimeLimitReached(n)
+            out.append(decide(*item))
+        return out
+
     @staticmethod
     def _sample(rng: np.random.Generator, weight: np.ndarray, n: int, k: int) -> list[list[int]]:
         """k items per agent in proportion to ``weight`` (:func:`model.allocation.sample_weighted`)."""

@@ -61,14 +61,123 @@ def _measure(n_talent: int, quarters: int, n_firms: int | None, population_share
     }
 
 
+def _docking(firms_sizes: list[int], limit_s: float) -> list[dict]:
+    """The per-agent Mesa reference (model/reference.py) and the vectorised kernels side by side,
+    in this process: the location review and the labour matching of one quarter, on twin models
+    in the same state. Agent-steps: every living firm (each draws whether it reviews) plus every
+    searcher. The reference stops after ``limit_s`` seconds per phase; its rate is then that of
+    the agents it got through (stated in the table)."""
+    sys.path.insert(0, str(ROOT))
+    import logging
+
+    import numpy as np
+
+    logging.getLogger("MESA").setLevel(logging.WARNING)
+    from app.settings import compose_config
+    from model.corridor import CorridorModel
+    from model.processes import labour, location
+    from model.processes.production import update_workforce
+    from model.reference import ReferenceCorridor, TimeLimitReached
+    from model.rng import RandomStreams
+
+    rows = []
+    for n_firms in firms_sizes:
+        over = [f"n_firms={n_firms}", f"n_talent={10 * n_firms}", f"population_share={min(1.0, n_firms / 25_000)}"]
+        twins = []
+        for _ in range(2):
+            m = CorridorModel(compose_config("baseline", [*over, "quarters=4"]))
+            m.step()
+            update_workforce(m.state, m.cfg)
+            twins.append(m)
+        vec, ref = twins
+        streams = RandomStreams(1)
+        s = vec.state
+        searchers = np.flatnonzero(s.talent.alive & (s.talent.employer < 0))
+        vacancies = labour.workforce_targets(s, vec.cfg, streams.get("labour", 0))
+        labour.workforce_targets(ref.state, ref.cfg, streams.get("labour", 0))
+        firms_alive = s.firms.count
+        t0 = time.perf_counter()
+        location.review_locations(s, vec.cfg, streams.get("location", 0))
+        labour.match(s, vec.cfg, searchers, vacancies.copy(), streams.get("match", 0), newcomers=False)
+        vec_s = time.perf_counter() - t0
+        vec_rate = (firms_alive + searchers.size) / vec_s
+
+        t0 = time.perf_counter()
+        reference = ReferenceCorridor(ref.state, ref.cfg)
+        build_s = time.perf_counter() - t0
+        by_index = {w.index: w for w in reference.talent_agents}
+        done, spent, stopped = 0, 0.0, False
+        for phase in ("location", "matching"):
+            start = time.perf_counter()
+            reference.deadline = start + limit_s
+            try:
+                if phase == "location":
+                    reference.review_locations(streams.get("location", 0))
+                    done += firms_alive
+                else:
+                    agents = [by_index[int(i)] for i in searchers]
+                    start = time.perf_counter()
+                    reference.deadline = start + limit_s
+                    reference.match(streams.get("match", 0), agents, vacancies.copy())
+                    done += searchers.size
+            except TimeLimitReached as stop:
+                # the firms' draws are cheap: count the reviewers that decided, scaled to all firms
+                done += stop.decided if phase == "matching" else int(stop.decided / location_share(vec.cfg))
+                stopped = True
+            spent += time.perf_counter() - start
+        ref_rate = done / spent
+        rows.append(
+            {
+                "firms": n_firms,
+                "talent": 10 * n_firms,
+                "searchers": int(searchers.size),
+                "vectorised_agent_steps_per_s": round(vec_rate),
+                "reference_agent_steps_per_s": round(ref_rate),
+                "ratio": round(vec_rate / ref_rate, 1),
+                "reference_build_s": round(build_s, 2),
+                "reference_stopped_at_limit": stopped,
+            }
+        )
+        print(json.dumps(rows[-1]), flush=True)
+        del vec, ref, twins, reference, by_index, m
+    return rows
+
+
+def location_share(cfg) -> float:
+    """Share of firms that review their location in a quarter."""
+    return cfg.location.review_probability
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
     parser.add_argument("--quarters", type=int, default=8)
     parser.add_argument("--default-run", action="store_true", help="also time the default 80-quarter run")
+    parser.add_argument(
+        "--docking",
+        type=int,
+        nargs="*",
+        metavar="FIRMS",
+        help="per-agent Mesa reference against the vectorised kernels at these firm counts "
+        "(default 1000 10000 100000; talent = 10 x firms), in this process",
+    )
+    parser.add_argument("--limit", type=float, default=60.0, help="seconds the reference may take per phase")
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--firms", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
+
+    if args.docking is not None:
+        rows = _docking(args.docking or [1_000, 10_000, 100_000], args.limit)
+        print()
+        print("| firms | talent | searchers | vectorised agent-steps/s | per-agent Mesa agent-steps/s | ratio | note |")
+        print("|---:|---:|---:|---:|---:|---:|---|")
+        for r in rows:
+            note = f"reference stopped after {args.limit:g} s per phase" if r["reference_stopped_at_limit"] else ""
+            print(
+                f"| {r['firms']:,} | {r['talent']:,} | {r['searchers']:,} | {r['vectorised_agent_steps_per_s']:,} | "
+                f"{r['reference_agent_steps_per_s']:,} | {r['ratio']}× | {note} |"
+            )
+        return
 
     if args.one is not None:
         print(json.dumps(_measure(args.one, args.quarters, args.firms, None)))
