@@ -137,7 +137,7 @@ class FirmAgent(mesa.Agent):
             mainland = to if city[frm] == HK else frm
             cost = (1.0 + (m.cfg.border.firm_relocation_barrier - 1.0) * m.zone[mainland]) * cost
         # minutes are float32, and so is their product with a rate (as in the vectorised kernel)
-        return cost + float(lp.distance_cost_per_minute * m.minutes[frm, to]) * self.wage_bill * share
+        return cost + float(lp.distance_cost_per_minute * m.between(frm, to)) * self.wage_bill * share
 
     # -- the decision --------------------------------------------------------------------------
     def location_options(self, candidates: list[int]) -> tuple[list[float], list[float]]:
@@ -167,7 +167,7 @@ class FirmAgent(mesa.Agent):
 
         def split(site: int, share: float, need: float) -> float:
             r = self.site_index(site, self.rent(site, share * need)) / here
-            factor = 1.0 - lp.division_coordination_per_minute * m.minutes[hq, site]  # float32
+            factor = 1.0 - lp.division_coordination_per_minute * m.between(hq, site)  # float32
             coordination = float(max(factor, 0.0)) ** k_inv
             return (1.0 - share) + share * r * coordination
 
@@ -272,7 +272,7 @@ class TalentAgent(mesa.Agent):
         barrier = m.work_barrier[1 if self.origin == tm.ORIGIN_HK else 0, cell]
         # float32 minutes times the rate, in float32 (as in the vectorised kernel)
         commute = (
-            float(cfg.talent.commute_disutility_per_minute * m.minutes[self.home, cell]) if self.home >= 0 else 0.0
+            float(cfg.talent.commute_disutility_per_minute * m.between(self.home, cell)) if self.home >= 0 else 0.0
         )
         return _log(income) + s.cities.job_fundamental[city] - barrier - commute
 
@@ -320,7 +320,7 @@ class ReferenceCorridor(mesa.Model):
         """``time.perf_counter()`` after which a phase stops with :class:`TimeLimitReached` (benchmarks)."""
         beta, gamma = cfg.firms.elasticities()
         self.beta, self.gamma = [float(b) for b in beta], [float(g) for g in gamma]
-        self.minutes = s.travel.minutes
+        self.between = s.travel.between
         zone = np.where(s.map.special_zone >= 0, cfg.border.zone_friction_factor, 1.0)
         self.zone = zone.tolist()
         b = cfg.border

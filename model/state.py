@@ -108,16 +108,33 @@ class Cells:
 
 @dataclass
 class Travel:
-    """Cell-to-cell travel, dense (n_cells × n_cells) float32 matrices.
+    """Cell-to-cell travel: dense (n_cells × n_cells) float32 matrices on a coarse map; on a
+    fine one (more cells than ``map.dense_kernel_max_cells``) travel times computed for the
+    pairs asked and the agglomeration kernel as a grid convolution (:mod:`model.kernels`).
 
     Attributes:
         minutes: One-way travel time between cells, minutes (HK–mainland trips via a crossing,
-            ``model.border``).
-        agg_kernel: Agglomeration weights ``exp(-minutes / firms.agglomeration_minutes)``.
+            ``model.border``); None on a fine map (use :meth:`between`).
+        agg_kernel: Agglomeration weights ``exp(-minutes / firms.agglomeration_minutes)``: a
+            dense matrix or a :class:`model.kernels.GridKernel` (apply with
+            :func:`model.kernels.apply`).
+        cmap: The map (for travel times computed on demand).
+        transport: The transport parameters in force (likewise).
     """
 
-    minutes: np.ndarray
-    agg_kernel: np.ndarray
+    minutes: np.ndarray | None
+    agg_kernel: Any
+    cmap: CorridorMap | None = None
+    transport: Any = None
+
+    def between(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        """One-way minutes between cells ``a`` and ``b`` (broadcasting), float32: read from the
+        dense matrix, or computed (:func:`model.geography.travel_minutes`, the same values)."""
+        if self.minutes is not None:
+            return self.minutes[a, b]
+        from model.geography import travel_minutes
+
+        return travel_minutes(self.cmap, self.transport, a, b)
 
 
 @dataclass

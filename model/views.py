@@ -78,7 +78,7 @@ def site_tfp(cells: Cells, log_a: np.ndarray | None, sector: np.ndarray, where: 
 
 def division_factor(s: State, cfg: Config, hq: np.ndarray, div: np.ndarray) -> np.ndarray:
     """Share of a division's output kept after coordination costs with headquarters."""
-    minutes = s.travel.minutes[hq, div]
+    minutes = s.travel.between(hq, div)
     return np.maximum(1.0 - cfg.location.division_coordination_per_minute * minutes, 0.0)
 
 
@@ -192,7 +192,7 @@ def job_utility(s: State, cfg: Config, idx: np.ndarray, firm_cols: np.ndarray) -
     home = talent.home[idx][:, None]
     wage = income_at(s, cfg, city, talent.skill[idx][:, None])
     barrier = border.work_barrier(cfg.border, s.map, talent.origin[idx][:, None], city, cells)
-    commute = np.where(home >= 0, s.travel.minutes[np.maximum(home, 0), cells], 0.0)
+    commute = np.where(home >= 0, s.travel.between(np.maximum(home, 0), cells), 0.0)
     value = tm.job_utility(wage, s.cities.job_fundamental[city], barrier)
     return value - cfg.talent.commute_disutility_per_minute * commute
 
@@ -221,7 +221,7 @@ def home_part(
         income, job, origin = income[:, None], job[:, None], talent.origin[idx][:, None]
     else:
         origin = talent.origin[idx]
-    commute = np.where(job >= 0, s.travel.minutes[homes, np.maximum(job, 0)], 0.0)
+    commute = np.where(job >= 0, s.travel.between(homes, np.maximum(job, 0)), 0.0)
     return tm.home_utility(
         income,
         s.cells.res_rent[homes] * (s.household_floor / s.talent_scale),
@@ -236,7 +236,7 @@ def current_job_utility(s: State, cfg: Config, idx: np.ndarray) -> np.ndarray:
     """Job utility minus commute: what a searcher compares offers against."""
     _, value, job = job_part(s, cfg, idx)
     home = s.talent.home[idx]
-    commute = np.where((job >= 0) & (home >= 0), s.travel.minutes[np.maximum(home, 0), np.maximum(job, 0)], 0.0)
+    commute = np.where((job >= 0) & (home >= 0), s.travel.between(np.maximum(home, 0), np.maximum(job, 0)), 0.0)
     return value - cfg.talent.commute_disutility_per_minute * commute
 
 

@@ -14,12 +14,13 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from agents import firms as fm
-from model import views
+from model import geography, kernels, views
 from model.params import ConfigError, PerCity, PerSector, param, per_city, per_sector
-from model.state import N_SECTORS, SECTORS, State
+from model.state import N_SECTORS, SECTORS, State, Travel
 
 if TYPE_CHECKING:
     from model.config import Config
+    from model.geography import CorridorMap
 
 
 @dataclass
@@ -366,7 +367,7 @@ def update_agglomeration(s: State, cfg: Config) -> None:
         .reshape(s.n_cells, N_SECTORS)
         .astype(np.float32)
     )
-    field = s.travel.agg_kernel @ emp
+    field = kernels.apply(s.travel.agg_kernel, emp)
     w = cfg.firms.related_sector_weight
     related = (1.0 - w) * field + w * field.sum(axis=1, keepdims=True)
     cells.related_employment = related
@@ -378,6 +379,16 @@ def update_agglomeration(s: State, cfg: Config) -> None:
 def agglomeration_kernel(minutes: np.ndarray, cfg: Config) -> np.ndarray:
     """Agglomeration weights between cells: ``exp(-minutes / firms.agglomeration_minutes)``."""
     return np.exp(-minutes / np.float32(cfg.firms.agglomeration_minutes))
+
+
+def build_travel(cmap: CorridorMap, cfg: Config) -> Travel:
+    """Travel times and the agglomeration kernel under ``cfg``'s transport: dense matrices on a
+    coarse map, computed times and a grid kernel on a fine one (``map.dense_kernel_max_cells``)."""
+    if geography.dense_kernels(cmap, cfg.map):
+        minutes = geography.travel_matrix(cmap, cfg.transport)
+        return Travel(minutes, agglomeration_kernel(minutes, cfg), cmap, cfg.transport)
+    grid = kernels.GridKernel(cmap, cfg.transport, cfg.firms.agglomeration_minutes)
+    return Travel(None, grid, cmap, cfg.transport)
 
 
 def agglomeration_reference(s: State) -> float:

@@ -335,7 +335,7 @@ def _deals(s: State, cfg: Config, rng: np.random.Generator) -> None:
         if fund.cash < stage_amount.min():
             continue
         r = vcm.reach(
-            s.travel.minutes[fund.home_cell, pool_cell],
+            s.travel.between(fund.home_cell, pool_cell),
             vp.reach_minutes,
             border.crosses(pool_city, fund.home_city),
             border.capital_friction(cfg.border, s.map, pool_cell, fund.home_cell),
