@@ -21,6 +21,7 @@ from omegaconf import DictConfig, OmegaConf
 from app.decompose import DecomposeParams
 from app.elasticity import ElasticityParams
 from app.reach import ReachParams
+from calibration.dispatch import ClusterParams
 from calibration.settings import CalibrationParams
 from model.config import SCENARIO_DIR, Config
 from model.params import ConfigError, check_key, list_param, param, validate
@@ -75,6 +76,7 @@ class Settings(Config):
     runs: list[str] = list_param("paths", "Run or multirun directories to compare (mode=compare)")
     output: OutputParams = field(default_factory=OutputParams)
     calibration: CalibrationParams = field(default_factory=CalibrationParams)
+    cluster: ClusterParams = field(default_factory=ClusterParams)
     reach: ReachParams = field(default_factory=ReachParams)
     decompose: DecomposeParams = field(default_factory=DecomposeParams)
     elasticity: ElasticityParams = field(default_factory=ElasticityParams)
