@@ -46,7 +46,7 @@ def _departures(s: State, cfg: Config, rng: np.random.Generator) -> None:
     s.flows.out_migrants += np.bincount(s.cells.city[talent.home[leaving]], minlength=N_CITIES)
     release(s, leaving)
     talent.alive[leaving] = False
-    if talent.n > 2 * max(talent.count, 1) and talent.n > 4096:
+    if talent.n > cfg.compact_talent_at * max(talent.count, 1) and talent.n > 4096:
         talent.compact()
 
 

@@ -330,16 +330,18 @@ def _deals(s: State, cfg: Config, rng: np.random.Generator) -> None:
     taken = np.zeros(pool.size, dtype=bool)
     investing = [f for f in capital.funds if f.active and s.t - f.vintage < vp.investment_quarters]
     order = rng.permutation(len(investing))
+    cells = np.arange(s.n_cells)
     for k in order:
         fund = investing[k]
         if fund.cash < stage_amount.min():
             continue
+        # reach is a function of the two cells: computed per cell, then read per firm
         r = vcm.reach(
-            s.travel.between(fund.home_cell, pool_cell),
+            s.travel.between(fund.home_cell, cells),
             vp.reach_minutes,
-            border.crosses(pool_city, fund.home_city),
-            border.capital_friction(cfg.border, s.map, pool_cell, fund.home_cell),
-        )
+            border.crosses(s.cells.city, fund.home_city),
+            border.capital_friction(cfg.border, s.map, cells, fund.home_cell),
+        )[pool_cell]
         weight = np.where(taken, 0.0, r)
         if weight.sum() <= 0:
             continue
