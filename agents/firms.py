@@ -26,6 +26,10 @@ ORIGIN_NAMES = ("initial", "startup", "spinoff", "university spin-off")
 MOVE_WHOLE, MOVE_DIVISION = 0, 1
 MOVE_KIND_NAMES = ("whole firm", "division")
 
+KIND_PLANT, KIND_RD = 0, 1
+KIND_NAMES = ("plant", "R&D centre")
+"""Kinds of second site (``FirmPopulation.div_kind``)."""
+
 
 class FirmPopulation(Population):
     """All firms of the corridor, one array per state variable.
@@ -152,6 +156,18 @@ def site_index(tfp: np.ndarray, wage: np.ndarray, rent: np.ndarray, beta: np.nda
     """
     k = 1.0 - beta - gamma
     return np.power(tfp, 1.0 / k) * np.power(wage, -beta / k) * np.power(rent, -gamma / k)
+
+
+def plant_factor(rent_site: np.ndarray, rent_hq: np.ndarray, land_share: float) -> np.ndarray:
+    """Output per unit of inputs of a production plant relative to the same plant at headquarters.
+
+    ``(rent_site / rent_hq)^(−land_share)``: a plant runs land-intensive processes (assembly,
+    testing, storage, yards) whose land is not in the modelled floor; where land is cheaper than
+    at headquarters, the plant's value added net of that land's cost is higher, with elasticity
+    the land's cost share (Cobb–Douglas unit cost). Rents in ¥ per m² per quarter; 1 when the
+    share is 0 or the rents are equal.
+    """
+    return np.power(np.maximum(rent_site, 1e-9) / np.maximum(rent_hq, 1e-9), -land_share)
 
 
 def moving_cost(employees: np.ndarray, fixed: float, per_worker: float, exponent: float) -> np.ndarray:

@@ -284,7 +284,8 @@ class Recorder:
         return pd.Series([labels[int(x)] for x in t], dtype=object)
 
     def _establishments_table(self) -> pd.DataFrame:
-        from model.processes.location import EVENT_NAMES, KIND_NAMES
+        from agents.firms import KIND_NAMES
+        from model.processes.location import EVENT_NAMES
 
         keys = (
             "t",

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from agents import firms as fm
 from model import border, kernels
 from model.params import param
 from model.state import Knowledge, State
@@ -163,7 +164,7 @@ def rd_site_field(s: State, firm_idx: np.ndarray, field: np.ndarray) -> np.ndarr
     centre's by the centre's share of the firm's efficiency units."""
     firms = s.firms
     div = firms.div_cell[firm_idx]
-    centre = (div >= 0) & (firms.div_kind[firm_idx] == 1)
+    centre = (div >= 0) & (firms.div_kind[firm_idx] == fm.KIND_RD)
     share = np.where(firms.eff[firm_idx] > 0, firms.eff_div[firm_idx] / np.maximum(firms.eff[firm_idx], 1e-12), 0.0)
     at_hq = field[firms.cell[firm_idx]]
     return np.where(centre, (1.0 - share) * at_hq + share * field[np.maximum(div, 0)], at_hq)

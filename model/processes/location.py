@@ -79,8 +79,8 @@ class LocationParams:
     division_min_employees: float = param(
         1000.0,
         "employees",
-        "Smallest firm that may move a division (an R&D unit) instead of the whole firm",
-        "seed 000 (Huawei moved R&D to Songshan Lake)",
+        "Smallest firm that may open a second site (a production plant or an R&D centre)",
+        "seed 000 (Huawei moved R&D to Songshan Lake); calibrated to Shenzhen's out-move rate of firms above 100 employees",
         lo=1.0,
     )
     division_share: float = param(0.3, "share", "Share of a firm's workforce a division holds", lo=0.01, hi=0.9)
@@ -99,6 +99,16 @@ class LocationParams:
         "assumption (calibrated to Shenzhen's out-move rates, calibration/targets.csv)",
         lo=0.001,
         hi=10.0,
+    )
+    plant_land_share: float = param(
+        0.03,
+        "share",
+        "Cost share of a production plant's land-intensive inputs outside the modelled floor: a plant's "
+        "output per unit of inputs, relative to headquarters, scales as (rent at the plant / rent at "
+        "headquarters)^(−share) (seed 000: 产业梯度, production where land is cheap)",
+        "assumption (industrial land is 2–5% of manufacturing costs; sensitivity in calibration/parameters.csv)",
+        lo=0.0,
+        hi=0.3,
     )
     site_smoothing: float = param(
         0.5,
@@ -191,8 +201,6 @@ OPTION_BLOCKS: tuple[str, ...] = ("whole", "open_plant", "open_rd", "relocate")
 
 EVENT_OPEN, EVENT_RELOCATE, EVENT_CLOSE = 0, 1, 2
 EVENT_NAMES = ("open", "relocate", "close")
-KIND_PLANT, KIND_RD = 0, 1
-KIND_NAMES = ("plant", "R&D centre")
 
 
 def knowledge_valuation(s: State, cfg: Config, idx: np.ndarray) -> np.ndarray:
@@ -256,19 +264,24 @@ def move_values(s: State, cfg: Config, lease: LeaseMarket, idx: np.ndarray, cand
         c = border.relocation_barrier(cfg.border, s.map, frm, to) * c
         return c + lp.distance_cost_per_minute * s.travel.between(frm, to) * wage_bill * share
 
-    def split(site: np.ndarray, share: np.ndarray | float, with_need: bool) -> np.ndarray:
-        """Profit with ``share`` of the workforce at ``site`` over profit all at headquarters."""
+    rent_hq = lease.rent(hq) * _park_discount(s, cfg, idx, hq)
+
+    def split(site: np.ndarray, share: np.ndarray | float, with_need: bool, plant: np.ndarray | bool) -> np.ndarray:
+        """Profit with ``share`` of the workforce at ``site`` (a plant where ``plant``) over profit
+        all at headquarters."""
         rent = lease.rent(site, share * need if with_need else 0.0) * _park_discount(s, cfg, idx, site)
         r = site_index(s, cfg, idx, site, rent) / here
-        coordination = np.power(views.division_factor(s, cfg, np.broadcast_to(hq, site.shape), site), k_inv)
-        return (1.0 - share) + share * r * coordination
+        factor = views.division_factor(s, cfg, np.broadcast_to(hq, site.shape), site)
+        factor = factor * np.where(plant, fm.plant_factor(rent, rent_hq, lp.plant_land_share), 1.0)
+        return (1.0 - share) + share * r * np.power(factor, k_inv)
 
     # the knowledge at the firm's R&D site now, and where it would be
     field = np.maximum(s.knowledge.field, 1e-12)
     eta = cfg.innovation.spillover_elasticity
     worth = knowledge_valuation(s, cfg, idx)[:, None]
     d_now = np.where(firms.eff[idx] > 0, firms.eff_div[idx] / np.maximum(firms.eff[idx], 1e-12), 0.0)[:, None]
-    rd_centre = has_div & (firms.div_kind[idx][:, None] == KIND_RD)
+    rd_centre = has_div & (firms.div_kind[idx][:, None] == fm.KIND_RD)
+    plant_now = has_div & ~rd_centre
     k_now = np.where(rd_centre, (1.0 - d_now) * field[hq] + d_now * field[div_safe], field[hq])
 
     def knowledge(k_new: np.ndarray) -> np.ndarray:
@@ -285,15 +298,16 @@ def move_values(s: State, cfg: Config, lease: LeaseMarket, idx: np.ndarray, cand
     whole = np.log(ratio) + knowledge(k_whole) - (1.0 + lp.hurdle) * cost_whole / horizon_surplus
     # a new plant or R&D centre with a share d of the workforce
     cost_open = cost(d * workers, hq, cand_safe, d)
-    open_gain = np.log(split(cand_safe, d, True)) - (1.0 + lp.hurdle) * cost_open / horizon_surplus
-    open_plant = np.where(eligible, open_gain, -np.inf)
-    open_rd = np.where(eligible, open_gain + knowledge((1.0 - d) * field[hq] + d * field[cand_safe]), -np.inf)
+    open_cost = (1.0 + lp.hurdle) * cost_open / horizon_surplus
+    open_plant = np.where(eligible, np.log(split(cand_safe, d, True, True)) - open_cost, -np.inf)
+    open_rd = np.log(split(cand_safe, d, True, False)) - open_cost
+    open_rd = np.where(eligible, open_rd + knowledge((1.0 - d) * field[hq] + d * field[cand_safe]), -np.inf)
     # the second site moves, or closes (its workers return to headquarters)
-    now = split(div_safe, d_now, False)
+    now = split(div_safe, d_now, False, plant_now)
     cost_move = cost(d_now * workers, div_safe, cand_safe, d_now)
     k_moved = np.where(rd_centre, (1.0 - d_now) * field[hq] + d_now * field[cand_safe], k_now)
     relocate = (
-        np.log(split(cand_safe, d_now, True) / now)
+        np.log(split(cand_safe, d_now, True, plant_now) / now)
         + knowledge(k_moved)
         - (1.0 + lp.hurdle) * cost_move / horizon_surplus
     )
@@ -374,7 +388,7 @@ def _apply_moves(
     closed = go_block == len(OPTION_BLOCKS)
     firms.cell[go[whole]] = go_to[whole]
     firms.div_cell[go[opened | moved]] = go_to[opened | moved]
-    firms.div_kind[go[opened]] = np.where(go_block[opened] == 2, KIND_RD, KIND_PLANT)
+    firms.div_kind[go[opened]] = np.where(go_block[opened] == 2, fm.KIND_RD, fm.KIND_PLANT)
     firms.div_cell[go[closed]] = -1
 
     employed = views.employed_index(s)
@@ -419,7 +433,7 @@ def _apply_moves(
     # establishments: every event of a second site (open, move, close), with its kind
     est = opened | moved | closed
     event = np.select([opened, moved], [EVENT_OPEN, EVENT_RELOCATE], EVENT_CLOSE)[est]
-    kind = np.where(opened, np.where(go_block == 2, KIND_RD, KIND_PLANT), kind_before)[est]
+    kind = np.where(opened, np.where(go_block == 2, fm.KIND_RD, fm.KIND_PLANT), kind_before)[est]
     frm = np.where(opened, hq_before, div_before)[est]
     to = np.where(closed, hq_before, go_to)[est]
     s.events.establishments.append(
