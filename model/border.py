@@ -225,6 +225,27 @@ def residence_barrier(
     return barrier * zone_factor(border, cmap, np.where(home_city == HK, -1, home_cell))
 
 
+def side_barrier_table(
+    border: BorderParams, cmap: CorridorMap, hk_barrier: float, mainland_barrier: float
+) -> np.ndarray:
+    """Per cell, the barrier of :func:`work_barrier` (or :func:`residence_barrier`) for a job
+    (or home) there: row 0 for talent not from Hong Kong, row 1 for Hong Kong talent. Reading
+    it at ``[origin is HK, cell]`` gives the functions' values to the bit, in one gather.
+
+    Args:
+        border: The border parameters.
+        cmap: The map.
+        hk_barrier: Barrier for talent not from Hong Kong on the Hong Kong side.
+        mainland_barrier: Barrier for Hong Kong talent on the mainland (less in a zone).
+
+    Returns:
+        (2, n_cells) barriers, log-income.
+    """
+    in_hk = cmap.city == HK
+    factor = zone_factor(border, cmap, np.where(in_hk, -1, np.arange(cmap.n_cells)))
+    return np.stack([np.where(in_hk, hk_barrier, 0.0) * factor, np.where(in_hk, 0.0, mainland_barrier) * factor])
+
+
 def relocation_barrier(
     border: BorderParams, cmap: CorridorMap, from_cell: np.ndarray, to_cell: np.ndarray
 ) -> np.ndarray:

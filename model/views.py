@@ -35,13 +35,18 @@ def employed_index(s: State) -> np.ndarray:
 def job_cells(s: State, idx: np.ndarray) -> np.ndarray:
     """Cell where each talent in ``idx`` works (-1 if not employed by a modelled firm)."""
     firms = s.firms
-    # look-up tables shifted by one so that employer -1 reads the leading -1: two gathers
+    # a look-up table of headquarters whose extra last entry (-1) is what employer -1 reads;
+    # staff of a second site (a few) are then read from a table of second sites
     hq = np.empty(firms.n + 1, dtype=firms.cell.dtype)
-    hq[0], hq[1:] = -1, firms.cell
-    site = hq.copy()
-    site[1:] = np.where(firms.div_cell >= 0, firms.div_cell, firms.cell)
-    row = s.talent.employer[idx] + 1
-    return np.where(s.talent.at_division[idx], site[row], hq[row])
+    hq[:-1], hq[-1] = firms.cell, -1
+    emp = s.talent.employer[idx]
+    cell = hq[emp]
+    at_div = np.flatnonzero(s.talent.at_division[idx])
+    if at_div.size:
+        site = np.where(firms.div_cell >= 0, firms.div_cell, firms.cell)
+        e = emp[at_div]
+        cell[at_div] = np.where(e >= 0, site[np.maximum(e, 0)], -1)
+    return cell
 
 
 def firms_in_city(s: State, city: int) -> int:
@@ -194,14 +199,19 @@ def home_value(s: State, cfg: Config) -> np.ndarray:
 
 def job_utility(s: State, cfg: Config, idx: np.ndarray, firm_cols: np.ndarray) -> np.ndarray:
     """Utility of job offers (firms, one column each) for talent ``idx`` from their homes."""
-    talent = s.talent
-    cells = s.firms.cell[firm_cols]
-    city = s.cells.city[cells]
+    talent, firms, b = s.talent, s.firms, cfg.border
+    # what depends on the firm alone is read per firm: the same values as per offer, fewer passes
+    firm_city = s.cells.city[firms.cell]
+    cells = firms.cell[firm_cols]
     home = talent.home[idx][:, None]
-    wage = income_at(s, cfg, city, talent.skill[idx][:, None])
-    barrier = border.work_barrier(cfg.border, s.map, talent.origin[idx][:, None], city, cells)
+    skill = talent.skill[idx][:, None]
+    wage = s.cities.wage[firm_city][firm_cols] * skill + np.where(
+        skill >= cfg.government.talent_subsidy_min_skill, s.cities.talent_subsidy[firm_city][firm_cols], 0.0
+    )
+    barriers = border.side_barrier_table(b, s.map, b.work_barrier_hk, b.work_barrier_mainland)[:, firms.cell]
+    from_hk = (talent.origin[idx] == tm.ORIGIN_HK).astype(np.intp)[:, None]
     commute = np.where(home >= 0, s.travel.between(np.maximum(home, 0), cells), 0.0)
-    value = tm.job_utility(wage, s.cities.job_fundamental[city], barrier)
+    value = tm.job_utility(wage, s.cities.job_fundamental[firm_city][firm_cols], barriers[from_hk, firm_cols])
     return value - cfg.talent.commute_disutility_per_minute * commute
 
 
@@ -224,18 +234,19 @@ def home_part(
     s: State, cfg: Config, idx: np.ndarray, income: np.ndarray, job: np.ndarray, homes: np.ndarray
 ) -> np.ndarray:
     """Home utility of talent ``idx`` at ``homes`` (one column per candidate, or a vector)."""
-    talent = s.talent
+    talent, b = s.talent, cfg.border
+    from_hk = (talent.origin[idx] == tm.ORIGIN_HK).astype(np.intp)
     if homes.ndim == 2:
-        income, job, origin = income[:, None], job[:, None], talent.origin[idx][:, None]
-    else:
-        origin = talent.origin[idx]
+        income, job, from_hk = income[:, None], job[:, None], from_hk[:, None]
     commute = np.where(job >= 0, s.travel.between(homes, np.maximum(job, 0)), 0.0)
+    # per-cell tables read per candidate (the same values as computed per candidate)
+    barriers = border.side_barrier_table(b, s.map, b.residence_barrier_hk, b.residence_barrier_mainland)
     return tm.home_utility(
         income,
-        s.cells.res_rent[homes] * (s.household_floor / s.talent_scale),
+        (s.cells.res_rent * (s.household_floor / s.talent_scale))[homes],
         commute,
         home_value(s, cfg)[homes],
-        border.residence_barrier(cfg.border, s.map, origin, s.cells.city[homes], homes),
+        barriers[from_hk, homes],
         cfg.talent.commute_disutility_per_minute,
     )
 
