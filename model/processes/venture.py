@@ -342,10 +342,13 @@ def _deals(s: State, cfg: Config, rng: np.random.Generator) -> None:
             border.crosses(s.cells.city, fund.home_city),
             border.capital_friction(cfg.border, s.map, cells, fund.home_cell),
         )[pool_cell]
-        weight = np.where(taken, 0.0, r)
-        if weight.sum() <= 0:
+        # sample_weighted's draws, with one pass fewer: the cumulative weight tells whether any
+        # firm is left to see (weights are non-negative)
+        cdf = np.cumsum(np.where(taken, 0.0, r))
+        if cdf[-1] <= 0:
             continue
-        seen = np.unique(sample_weighted(rng, weight, (vp.screened,)))
+        draws = rng.random((vp.screened,)) * cdf[-1]
+        seen = np.unique(np.minimum(np.searchsorted(cdf, draws, side="right"), cdf.size - 1))
         score = r[seen] * quality[seen]
         best = seen[np.argsort(-score)][: vp.deals_per_quarter]
         for j in best:
