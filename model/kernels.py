@@ -115,8 +115,10 @@ class GridKernel:
                 axes=(0, 1),
             )[ny - 1 : 2 * ny - 1, nx - 1 : 2 * nx - 1]
             out[targets] += spread.reshape(ny * nx, -1)[self.raster_index[targets]]
-        out[self.hk] += self.block @ v[self.mainland]
-        out[self.mainland] += self.block.T @ v[self.hk]
+        # the border block in float32, as the dense product (no float64 copy of the block)
+        v32 = v.astype(np.float32)
+        out[self.hk] += self.block @ v32[self.mainland]
+        out[self.mainland] += self.block.T @ v32[self.hk]
         out = out.astype(np.float32)
         return out[:, 0] if flat else out
 

@@ -143,6 +143,76 @@ def _docking(firms_sizes: list[int], limit_s: float) -> list[dict]:
     return rows
 
 
+def _kernels(cell_kms: list[float], repeats: int = 5) -> list[dict]:
+    """The agglomeration kernel (τ = firms.agglomeration_minutes) applied to employment by
+    sector, (n, 4) float32: the dense matrix against the grid convolution (model/kernels.py), and
+    what a truncated sparse kernel would keep. The dense matrix is built in blocks of rows, so
+    that it fits at 1 km (1.1 GB)."""
+    sys.path.insert(0, str(ROOT))
+    import numpy as np
+    from scipy import sparse
+
+    from app.settings import compose_config
+    from model.geography import build_map, travel_minutes
+    from model.kernels import GridKernel
+
+    rows = []
+    for km in cell_kms:
+        cfg = compose_config("baseline", [f"map.cell_km={km}"])
+        tau = np.float32(cfg.firms.agglomeration_minutes)
+        cmap = build_map(cfg.map)
+        n = cmap.n_cells
+        values = np.random.default_rng(0).random((n, 4)).astype(np.float32)
+        t0 = time.perf_counter()
+        grid = GridKernel(cmap, cfg.transport, float(tau))
+        grid_build = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        for _ in range(repeats):
+            by_grid = grid.apply(values)
+        grid_apply = (time.perf_counter() - t0) / repeats
+        t0 = time.perf_counter()
+        dense = np.empty((n, n), dtype=np.float32)
+        idx = np.arange(n)
+        kept = {1e-3: 0, 1e-2: 0}
+        for start in range(0, n, 2000):
+            block = idx[start : start + 2000]
+            dense[block] = np.exp(-travel_minutes(cmap, cfg.transport, block[:, None], idx[None, :]) / tau)
+            for cut in kept:
+                kept[cut] += int(np.count_nonzero(dense[block] >= cut))
+        dense_build = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        for _ in range(repeats):
+            by_dense = dense @ values
+        dense_apply = (time.perf_counter() - t0) / repeats
+        sparse_apply = None
+        if n * n * kept[1e-3] / (n * n) * 12 < 2e9:  # CSR of float32 + int32 indices under 2 GB
+            csr = sparse.csr_matrix(np.where(dense >= 1e-3, dense, 0.0))
+            t0 = time.perf_counter()
+            for _ in range(repeats):
+                csr @ values
+            sparse_apply = round(1000 * (time.perf_counter() - t0) / repeats, 2)
+            del csr
+        rows.append(
+            {
+                "cell_km": km,
+                "cells": n,
+                "dense_mb": round(dense.nbytes / 2**20),
+                "grid_mb": round(grid.nbytes / 2**20),
+                "dense_build_s": round(dense_build, 2),
+                "grid_build_s": round(grid_build, 2),
+                "dense_apply_ms": round(1000 * dense_apply, 2),
+                "grid_apply_ms": round(1000 * grid_apply, 2),
+                "sparse_1e-3_apply_ms": sparse_apply,
+                "kept_at_1e-3": round(kept[1e-3] / n**2, 3),
+                "kept_at_1e-2": round(kept[1e-2] / n**2, 3),
+                "max_rel_diff": float(np.max(np.abs(by_grid - by_dense) / np.abs(by_dense))),
+            }
+        )
+        print(json.dumps(rows[-1]), flush=True)
+        del dense, grid
+    return rows
+
+
 def location_share(cfg) -> float:
     """Share of firms that review their location in a quarter."""
     return cfg.location.review_probability
@@ -161,10 +231,34 @@ def main() -> None:
         help="per-agent Mesa reference against the vectorised kernels at these firm counts "
         "(default 1000 10000 100000; talent = 10 x firms), in this process",
     )
+    parser.add_argument(
+        "--kernels",
+        type=float,
+        nargs="*",
+        metavar="KM",
+        help="dense against grid-convolution kernels at these cell sizes (default 2 1)",
+    )
     parser.add_argument("--limit", type=float, default=60.0, help="seconds the reference may take per phase")
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--firms", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
+
+    if args.kernels is not None:
+        rows = _kernels(args.kernels or [2.0, 1.0])
+        print()
+        print(
+            "| cell | cells | dense MB | grid MB | dense build (s) | grid build (s) | dense apply (ms) | "
+            "grid apply (ms) | sparse ≥1e-3 apply (ms) | pairs ≥1e-3 | pairs ≥1e-2 | max rel. diff |"
+        )
+        print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+        for r in rows:
+            sp = r["sparse_1e-3_apply_ms"] if r["sparse_1e-3_apply_ms"] is not None else "—"
+            print(
+                f"| {r['cell_km']:g} km | {r['cells']:,} | {r['dense_mb']:,} | {r['grid_mb']} | {r['dense_build_s']} | "
+                f"{r['grid_build_s']} | {r['dense_apply_ms']} | {r['grid_apply_ms']} | {sp} | "
+                f"{r['kept_at_1e-3']:.0%} | {r['kept_at_1e-2']:.0%} | {r['max_rel_diff']:.1e} |"
+            )
+        return
 
     if args.docking is not None:
         rows = _docking(args.docking or [1_000, 10_000, 100_000], args.limit)
