@@ -40,11 +40,13 @@ def _measure(n_talent: int, quarters: int, n_firms: int | None, population_share
     t0 = time.perf_counter()
     model = CorridorModel(cfg)
     t1 = time.perf_counter()
+    c1 = time.process_time()
     agent_steps = 0
     for _ in range(quarters):
         agent_steps += model.state.talent.count + model.state.firms.count
         model.step()
     t2 = time.perf_counter()
+    cpu = time.process_time() - c1
     peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     phases = {name: round(1000 * sec / quarters, 1) for name, sec in model.phase_seconds.items()}
     return {
@@ -54,6 +56,7 @@ def _measure(n_talent: int, quarters: int, n_firms: int | None, population_share
         "setup_s": round(t1 - t0, 2),
         "run_s": round(t2 - t1, 2),
         "s_per_quarter": round((t2 - t1) / quarters, 3),
+        "cpu_s_per_quarter": round(cpu / quarters, 3),
         "agent_steps_per_s": round(agent_steps / (t2 - t1)),
         "peak_memory_mb": round(peak_kb / 1024),
         "funds": len(model.state.capital.funds),
@@ -224,6 +227,9 @@ def main() -> None:
     parser.add_argument("--quarters", type=int, default=8)
     parser.add_argument("--default-run", action="store_true", help="also time the default 80-quarter run")
     parser.add_argument(
+        "--full", action="store_true", help="also time the 1:1 corridor (scale=full: 3.92M talent, 25,000 firms)"
+    )
+    parser.add_argument(
         "--docking",
         type=int,
         nargs="*",
@@ -279,8 +285,11 @@ def main() -> None:
 
     env = dict(os.environ, OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1")
     jobs = [(n, args.quarters, None) for n in args.sizes]
+    if args.full:
+        jobs.append((3_920_000, args.quarters, 25_000))
     if args.default_run:
         jobs.append((250_000, 80, 25_000))
+    print(f"load average at start: {os.getloadavg()}", flush=True)
     rows = []
     for n, q, firms in jobs:
         cmd = [sys.executable, __file__, "--one", str(n), "--quarters", str(q)]
@@ -289,14 +298,27 @@ def main() -> None:
         out = subprocess.run(cmd, env=env, capture_output=True, text=True, check=True).stdout
         rows.append(json.loads(out.strip().splitlines()[-1]))
         print(json.dumps(rows[-1]), flush=True)
+    print(f"load average at end: {os.getloadavg()}")
     print()
-    print("| talent | firms | quarters | set-up (s) | s per quarter | agent-steps/s | peak memory (MB) |")
-    print("|---:|---:|---:|---:|---:|---:|---:|")
+    print(
+        "| talent | firms | quarters | set-up (s) | s per quarter | CPU s per quarter | agent-steps/s | "
+        "peak memory (MB) |"
+    )
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|")
     for r in rows:
         print(
             f"| {r['talent']:,} | {r['firms']:,} | {r['quarters']} | {r['setup_s']} | {r['s_per_quarter']} | "
-            f"{r['agent_steps_per_s']:,} | {r['peak_memory_mb']:,} |"
+            f"{r['cpu_s_per_quarter']} | {r['agent_steps_per_s']:,} | {r['peak_memory_mb']:,} |"
         )
+    if len(rows) >= 2:
+        import math
+
+        small = next((r for r in rows if r["talent"] == 100_000), rows[0])
+        large = max(rows[: len(rows) - (1 if args.default_run else 0)], key=lambda r: r["talent"] + r["firms"])
+        if large is not small:
+            n1, n2 = small["talent"] + small["firms"], large["talent"] + large["firms"]
+            exponent = math.log(large["cpu_s_per_quarter"] / small["cpu_s_per_quarter"]) / math.log(n2 / n1)
+            print(f"\nCost exponent from {n1:,} to {n2:,} agents (CPU s per quarter ∝ agents^b): b = {exponent:.2f}")
     print()
     names = list(rows[0]["ms_per_quarter_by_phase"])
     print("Milliseconds per quarter by phase:")
