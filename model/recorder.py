@@ -131,7 +131,7 @@ class Recorder:
         row["out_migrants"] = s.flows.out_migrants * scale
         row["commercial_floor_m2"] = np.bincount(city, weights=cells.com_cap, minlength=n_c)
         row["residential_floor_m2"] = np.bincount(city, weights=cells.res_cap, minlength=n_c)
-        com_use, _ = views.floor_use(s)
+        com_use = views.commercial_use(s)
         row["commercial_occupancy"] = np.bincount(city, weights=com_use, minlength=n_c) / row["commercial_floor_m2"]
         row["innovations"] = np.bincount(f_city, weights=firms.innovations[alive_f], minlength=n_c)
         row["innovating_firms"] = np.bincount(f_city[firms.innovations[alive_f] > 0], minlength=n_c)

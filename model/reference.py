@@ -355,7 +355,7 @@ class ReferenceCorridor(mesa.Model):
         choices = self._each(zip(reviewing, cand, wide, tastes), lambda f, c, w, e: f.review_location(c + w, e))
         priority = rng.random(len(reviewing))
         # landlords serve applicants in priority order while the floor lasts
-        com_use, _ = views.floor_use(s)
+        com_use = views.commercial_use(s)
         free = np.maximum(s.cells.com_cap - com_use, 0.0)
         admitted = self._admit(
             [(c[1] if 0 <= c[0] < 4 else -1) for c in choices], [c[2] for c in choices], free, priority

@@ -276,27 +276,36 @@ def reservation_now(s: State, cfg: Config, idx: np.ndarray) -> np.ndarray:
 
 def floor_use(s: State) -> tuple[np.ndarray, np.ndarray]:
     """Floor used by modelled firms (commercial) and talent (residential), m² per cell."""
-    firms, talent = s.firms, s.talent
+    return commercial_use(s), residential_use(s)
+
+
+def commercial_use(s: State) -> np.ndarray:
+    """Commercial floor used by modelled firms at their sites, m² per cell."""
+    firms = s.firms
     alive = firms.alive_index()
     com = np.bincount(firms.cell[alive], weights=firms.floor_hq[alive], minlength=s.n_cells)
     has_div = firms.div_cell[alive] >= 0
     com += np.bincount(firms.div_cell[alive][has_div], weights=firms.floor_div[alive][has_div], minlength=s.n_cells)
+    return com
+
+
+def residential_use(s: State) -> np.ndarray:
+    """Residential floor used by talent's households, m² per cell."""
+    talent = s.talent
     # every home counted in one pass: cell c is bin c + 1, the homeless and the dead bin 0
     row = np.where(talent.alive, talent.home + 1, 0).astype(np.intp)
-    res = np.bincount(row, minlength=s.n_cells + 1)[1:] * s.household_floor
-    return com, res
+    return np.bincount(row, minlength=s.n_cells + 1)[1:] * s.household_floor
 
 
 def free_households(s: State) -> np.ndarray:
     """Households that still fit in each cell's residential floor space."""
-    _, res_use = floor_use(s)
+    res_use = residential_use(s)
     return np.floor(np.maximum(s.cells.res_cap - res_use, 0.0) / s.household_floor).astype(np.int64)
 
 
 def free_commercial(s: State) -> np.ndarray:
     """Commercial floor space not used by modelled firms, m² per cell."""
-    com_use, _ = floor_use(s)
-    return np.maximum(s.cells.com_cap - com_use, 0.0)
+    return np.maximum(s.cells.com_cap - commercial_use(s), 0.0)
 
 
 def city_house_price(s: State, city: int) -> float:
