@@ -9,8 +9,10 @@ phase lives in one process module of :mod:`model.processes`; the 2018 state is b
 
 from __future__ import annotations
 
+import ctypes
 import itertools
 import logging
+import sys
 import time
 import weakref
 from collections.abc import Callable
@@ -65,6 +67,28 @@ def release_models_from_mesa() -> None:
 
 
 release_models_from_mesa()
+
+
+def reuse_freed_memory() -> None:
+    """Serve large arrays from the heap and keep freed memory for reuse (glibc ``mallopt``).
+
+    A quarter creates and drops hundreds of arrays of millions of entries. By default glibc
+    maps each large block afresh and unmaps it when freed, so the kernel zeroes new pages for
+    every array: in the 1:1 corridor a fifth of the CPU time was system time (page faults).
+    With mmap off and no trimming, freed blocks are reused; peak memory is unchanged (measured:
+    3.51 and 3.59 GB over four quarters of ``scale=full``). Does nothing off glibc.
+    """
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+        libc.mallopt(-4, 0)  # M_MMAP_MAX: no block gets its own mapping
+        libc.mallopt(-1, 2**31 - 1)  # M_TRIM_THRESHOLD: keep freed memory (up to 2 GB at the top)
+    except (OSError, AttributeError):  # not glibc
+        return
+
+
+reuse_freed_memory()
 
 
 class Phase(NamedTuple):
