@@ -20,6 +20,7 @@ TFP, incomes, floor use) are computed in one place, :mod:`model.views`.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -118,23 +119,20 @@ class Travel:
         agg_kernel: Agglomeration weights ``exp(-minutes / firms.agglomeration_minutes)``: a
             dense matrix or a :class:`model.kernels.GridKernel` (apply with
             :func:`model.kernels.apply`).
-        cmap: The map (for travel times computed on demand).
-        transport: The transport parameters in force (likewise).
+        compute: Travel minutes between cells ``(a, b)`` computed from the map
+            (:func:`model.geography.travel_minutes` bound to the map and the transport in force).
     """
 
     minutes: np.ndarray | None
     agg_kernel: Any
-    cmap: CorridorMap | None = None
-    transport: Any = None
+    compute: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None
 
     def between(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         """One-way minutes between cells ``a`` and ``b`` (broadcasting), float32: read from the
-        dense matrix, or computed (:func:`model.geography.travel_minutes`, the same values)."""
+        dense matrix, or computed (the same values)."""
         if self.minutes is not None:
             return self.minutes[a, b]
-        from model.geography import travel_minutes
-
-        return travel_minutes(self.cmap, self.transport, a, b)
+        return self.compute(a, b)
 
 
 @dataclass

@@ -8,6 +8,7 @@ after they move workers. The functional forms are in :mod:`agents.firms`.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -384,11 +385,12 @@ def agglomeration_kernel(minutes: np.ndarray, cfg: Config) -> np.ndarray:
 def build_travel(cmap: CorridorMap, cfg: Config) -> Travel:
     """Travel times and the agglomeration kernel under ``cfg``'s transport: dense matrices on a
     coarse map, computed times and a grid kernel on a fine one (``map.dense_kernel_max_cells``)."""
+    compute = functools.partial(geography.travel_minutes, cmap, cfg.transport)
     if geography.dense_kernels(cmap, cfg.map):
         minutes = geography.travel_matrix(cmap, cfg.transport)
-        return Travel(minutes, agglomeration_kernel(minutes, cfg), cmap, cfg.transport)
+        return Travel(minutes, agglomeration_kernel(minutes, cfg), compute)
     grid = kernels.GridKernel(cmap, cfg.transport, cfg.firms.agglomeration_minutes)
-    return Travel(None, grid, cmap, cfg.transport)
+    return Travel(None, grid, compute)
 
 
 def agglomeration_reference(s: State) -> float:
