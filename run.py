@@ -41,6 +41,9 @@ register_configs()
 
 def dispatch(config: Settings, out_dir: Path) -> None:
     """Run the function of ``config.mode`` with the validated config and the run directory."""
+    from calibration import dispatch as engines
+
+    engines.configure(config.cluster)  # where batches of simulations run (cluster.engine)
     module, func = MODES[config.mode].split(":")
     getattr(importlib.import_module(module), func)(config, out_dir)
 

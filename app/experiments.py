@@ -207,6 +207,11 @@ def _run_replicate(config: Settings, out_dir: str) -> str:
     return out_dir
 
 
+def _replicate_task(task: tuple[Settings, str]) -> str:
+    """A replicate as one task of a cluster engine (:mod:`calibration.dispatch`)."""
+    return _run_replicate(*task)
+
+
 def _worker_init(main: int) -> None:
     """Set up a replicate worker: Ctrl-C is the run's business, and it ends with the run."""
     import signal
@@ -305,7 +310,12 @@ def _run_all(configs: list[Settings], dirs: list[Path], todo: list[int], workers
         disable=not config.output.progress,
     )
     try:
-        if workers <= 1:
+        from calibration import dispatch
+
+        if dispatch.current().engine != "local":  # a cluster engine (cluster.engine): submitit or Ray
+            dispatch.map_tasks(_replicate_task, [(configs[k], str(dirs[k])) for k in todo])
+            bar.update(len(todo))
+        elif workers <= 1:
             for k in todo:
                 run_single(configs[k], dirs[k], plots=False, progress=config.output.progress)
                 bar.update(1)

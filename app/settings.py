@@ -21,6 +21,7 @@ from omegaconf import DictConfig, OmegaConf
 from app.decompose import DecomposeParams
 from app.elasticity import ElasticityParams
 from app.reach import ReachParams
+from calibration.dispatch import ClusterParams
 from calibration.settings import CalibrationParams
 from model.config import SCENARIO_DIR, Config
 from model.params import ConfigError, check_key, list_param, param, validate
@@ -75,6 +76,7 @@ class Settings(Config):
     runs: list[str] = list_param("paths", "Run or multirun directories to compare (mode=compare)")
     output: OutputParams = field(default_factory=OutputParams)
     calibration: CalibrationParams = field(default_factory=CalibrationParams)
+    cluster: ClusterParams = field(default_factory=ClusterParams)
     reach: ReachParams = field(default_factory=ReachParams)
     decompose: DecomposeParams = field(default_factory=DecomposeParams)
     elasticity: ElasticityParams = field(default_factory=ElasticityParams)
@@ -100,6 +102,11 @@ def register_configs() -> None:
 def scenario_names() -> list[str]:
     """Names of the scenario files in ``scenarios/scenario/``."""
     return sorted(p.stem for p in (SCENARIO_DIR / "scenario").glob("*.yaml"))
+
+
+def scale_names() -> list[str]:
+    """Names of the scale presets in ``scenarios/scale/`` (``scale=full``: one agent per worker)."""
+    return sorted(p.stem for p in (SCENARIO_DIR / "scale").glob("*.yaml"))
 
 
 def calibrated_names() -> list[str]:
@@ -223,12 +230,17 @@ def check_overrides(args: list[str]) -> None:
         value = arg.split("=", 1)[1]
         if key in DERIVED_KEYS:
             raise ConfigError(f"{key} cannot be overridden: {DERIVED_KEYS[key]}.")
-        if key.split(".")[0] in ("hydra", "scenario", "calibrated"):
+        if key.split(".")[0] in ("hydra", "scenario", "calibrated", "scale"):
             if key == "scenario":
                 names = scenario_names()
                 for choice in value.split(","):
                     if choice and not choice.startswith(("choice(", "range(", "glob(")) and choice not in names:
                         raise ConfigError(f"Unknown scenario '{choice}'. Allowed: {', '.join(names)}.")
+            if key == "scale":
+                names = scale_names()
+                for choice in value.split(","):
+                    if not choice.startswith(("choice(", "glob(")) and choice not in names:
+                        raise ConfigError(f"Unknown scale '{choice}'. Allowed: {', '.join(names)}.")
             if key == "calibrated":
                 names = calibrated_names()
                 for choice in value.split(","):

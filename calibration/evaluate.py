@@ -30,6 +30,7 @@ from typing import Any
 
 import numpy as np
 
+from calibration import dispatch
 from calibration.moments import MomentContext, compute_moments, compute_outcomes
 from calibration.spec import Target, apply_values
 from model.config import Config
@@ -197,6 +198,8 @@ def run_parallel(fn: Callable[[Any], Any], tasks: Sequence[Any], workers: int) -
     ``fn`` must be a module-level function. If a worker process dies (e.g. out of memory), the
     pool is rebuilt once and the batch rerun.
     """
+    if dispatch.current().engine != "local":  # a cluster engine (cluster.engine): submitit or Ray
+        return dispatch.map_tasks(fn, tasks)
     if workers <= 1 or len(tasks) <= 1:
         return [fn(t) for t in tasks]
     if _pool["executor"] is not None and _pool["tasks"] >= TASKS_PER_WORKER * workers:

@@ -33,6 +33,7 @@ CALIBRATION_CONTROL: tuple[tuple[str, ...], ...] = (
     ("workers",),
     ("output",),
     ("calibration", "workers"),
+    ("cluster",),
     ("calibration", "generations"),
     ("calibration", "recovery_generations"),
     ("calibration", "install"),

@@ -155,8 +155,10 @@ def mainland_end(cmap: CorridorMap, a: np.ndarray, b: np.ndarray) -> np.ndarray:
 def zone_factor(border: BorderParams, cmap: CorridorMap, mainland_cell: np.ndarray) -> np.ndarray:
     """The rule of every friction: ``zone_friction_factor`` where the crossing's mainland end
     lies in a cooperation zone, else 1 (pass -1 where a crossing has no mainland cell)."""
-    zone = (mainland_cell >= 0) & in_zone(cmap, np.maximum(mainland_cell, 0))
-    return np.where(zone, border.zone_friction_factor, 1.0)
+    # one gather in a per-cell table whose extra last entry (1) is what index -1 reads
+    table = np.ones(cmap.n_cells + 1)
+    table[:-1][cmap.special_zone >= 0] = border.zone_friction_factor
+    return table[mainland_cell]
 
 
 def via_crossing_km(cmap: CorridorMap, x: np.ndarray, y: np.ndarray, src: np.ndarray, dst: np.ndarray) -> np.ndarray:
@@ -221,6 +223,27 @@ def residence_barrier(
         np.where(from_hk, border.residence_barrier_mainland, 0.0),
     )
     return barrier * zone_factor(border, cmap, np.where(home_city == HK, -1, home_cell))
+
+
+def side_barrier_table(
+    border: BorderParams, cmap: CorridorMap, hk_barrier: float, mainland_barrier: float
+) -> np.ndarray:
+    """Per cell, the barrier of :func:`work_barrier` (or :func:`residence_barrier`) for a job
+    (or home) there: row 0 for talent not from Hong Kong, row 1 for Hong Kong talent. Reading
+    it at ``[origin is HK, cell]`` gives the functions' values to the bit, in one gather.
+
+    Args:
+        border: The border parameters.
+        cmap: The map.
+        hk_barrier: Barrier for talent not from Hong Kong on the Hong Kong side.
+        mainland_barrier: Barrier for Hong Kong talent on the mainland (less in a zone).
+
+    Returns:
+        (2, n_cells) barriers, log-income.
+    """
+    in_hk = cmap.city == HK
+    factor = zone_factor(border, cmap, np.where(in_hk, -1, np.arange(cmap.n_cells)))
+    return np.stack([np.where(in_hk, hk_barrier, 0.0) * factor, np.where(in_hk, 0.0, mainland_barrier) * factor])
 
 
 def relocation_barrier(

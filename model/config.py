@@ -102,6 +102,16 @@ class Config:
         lo_open=True,
         source="run setting",
     )
+    compact_talent_at: float = param(
+        2.0,
+        "× living talent agents",
+        "Drop departed talent (and refused entrants) from the arrays once they hold this many times the "
+        "living agents: lower means shorter arrays and faster quarters; it changes which random number "
+        "each agent draws, not the model (scale=full uses 1.25)",
+        lo=1.01,
+        hi=100.0,
+        source="run setting",
+    )
     map: MapParams = field(default_factory=MapParams)
     transport: TransportParams = field(default_factory=TransportParams)
     economy: EconomyParams = field(default_factory=EconomyParams)

@@ -9,10 +9,14 @@ phase lives in one process module of :mod:`model.processes`; the 2018 state is b
 
 from __future__ import annotations
 
+import ctypes
+import itertools
 import logging
+import sys
 import time
+import weakref
 from collections.abc import Callable
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import mesa
 
@@ -34,6 +38,57 @@ from model.recorder import Recorder
 from model.rng import RandomStreams
 
 logging.getLogger("MESA").setLevel(logging.WARNING)
+
+
+class _IdCounters(weakref.WeakKeyDictionary):
+    """Mesa 3.3 numbers each model's agents from a class-level ``defaultdict`` keyed by the
+    model (``mesa.Agent._ids``), which keeps every model ever built alive — with its map,
+    travel matrices and populations — so memory grows run after run in one process (sweeps
+    with the basic launcher, replicate sets with one worker, calibration). The same counters,
+    held by weak reference: a model's counter goes when the model goes."""
+
+    def __getitem__(self, model: Any) -> Any:
+        try:
+            return super().__getitem__(model)
+        except KeyError:
+            counter = itertools.count(1)
+            self[model] = counter
+            return counter
+
+
+def release_models_from_mesa() -> None:
+    """Replace ``mesa.Agent._ids`` by :class:`_IdCounters` (idempotent; models already
+    registered keep their counters)."""
+    if not isinstance(mesa.Agent._ids, _IdCounters):
+        counters = _IdCounters()
+        for model, counter in list(mesa.Agent._ids.items()):
+            counters[model] = counter
+        mesa.Agent._ids = counters
+
+
+release_models_from_mesa()
+
+
+def reuse_freed_memory() -> None:
+    """Serve large arrays from the heap and keep freed memory for reuse (glibc ``mallopt``).
+
+    A quarter creates and drops hundreds of arrays of millions of entries. By default glibc
+    maps each large block afresh and unmaps it when freed, so the kernel zeroes new pages for
+    every array: in the 1:1 corridor a fifth of the CPU time was system time (page faults).
+    With mmap off and no trimming, freed blocks are reused; peak memory is unchanged (measured:
+    3.51 and 3.59 GB over four quarters of ``scale=full``). Does nothing off glibc.
+    """
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+        libc.mallopt(-4, 0)  # M_MMAP_MAX: no block gets its own mapping
+        libc.mallopt(-1, 2**31 - 1)  # M_TRIM_THRESHOLD: keep freed memory (up to 2 GB at the top)
+    except (OSError, AttributeError):  # not glibc
+        return
+
+
+reuse_freed_memory()
 
 
 class Phase(NamedTuple):

@@ -74,6 +74,17 @@ class MapParams:
         "approx. public figure",
         lo=1.0,
     )
+    dense_kernel_max_cells: int = param(
+        6000,
+        "cells",
+        "Largest map whose travel times and agglomeration and knowledge kernels are held as dense "
+        "cell-by-cell matrices (4 bytes × cells² each: 68 MB at 2 km, 1.1 GB at 1 km); on a larger "
+        "map travel times are computed for the pairs asked and the kernels are grid convolutions "
+        "(model/kernels.py: the same values to float32 rounding)",
+        source="run setting",
+        lo=0,
+        hi=100_000,
+    )
     centrality_weight: float = param(
         1.0,
         "1",
@@ -436,6 +447,11 @@ def travel_matrix(cmap: CorridorMap, transport: TransportParams) -> np.ndarray:
     """Dense (n, n) float32 matrix of one-way travel minutes between all model cells."""
     idx = np.arange(cmap.n_cells)
     return travel_minutes(cmap, transport, idx[:, None], idx[None, :])
+
+
+def dense_kernels(cmap: CorridorMap, params: MapParams) -> bool:
+    """True if the map is small enough for dense cell-by-cell matrices (``map.dense_kernel_max_cells``)."""
+    return cmap.n_cells <= params.dense_kernel_max_cells
 
 
 def haul_minutes(cmap: CorridorMap, transport: TransportParams) -> np.ndarray:

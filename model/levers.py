@@ -71,8 +71,7 @@ def switch_on(s: State, reference: Config, cfg: Config) -> None:
         for gov, multiplier in zip(s.governments, cfg.land.multipliers()):
             gov.land_multiplier = float(multiplier)
     if transport:
-        s.travel.minutes = geography.travel_matrix(s.map, cfg.transport)
-        s.travel.agg_kernel = production.agglomeration_kernel(s.travel.minutes, cfg)
+        s.travel = production.build_travel(s.map, cfg)
         production.update_agglomeration(s, cfg)
     if border_ or transport:
         s.cells.goods_share = border.goods_cost_share(

@@ -98,7 +98,7 @@ class Recorder:
         row["mean_commercial_rent"] = _weighted_city_mean(cells.com_rent / 3.0, cells.com_cap, city)
         row["mean_residential_rent"] = _weighted_city_mean(cells.res_rent / 3.0, cells.res_cap, city)
         row["mean_house_price"] = _weighted_city_mean(cells.house_price, cells.res_cap, city)
-        wages = views.talent_wage(s, employed) * 4.0
+        wages = s.cities.wage[job_city] * talent.skill[employed] * 4.0  # views.talent_wage, job cells known
         with np.errstate(invalid="ignore", divide="ignore"):
             row["mean_wage"] = np.bincount(job_city, weights=wages, minlength=n_c) / np.bincount(
                 job_city, minlength=n_c
@@ -131,7 +131,7 @@ class Recorder:
         row["out_migrants"] = s.flows.out_migrants * scale
         row["commercial_floor_m2"] = np.bincount(city, weights=cells.com_cap, minlength=n_c)
         row["residential_floor_m2"] = np.bincount(city, weights=cells.res_cap, minlength=n_c)
-        com_use, _ = views.floor_use(s)
+        com_use = views.commercial_use(s)
         row["commercial_occupancy"] = np.bincount(city, weights=com_use, minlength=n_c) / row["commercial_floor_m2"]
         row["innovations"] = np.bincount(f_city, weights=firms.innovations[alive_f], minlength=n_c)
         row["innovating_firms"] = np.bincount(f_city[firms.innovations[alive_f] > 0], minlength=n_c)

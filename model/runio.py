@@ -157,6 +157,7 @@ RUN_CONTROL_KEYS: tuple[tuple[str, ...], ...] = (
     ("output", "progress"),
     ("output", "plots"),
     ("calibration",),
+    ("cluster",),
 )
 """Keys of the command line's settings that do not change a simulation's results; ignored when
 deciding whether a finished run is the same configuration."""

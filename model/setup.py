@@ -42,7 +42,7 @@ from model.processes.markets import LeaseMarket
 from model.processes.migration import choose_homes
 from model.processes.venture import create_funds
 from model.rng import RandomStreams
-from model.state import HK, N_CITIES, N_SECTORS, SZ, Cells, Cities, State, Travel
+from model.state import HK, N_CITIES, N_SECTORS, SZ, Cells, Cities, State
 
 if TYPE_CHECKING:
     from model.config import Config
@@ -64,7 +64,6 @@ def build_state(owner: mesa.Model, cfg: Config, streams: RandomStreams) -> State
     cmap = geography.build_map(cfg.map)
     n = cmap.n_cells
     city = cmap.city.astype(np.int64)
-    minutes = geography.travel_matrix(cmap, cfg.transport)
     com_cap, res_cap = geography.initial_floor_space(cmap, cfg)
     talent_scale = cfg.population_share * sum(cfg.talent.st_workers.as_list()) / cfg.n_talent
     wage = np.array(cfg.talent.wage_per_skill.as_list()) / 4.0  # ¥ per quarter per unit skill
@@ -91,7 +90,7 @@ def build_state(owner: mesa.Model, cfg: Config, streams: RandomStreams) -> State
         owner=owner,
         map=cmap,
         cells=cells,
-        travel=Travel(minutes=minutes, agg_kernel=production.agglomeration_kernel(minutes, cfg)),
+        travel=production.build_travel(cmap, cfg),
         cities=Cities(wage=wage, wage_2018=wage.copy()),
         knowledge=empty_knowledge(),
         firms=FirmPopulation(owner, capacity=2 * cfg.n_firms),

@@ -7,6 +7,7 @@ plotting lives in :mod:`reporting`, which this module never imports.
 
 from __future__ import annotations
 
+import gc
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -57,7 +58,7 @@ def simulate(
     model = CorridorModel(cfg, snapshot_every=snapshot_every, structural=structural)
     model.run(progress=progress)
     s = model.state
-    return RunResult(
+    result = RunResult(
         config=cfg,
         tables=model.tables(),
         cmap=s.map,
@@ -65,3 +66,8 @@ def simulate(
         talent_scale=s.talent_scale,
         extra={"firms_final": int(s.firms.count), "talent_agents_final": int(s.talent.count)},
     )
+    # the model and its agents refer to each other: free its arrays now, not at some later
+    # full collection, so that runs one after another in a process keep memory flat
+    del model, s
+    gc.collect()
+    return result

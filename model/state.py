@@ -20,6 +20,7 @@ TFP, incomes, floor use) are computed in one place, :mod:`model.views`.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -108,16 +109,30 @@ class Cells:
 
 @dataclass
 class Travel:
-    """Cell-to-cell travel, dense (n_cells × n_cells) float32 matrices.
+    """Cell-to-cell travel: dense (n_cells × n_cells) float32 matrices on a coarse map; on a
+    fine one (more cells than ``map.dense_kernel_max_cells``) travel times computed for the
+    pairs asked and the agglomeration kernel as a grid convolution (:mod:`model.kernels`).
 
     Attributes:
         minutes: One-way travel time between cells, minutes (HK–mainland trips via a crossing,
-            ``model.border``).
-        agg_kernel: Agglomeration weights ``exp(-minutes / firms.agglomeration_minutes)``.
+            ``model.border``); None on a fine map (use :meth:`between`).
+        agg_kernel: Agglomeration weights ``exp(-minutes / firms.agglomeration_minutes)``: a
+            dense matrix or a :class:`model.kernels.GridKernel` (apply with
+            :func:`model.kernels.apply`).
+        compute: Travel minutes between cells ``(a, b)`` computed from the map
+            (:func:`model.geography.travel_minutes` bound to the map and the transport in force).
     """
 
-    minutes: np.ndarray
-    agg_kernel: np.ndarray
+    minutes: np.ndarray | None
+    agg_kernel: Any
+    compute: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None
+
+    def between(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        """One-way minutes between cells ``a`` and ``b`` (broadcasting), float32: read from the
+        dense matrix, or computed (the same values)."""
+        if self.minutes is not None:
+            return self.minutes[a, b]
+        return self.compute(a, b)
 
 
 @dataclass

@@ -34,12 +34,19 @@ def employed_index(s: State) -> np.ndarray:
 
 def job_cells(s: State, idx: np.ndarray) -> np.ndarray:
     """Cell where each talent in ``idx`` works (-1 if not employed by a modelled firm)."""
+    firms = s.firms
+    # a look-up table of headquarters whose extra last entry (-1) is what employer -1 reads;
+    # staff of a second site (a few) are then read from a table of second sites
+    hq = np.empty(firms.n + 1, dtype=firms.cell.dtype)
+    hq[:-1], hq[-1] = firms.cell, -1
     emp = s.talent.employer[idx]
-    has = emp >= 0
-    e = np.maximum(emp, 0)
-    div = s.firms.div_cell[e]
-    cell = np.where(s.talent.at_division[idx] & (div >= 0), div, s.firms.cell[e])
-    return np.where(has, cell, -1)
+    cell = hq[emp]
+    at_div = np.flatnonzero(s.talent.at_division[idx])
+    if at_div.size:
+        site = np.where(firms.div_cell >= 0, firms.div_cell, firms.cell)
+        e = emp[at_div]
+        cell[at_div] = np.where(e >= 0, site[np.maximum(e, 0)], -1)
+    return cell
 
 
 def firms_in_city(s: State, city: int) -> int:
@@ -77,7 +84,7 @@ def site_tfp(cells: Cells, log_a: np.ndarray | None, sector: np.ndarray, where: 
 
 def division_factor(s: State, cfg: Config, hq: np.ndarray, div: np.ndarray) -> np.ndarray:
     """Share of a division's output kept after coordination costs with headquarters."""
-    minutes = s.travel.minutes[hq, div]
+    minutes = s.travel.between(hq, div)
     return np.maximum(1.0 - cfg.location.division_coordination_per_minute * minutes, 0.0)
 
 
@@ -163,16 +170,21 @@ def outside_wage(s: State, cfg: Config, home: np.ndarray) -> np.ndarray:
     return cfg.talent.outside_wage_share * s.cities.wage[city]
 
 
-def talent_income(s: State, cfg: Config, idx: np.ndarray) -> np.ndarray:
+def talent_income(s: State, cfg: Config, idx: np.ndarray, job: np.ndarray | None = None) -> np.ndarray:
     """Quarterly income of talent ``idx``: wage (plus the job city's talent subsidy, if
-    eligible) if employed, otherwise outside income."""
+    eligible) if employed, otherwise outside income. ``job``: their :func:`job_cells`, if known."""
     talent = s.talent
-    employed = talent.employer[idx] >= 0
-    income = np.zeros(idx.size)
-    if employed.any():
-        city = s.cells.city[job_cells(s, idx[employed])]
-        income[employed] = income_at(s, cfg, city, talent.skill[idx[employed]])
-    outside = outside_wage(s, cfg, talent.home[idx]) * talent.skill[idx]
+    if job is None:
+        job = job_cells(s, idx)
+    employed = job >= 0
+    skill = talent.skill[idx]
+    # per city, the income of a unit of skill with a job and without one: elementwise the same
+    # products as wage[city] * skill (+ subsidy) and outside_wage_share * wage[city] * skill
+    city_job = s.cells.city[np.maximum(job, 0)]
+    income = s.cities.wage[city_job] * skill
+    eligible = skill >= cfg.government.talent_subsidy_min_skill
+    income += np.where(eligible, s.cities.talent_subsidy[city_job], 0.0)
+    outside = outside_wage(s, cfg, talent.home[idx]) * skill
     return np.where(employed, income, outside)
 
 
@@ -187,14 +199,19 @@ def home_value(s: State, cfg: Config) -> np.ndarray:
 
 def job_utility(s: State, cfg: Config, idx: np.ndarray, firm_cols: np.ndarray) -> np.ndarray:
     """Utility of job offers (firms, one column each) for talent ``idx`` from their homes."""
-    talent = s.talent
-    cells = s.firms.cell[firm_cols]
-    city = s.cells.city[cells]
+    talent, firms, b = s.talent, s.firms, cfg.border
+    # what depends on the firm alone is read per firm: the same values as per offer, fewer passes
+    firm_city = s.cells.city[firms.cell]
+    cells = firms.cell[firm_cols]
     home = talent.home[idx][:, None]
-    wage = income_at(s, cfg, city, talent.skill[idx][:, None])
-    barrier = border.work_barrier(cfg.border, s.map, talent.origin[idx][:, None], city, cells)
-    commute = np.where(home >= 0, s.travel.minutes[np.maximum(home, 0), cells], 0.0)
-    value = tm.job_utility(wage, s.cities.job_fundamental[city], barrier)
+    skill = talent.skill[idx][:, None]
+    wage = s.cities.wage[firm_city][firm_cols] * skill + np.where(
+        skill >= cfg.government.talent_subsidy_min_skill, s.cities.talent_subsidy[firm_city][firm_cols], 0.0
+    )
+    barriers = border.side_barrier_table(b, s.map, b.work_barrier_hk, b.work_barrier_mainland)[:, firms.cell]
+    from_hk = (talent.origin[idx] == tm.ORIGIN_HK).astype(np.intp)[:, None]
+    commute = np.where(home >= 0, s.travel.between(np.maximum(home, 0), cells), 0.0)
+    value = tm.job_utility(wage, s.cities.job_fundamental[firm_city][firm_cols], barriers[from_hk, firm_cols])
     return value - cfg.talent.commute_disutility_per_minute * commute
 
 
@@ -206,7 +223,7 @@ def job_part(s: State, cfg: Config, idx: np.ndarray) -> tuple[np.ndarray, np.nda
     home = talent.home[idx]
     city = s.cells.city
     earn_city = np.where(employed, city[np.maximum(job, 0)], city[np.maximum(home, 0)])
-    income = talent_income(s, cfg, idx)
+    income = talent_income(s, cfg, idx, job)
     barrier = np.where(
         employed, border.work_barrier(cfg.border, s.map, talent.origin[idx], earn_city, np.maximum(job, 0)), 0.0
     )
@@ -217,18 +234,19 @@ def home_part(
     s: State, cfg: Config, idx: np.ndarray, income: np.ndarray, job: np.ndarray, homes: np.ndarray
 ) -> np.ndarray:
     """Home utility of talent ``idx`` at ``homes`` (one column per candidate, or a vector)."""
-    talent = s.talent
+    talent, b = s.talent, cfg.border
+    from_hk = (talent.origin[idx] == tm.ORIGIN_HK).astype(np.intp)
     if homes.ndim == 2:
-        income, job, origin = income[:, None], job[:, None], talent.origin[idx][:, None]
-    else:
-        origin = talent.origin[idx]
-    commute = np.where(job >= 0, s.travel.minutes[homes, np.maximum(job, 0)], 0.0)
+        income, job, from_hk = income[:, None], job[:, None], from_hk[:, None]
+    commute = np.where(job >= 0, s.travel.between(homes, np.maximum(job, 0)), 0.0)
+    # per-cell tables read per candidate (the same values as computed per candidate)
+    barriers = border.side_barrier_table(b, s.map, b.residence_barrier_hk, b.residence_barrier_mainland)
     return tm.home_utility(
         income,
-        s.cells.res_rent[homes] * (s.household_floor / s.talent_scale),
+        (s.cells.res_rent * (s.household_floor / s.talent_scale))[homes],
         commute,
         home_value(s, cfg)[homes],
-        border.residence_barrier(cfg.border, s.map, origin, s.cells.city[homes], homes),
+        barriers[from_hk, homes],
         cfg.talent.commute_disutility_per_minute,
     )
 
@@ -237,7 +255,7 @@ def current_job_utility(s: State, cfg: Config, idx: np.ndarray) -> np.ndarray:
     """Job utility minus commute: what a searcher compares offers against."""
     _, value, job = job_part(s, cfg, idx)
     home = s.talent.home[idx]
-    commute = np.where((job >= 0) & (home >= 0), s.travel.minutes[np.maximum(home, 0), np.maximum(job, 0)], 0.0)
+    commute = np.where((job >= 0) & (home >= 0), s.travel.between(np.maximum(home, 0), np.maximum(job, 0)), 0.0)
     return value - cfg.talent.commute_disutility_per_minute * commute
 
 
@@ -258,26 +276,36 @@ def reservation_now(s: State, cfg: Config, idx: np.ndarray) -> np.ndarray:
 
 def floor_use(s: State) -> tuple[np.ndarray, np.ndarray]:
     """Floor used by modelled firms (commercial) and talent (residential), m² per cell."""
-    firms, talent = s.firms, s.talent
+    return commercial_use(s), residential_use(s)
+
+
+def commercial_use(s: State) -> np.ndarray:
+    """Commercial floor used by modelled firms at their sites, m² per cell."""
+    firms = s.firms
     alive = firms.alive_index()
     com = np.bincount(firms.cell[alive], weights=firms.floor_hq[alive], minlength=s.n_cells)
     has_div = firms.div_cell[alive] >= 0
     com += np.bincount(firms.div_cell[alive][has_div], weights=firms.floor_div[alive][has_div], minlength=s.n_cells)
-    homes = talent.home[talent.alive & (talent.home >= 0)]
-    res = np.bincount(homes, minlength=s.n_cells) * s.household_floor
-    return com, res
+    return com
+
+
+def residential_use(s: State) -> np.ndarray:
+    """Residential floor used by talent's households, m² per cell."""
+    talent = s.talent
+    # every home counted in one pass: cell c is bin c + 1, the homeless and the dead bin 0
+    row = np.where(talent.alive, talent.home + 1, 0).astype(np.intp)
+    return np.bincount(row, minlength=s.n_cells + 1)[1:] * s.household_floor
 
 
 def free_households(s: State) -> np.ndarray:
     """Households that still fit in each cell's residential floor space."""
-    _, res_use = floor_use(s)
+    res_use = residential_use(s)
     return np.floor(np.maximum(s.cells.res_cap - res_use, 0.0) / s.household_floor).astype(np.int64)
 
 
 def free_commercial(s: State) -> np.ndarray:
     """Commercial floor space not used by modelled firms, m² per cell."""
-    com_use, _ = floor_use(s)
-    return np.maximum(s.cells.com_cap - com_use, 0.0)
+    return np.maximum(s.cells.com_cap - commercial_use(s), 0.0)
 
 
 def city_house_price(s: State, city: int) -> float:

@@ -47,7 +47,7 @@ GROUP_KEYS: dict[str, str | None] = {"scenario": None, "calibrated": "calibrated
 """Swept keys that are config groups or have their own column: the column they become (None: none)."""
 
 LABEL_IGNORED: frozenset[str] = frozenset(
-    {"seed", "scenario_name", "replicates", "mode", "runs", "workers", "output", "calibration"}
+    {"seed", "scenario_name", "replicates", "mode", "runs", "workers", "output", "calibration", "cluster"}
 )
 """Top-level keys never turned into swept-parameter columns."""
 

@@ -210,7 +210,10 @@ def _university_founders(
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
     strength = np.bincount(s.cells.city, weights=s.map.research_strength, minlength=N_CITIES)
     counts = rng.poisson(rate * strength)
-    free = np.setdiff1d(eligible, taken)
+    # the eligible not founding otherwise (np.setdiff1d's result, without sorting millions)
+    not_taken = np.ones(s.talent.n, dtype=bool)
+    not_taken[taken] = False
+    free = eligible[not_taken[eligible]]
     free_city = s.cells.city[np.maximum(s.talent.home[free], 0)]
     out, cities = [], []
     for c in np.flatnonzero(counts):

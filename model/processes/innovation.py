@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from agents import firms as fm
-from model import border
+from model import border, kernels
 from model.params import param
 from model.state import Knowledge, State
 
@@ -100,8 +100,13 @@ class InnovationParams:
     )
 
 
-def knowledge_kernel(s: State, cfg: Config) -> np.ndarray:
-    """Spillover weights between cells: decay with travel time, cut by the knowledge friction."""
+def knowledge_kernel(s: State, cfg: Config) -> np.ndarray | kernels.GridKernel:
+    """Spillover weights between cells: decay with travel time, cut by the knowledge friction
+    (a dense matrix, or on a fine map a grid kernel, :mod:`model.kernels`)."""
+    if s.travel.minutes is None:
+        cells = np.arange(s.n_cells)
+        survives = 1.0 - cfg.border.knowledge_friction * border.zone_factor(cfg.border, s.map, cells)
+        return kernels.GridKernel(s.map, cfg.transport, cfg.innovation.knowledge_minutes, survives)
     decay = np.exp(-s.travel.minutes / np.float32(cfg.innovation.knowledge_minutes))
     return decay * border.knowledge_pass(cfg.border, s.map)
 
@@ -113,7 +118,7 @@ def knowledge_sources(s: State, cfg: Config) -> np.ndarray:
 
 def knowledge_field(s: State, cfg: Config) -> np.ndarray:
     """Knowledge field at every cell (sources spread by the kernel)."""
-    return s.knowledge.kernel @ knowledge_sources(s, cfg).astype(np.float32)
+    return kernels.apply(s.knowledge.kernel, knowledge_sources(s, cfg).astype(np.float32))
 
 
 def innovation_rate(

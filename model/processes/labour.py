@@ -312,8 +312,10 @@ def match(
     wide = sample_weighted(rng, weight, (searchers.size, tp.job_offers - k_local))
     offers = np.concatenate([local, wide], axis=1)
     offers = np.where(offers >= 0, offers, wide[:, :1] if wide.shape[1] else offers)
-    utility = views.job_utility(s, cfg, searchers, np.maximum(offers, 0))
-    utility = np.where(offers >= 0, utility, -np.inf)
+    if (offers >= 0).all():  # the usual case: every searcher saw an offer in every column
+        utility = views.job_utility(s, cfg, searchers, offers)
+    else:
+        utility = np.where(offers >= 0, views.job_utility(s, cfg, searchers, np.maximum(offers, 0)), -np.inf)
     # a logit among the offers and the present job: every option carries a Gumbel taste
     utility += tp.taste_sd * rng.gumbel(size=utility.shape)
     pick, best = tm.best_option(utility)

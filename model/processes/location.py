@@ -262,7 +262,7 @@ def move_values(s: State, cfg: Config, lease: LeaseMarket, idx: np.ndarray, cand
         c = fm.moving_cost(n_moved, lp.moving_cost_fixed, lp.moving_cost_per_worker, lp.moving_cost_size_exponent)
         # moving across the HK–mainland border means a new legal entity, licences and visas
         c = border.relocation_barrier(cfg.border, s.map, frm, to) * c
-        return c + lp.distance_cost_per_minute * s.travel.minutes[frm, to] * wage_bill * share
+        return c + lp.distance_cost_per_minute * s.travel.between(frm, to) * wage_bill * share
 
     rent_hq = lease.rent(hq) * _park_discount(s, cfg, idx, hq)
 

@@ -358,7 +358,7 @@ class LeaseMarket:
 
     def __init__(self, s: State, cfg: Config) -> None:
         self.background, _ = background_spend(s, cfg)
-        self.use, _ = views.floor_use(s)
+        self.use = views.commercial_use(s)
         self.capacity = s.cells.com_cap
         self.occupancy = cfg.market.target_occupancy
 

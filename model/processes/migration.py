@@ -46,7 +46,7 @@ def _departures(s: State, cfg: Config, rng: np.random.Generator) -> None:
     s.flows.out_migrants += np.bincount(s.cells.city[talent.home[leaving]], minlength=N_CITIES)
     release(s, leaving)
     talent.alive[leaving] = False
-    if talent.n > 2 * max(talent.count, 1) and talent.n > 4096:
+    if talent.n > cfg.compact_talent_at * max(talent.count, 1) and talent.n > 4096:
         talent.compact()
 
 
@@ -141,7 +141,7 @@ def home_options(
     cand = np.where((job >= 0)[:, None], mixed, local)
     if allow_stay:
         cand = np.concatenate([cand, talent.home[idx][:, None]], axis=1)
-    income = views.talent_income(s, cfg, idx)
+    income = views.talent_income(s, cfg, idx, job)
     util = views.home_part(s, cfg, idx, income, job, np.maximum(cand, 0))
     return cand, np.where(cand >= 0, util, -np.inf), free
 

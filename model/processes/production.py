@@ -8,18 +8,20 @@ after they move workers. The functional forms are in :mod:`agents.firms`.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from agents import firms as fm
-from model import views
+from model import geography, kernels, views
 from model.params import ConfigError, PerCity, PerSector, param, per_city, per_sector
-from model.state import N_SECTORS, SECTORS, State
+from model.state import N_SECTORS, SECTORS, State, Travel
 
 if TYPE_CHECKING:
     from model.config import Config
+    from model.geography import CorridorMap
 
 
 @dataclass
@@ -307,15 +309,20 @@ def update_workforce(s: State, cfg: Config) -> None:
     """Workers, division workers and efficiency units of every firm, from the talent arrays;
     then the floor space each firm leases."""
     firms, talent = s.firms, s.talent
-    employed = talent.alive & (talent.employer >= 0)
-    emp = talent.employer[employed]
-    skill = talent.skill[employed]
-    div = talent.at_division[employed]
     n = firms.n
-    firms.workers[:] = np.bincount(emp[~div], minlength=n)
-    firms.workers_div[:] = np.bincount(emp[div], minlength=n)
-    firms.eff[:] = np.bincount(emp, weights=skill, minlength=n)
-    firms.eff_div[:] = np.bincount(emp[div], weights=skill[div], minlength=n)
+    # bin 0 collects everyone without a modelled job; firm f is bin f + 1. Bincount adds in
+    # agent order, so each firm's sums are those over its employees alone, to the bit.
+    # (bincount converts int32 indices to intp and float32 weights to float64 on every call:
+    # convert once)
+    row = np.where(talent.alive, talent.employer + 1, 0).astype(np.intp)
+    div = talent.at_division
+    skill = talent.skill.astype(np.float64)
+    firms.eff[:] = np.bincount(row, weights=skill, minlength=n + 1)[1:]
+    row_div, skill_div = row[div], skill[div]
+    firms.eff_div[:] = np.bincount(row_div, weights=skill_div, minlength=n + 1)[1:]
+    heads = np.bincount(row, minlength=n + 1)[1:]
+    firms.workers_div[:] = np.bincount(row_div, minlength=n + 1)[1:]
+    firms.workers[:] = heads - firms.workers_div
     update_floor(s, cfg)
 
 
@@ -361,7 +368,7 @@ def update_agglomeration(s: State, cfg: Config) -> None:
         .reshape(s.n_cells, N_SECTORS)
         .astype(np.float32)
     )
-    field = s.travel.agg_kernel @ emp
+    field = kernels.apply(s.travel.agg_kernel, emp)
     w = cfg.firms.related_sector_weight
     related = (1.0 - w) * field + w * field.sum(axis=1, keepdims=True)
     cells.related_employment = related
@@ -373,6 +380,17 @@ def update_agglomeration(s: State, cfg: Config) -> None:
 def agglomeration_kernel(minutes: np.ndarray, cfg: Config) -> np.ndarray:
     """Agglomeration weights between cells: ``exp(-minutes / firms.agglomeration_minutes)``."""
     return np.exp(-minutes / np.float32(cfg.firms.agglomeration_minutes))
+
+
+def build_travel(cmap: CorridorMap, cfg: Config) -> Travel:
+    """Travel times and the agglomeration kernel under ``cfg``'s transport: dense matrices on a
+    coarse map, computed times and a grid kernel on a fine one (``map.dense_kernel_max_cells``)."""
+    compute = functools.partial(geography.travel_minutes, cmap, cfg.transport)
+    if geography.dense_kernels(cmap, cfg.map):
+        minutes = geography.travel_matrix(cmap, cfg.transport)
+        return Travel(minutes, agglomeration_kernel(minutes, cfg), compute)
+    grid = kernels.GridKernel(cmap, cfg.transport, cfg.firms.agglomeration_minutes)
+    return Travel(None, grid, compute)
 
 
 def agglomeration_reference(s: State) -> float:

@@ -330,20 +330,29 @@ def _deals(s: State, cfg: Config, rng: np.random.Generator) -> None:
     taken = np.zeros(pool.size, dtype=bool)
     investing = [f for f in capital.funds if f.active and s.t - f.vintage < vp.investment_quarters]
     order = rng.permutation(len(investing))
+    cells = np.arange(s.n_cells)
+    reach_from: dict[int, np.ndarray] = {}  # per office cell: reach to every cell
+    stakes: list[tuple] = []  # the quarter's new stakes, added to the book in deal order at the end
     for k in order:
         fund = investing[k]
         if fund.cash < stage_amount.min():
             continue
-        r = vcm.reach(
-            s.travel.minutes[fund.home_cell, pool_cell],
-            vp.reach_minutes,
-            border.crosses(pool_city, fund.home_city),
-            border.capital_friction(cfg.border, s.map, pool_cell, fund.home_cell),
-        )
-        weight = np.where(taken, 0.0, r)
-        if weight.sum() <= 0:
+        # reach is a function of the two cells: computed per office cell, then read per firm
+        if fund.home_cell not in reach_from:
+            reach_from[fund.home_cell] = vcm.reach(
+                s.travel.between(fund.home_cell, cells),
+                vp.reach_minutes,
+                border.crosses(s.cells.city, fund.home_city),
+                border.capital_friction(cfg.border, s.map, cells, fund.home_cell),
+            )
+        r = reach_from[fund.home_cell][pool_cell]
+        # sample_weighted's draws, with one pass fewer: the cumulative weight tells whether any
+        # firm is left to see (weights are non-negative)
+        cdf = np.cumsum(np.where(taken, 0.0, r))
+        if cdf[-1] <= 0:
             continue
-        seen = np.unique(sample_weighted(rng, weight, (vp.screened,)))
+        draws = rng.random((vp.screened,)) * cdf[-1]
+        seen = np.unique(np.minimum(np.searchsorted(cdf, draws, side="right"), cdf.size - 1))
         score = r[seen] * quality[seen]
         best = seen[np.argsort(-score)][: vp.deals_per_quarter]
         for j in best:
@@ -351,14 +360,27 @@ def _deals(s: State, cfg: Config, rng: np.random.Generator) -> None:
             if r[j] * quality[j] < vp.min_score or taken[j] or amount > fund.cash:
                 continue
             taken[j] = True
-            _invest(s, fund, int(pool[j]), amount, float(pre_money[j]))
+            _invest(s, stakes, fund, int(pool[j]), amount, float(pre_money[j]))
             guide = capital.guidance_funds[pool_city[j]]
             co = min(cfg.government.guidance_coinvest_share * amount, guide.cash)
             if co > 0:
-                _invest(s, guide, int(pool[j]), co, float(pre_money[j]), advance_stage=False)
+                _invest(s, stakes, guide, int(pool[j]), co, float(pre_money[j]), advance_stage=False)
+    if stakes:
+        fund_id, firm, stage, cost, share = (list(c) for c in zip(*stakes))
+        capital.stakes.add(len(stakes), fund=fund_id, firm=firm, stage=stage, cost=cost, share=share, quarter=s.t)
 
 
-def _invest(s: State, fund: VCFund, firm: int, amount: float, pre_money: float, advance_stage: bool = True) -> None:
+def _invest(
+    s: State,
+    stakes: list[tuple],
+    fund: VCFund,
+    firm: int,
+    amount: float,
+    pre_money: float,
+    advance_stage: bool = True,
+) -> None:
+    """A deal: money moves, the firm's stage advances, the stake is noted in ``stakes`` (the
+    caller adds the quarter's stakes to the book) and the deal is logged."""
     firms = s.firms
     stage = int(min(firms.vc_stage[firm], 2))
     fund.invest(amount)
@@ -366,15 +388,7 @@ def _invest(s: State, fund: VCFund, firm: int, amount: float, pre_money: float, 
     firms.vc_raised[firm] += amount
     if advance_stage:
         firms.vc_stage[firm] += 1
-    s.capital.stakes.add(
-        1,
-        fund=fund.unique_id,
-        firm=firm,
-        stage=stage,
-        cost=amount,
-        share=amount / (pre_money + amount),
-        quarter=s.t,
-    )
+    stakes.append((fund.unique_id, firm, stage, amount, amount / (pre_money + amount)))
     firm_city = int(s.cells.city[firms.cell[firm]])
     s.events.deals.append(
         (
