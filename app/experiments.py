@@ -53,6 +53,9 @@ RUN_CONTROL_KEYS: tuple[tuple[str, ...], ...] = (
     ("workers",),
     ("output", "progress"),
     ("output", "plots"),
+    ("output", "format"),
+    ("output", "dpi"),
+    ("explore",),
     ("calibration",),
 )
 """Config keys that do not change a simulation's results; ignored when deciding whether a
@@ -173,7 +176,15 @@ def save_run(result: RunResult, out_dir: Path, plots: bool = True) -> Path:
     out_dir = begin_run(out_dir)
     write_tables(result.tables, out_dir)
     if plots:
-        plot_run(result.tables, result.cmap, out_dir / "plots", title=result.config.scenario_name)
+        output = getattr(result.config, "output", None)
+        plot_run(
+            result.tables,
+            result.cmap,
+            out_dir / "plots",
+            title=result.config.scenario_name,
+            fmt=getattr(output, "format", "png"),
+            dpi=getattr(output, "dpi", 150),
+        )
     prov = provenance(
         "run",
         result.config,
@@ -237,7 +248,13 @@ def run_replicates(config: Settings, out_dir: Path) -> Path:
     if config.output.plots:
         from reporting.compare import plot_replicate_summary
 
-        plot_replicate_summary(summary, out_dir / "plots", title=f"{config.scenario_name}, {len(seeds)} replicates")
+        plot_replicate_summary(
+            summary,
+            out_dir / "plots",
+            title=f"{config.scenario_name}, {len(seeds)} replicates",
+            fmt=config.output.format,
+            dpi=config.output.dpi,
+        )
     write_json(
         replicate_provenance(config, seeds, dirs, out_dir, time.perf_counter() - start), out_dir / COMPLETE_MARKER
     )
@@ -339,6 +356,6 @@ def compare_mode(config: Settings, out_dir: Path) -> None:
     from reporting.compare import CompareError, compare_runs
 
     try:
-        compare_runs(list(config.runs), out_dir)
+        compare_runs(list(config.runs), out_dir, fmt=config.output.format, dpi=config.output.dpi)
     except CompareError as err:
         raise SystemExit(f"compare refused: {err}") from None
