@@ -28,7 +28,7 @@ from reporting.style import (  # noqa: E402
     save_figure,
 )
 
-__all__ = ["CITY_COLOURS", "plot_base_map", "plot_cell_field"]
+__all__ = ["CITY_COLOURS", "draw_background", "draw_outlines", "plot_base_map", "plot_cell_field"]
 
 
 def _extent(cmap: CorridorMap) -> list[float]:
@@ -55,6 +55,12 @@ def _draw_outlines(ax: plt.Axes, lw: float = 0.8) -> None:
             xs = [p[0] for p in ring] + [ring[0][0]]
             ys = [p[1] for p in ring] + [ring[0][1]]
             ax.plot(xs, ys, color="#333333", lw=lw)
+
+
+draw_background = _draw_background
+"""Sea and land behind a map (public name, for other views of the map such as the explorer's)."""
+draw_outlines = _draw_outlines
+"""City outlines on a map (public name)."""
 
 
 LABEL_OFFSETS: dict[str, tuple[float, float]] = {
