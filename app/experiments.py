@@ -43,6 +43,7 @@ from model.runio import (
     write_tables,
 )
 from model.simulate import RunResult, simulate
+from reporting.index import write_index
 from reporting.plots import plot_run
 
 log = logging.getLogger("corridor")
@@ -163,7 +164,8 @@ def run_single(config: Settings, out_dir: Path, plots: bool = True, progress: bo
 
 
 def save_run(result: RunResult, out_dir: Path, plots: bool = True) -> Path:
-    """Write a run's directory: tables, then plots, then the provenance that marks it complete.
+    """Write a run's directory: tables, then plots, then the provenance that marks it complete,
+    then its ``runs.parquet`` index (:mod:`reporting.index`).
 
     Args:
         result: The run's result.
@@ -195,6 +197,7 @@ def save_run(result: RunResult, out_dir: Path, plots: bool = True) -> Path:
         **result.extra,
     )
     write_json(prov, out_dir / COMPLETE_MARKER)
+    write_index(out_dir)
     return out_dir
 
 
@@ -258,6 +261,7 @@ def run_replicates(config: Settings, out_dir: Path) -> Path:
     write_json(
         replicate_provenance(config, seeds, dirs, out_dir, time.perf_counter() - start), out_dir / COMPLETE_MARKER
     )
+    write_index(out_dir)
     return out_dir
 
 

@@ -5,8 +5,8 @@ writes one job directory per combination, ``<sweep dir>/<job number>/``, each wi
 ``.hydra/overrides.yaml``. :func:`collect_sweep` stacks the ``city_quarter`` tables of the
 complete jobs, adds one column per swept parameter (``key=a,b``, ``range(...)`` on the command
 line) plus ``scenario_name``, ``seed``, ``replicate`` and ``job``, and writes
-``<sweep dir>/collected_city_quarter.parquet`` atomically. Incomplete jobs are skipped and
-reported. It runs by itself at the end of every multirun (:class:`CollectCallback`, configured
+``<sweep dir>/collected_city_quarter.parquet`` atomically, with the sweep's ``runs.parquet``
+index (:mod:`reporting.index`). Incomplete jobs are skipped and reported. It runs by itself at the end of every multirun (:class:`CollectCallback`, configured
 in ``scenarios/config.yaml``) and by hand::
 
     python -m reporting.collect outputs/multirun/2026-11-23_10-00-00
@@ -25,6 +25,7 @@ import pandas as pd
 import yaml
 
 from model.runio import COMPLETE_MARKER, is_complete, write_parquet
+from reporting.index import write_index
 
 log = logging.getLogger("corridor")
 
@@ -217,10 +218,15 @@ class CollectCallback(Callback):  # type: ignore[misc,valid-type]
     """Hydra callback: collect the sweep's table when a multirun ends (mode=run sweeps only)."""
 
     def on_multirun_end(self, config: Any, **kwargs: Any) -> None:
-        """Collect ``hydra.sweep.dir``; a failure is logged, never raised (the runs are done)."""
+        """Collect ``hydra.sweep.dir`` and write its ``runs.parquet`` index; a failure is logged,
+        never raised (the runs are done)."""
         if config.get("mode", "run") != "run":
             return
         sweep_dir = Path(str(config.hydra.sweep.dir))
+        try:
+            write_index(sweep_dir)
+        except Exception as err:  # noqa: BLE001 - the index is a convenience; keep the sweep's result
+            log.warning("runs index: could not index %s: %s", sweep_dir, err)
         try:
             collect_sweep(sweep_dir)
         except Exception as err:  # noqa: BLE001 - collecting is a convenience; keep the sweep's result
@@ -235,6 +241,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     for sweep_dir in args.sweep_dirs:
         try:
+            write_index(sweep_dir)
             table = collect_sweep(sweep_dir)
         except FileNotFoundError as err:
             print(f"collect: {err}", file=sys.stderr)
