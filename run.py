@@ -4,8 +4,9 @@
     python run.py scenario=s2_land_exhaustion      # another scenario
     python run.py land.sz_supply=0 seed=7          # any parameter (see docs/parameters.md)
     python run.py -m scenario=baseline,s2_land_exhaustion 'seed=range(0,4)'   # a sweep
+    python run.py --help                           # modes, scenarios, levers (app/cli_help.py)
 
-Each run writes its tables, plots and provenance to hydra's run directory under ``outputs/``
+Installed, ``corridor`` is the same command (``corridor --help``). Each run writes its tables, plots and provenance to hydra's run directory under ``outputs/``
 (``hydra.run.dir=DIR`` puts it elsewhere). ``mode=...`` selects what is done (see MODES).
 """
 
@@ -73,10 +74,22 @@ def main(cfg: DictConfig) -> None:
     log.info("done: %s", out_dir)
 
 
-if __name__ == "__main__":
+def cli() -> None:
+    """The command line (``python run.py`` and the ``corridor`` console command): our help for
+    ``--help``/``-h``, a clear message for an unknown key, then hydra."""
+    args = sys.argv[1:]
+    if "--help" in args or "-h" in args:
+        from app.cli_help import help_text
+
+        sys.stdout.write(help_text())
+        raise SystemExit(0)
     try:
-        check_overrides(sys.argv[1:])
+        check_overrides(args)
     except ConfigError as err:
         print(f"configuration error: {err}", file=sys.stderr)
         raise SystemExit(2) from None
     main()
+
+
+if __name__ == "__main__":
+    cli()

@@ -10,6 +10,8 @@ place.
 from __future__ import annotations
 
 import dataclasses
+import functools
+import hashlib
 import json
 import os
 import platform
@@ -35,6 +37,12 @@ COMPLETE_MARKER = "provenance.json"
 """A run directory is complete if and only if this file exists with status 'complete'."""
 
 PACKAGES = ("numpy", "scipy", "pandas", "mesa", "hydra-core", "omegaconf", "matplotlib", "pyarrow")
+
+CONSTRAINTS = Path(__file__).resolve().parent.parent / "constraints.txt"
+"""The pinned versions of every package of the development environment (``pip freeze``)."""
+
+REINSTALL = 'pip install -c constraints.txt -e ".[test]"'
+"""The command that reinstalls the pinned versions (from a checkout of the recorded commit)."""
 
 
 def config_dict(cfg: Any) -> dict[str, Any]:
@@ -74,6 +82,32 @@ def package_versions(extra: tuple[str, ...] = ()) -> dict[str, str]:
     return versions
 
 
+@functools.lru_cache(maxsize=1)
+def reinstall_info() -> dict[str, Any]:
+    """How to reinstall the environment: the constraints file's digest, the command, and the
+    installed packages whose versions differ from it (empty when the environment matches)."""
+    if not CONSTRAINTS.is_file():
+        return {"command": REINSTALL, "constraints": None}
+    text = CONSTRAINTS.read_text()
+    differs = {}
+    for line in text.splitlines():
+        name, sep, pinned = line.strip().partition("==")
+        if not sep or name.startswith("#"):
+            continue
+        try:
+            installed = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            installed = "not installed"
+        if installed != pinned:
+            differs[name] = {"pinned": pinned, "installed": installed}
+    return {
+        "command": REINSTALL,
+        "constraints": CONSTRAINTS.name,
+        "constraints_sha256": hashlib.sha256(text.encode()).hexdigest(),
+        "differs_from_constraints": differs,
+    }
+
+
 def provenance(
     kind: str,
     config: Any = None,
@@ -102,6 +136,7 @@ def provenance(
         {
             "git": git_commit(),
             "packages": package_versions(extra_packages),
+            "reinstall": reinstall_info(),
             "platform": platform.platform(),
             "command": " ".join(sys.argv),
             "finished_utc": datetime.now(UTC).isoformat(timespec="seconds"),

@@ -343,7 +343,11 @@ COLUMN_TYPES: dict[str, dict[str, tuple[str, str]]] = {
         "city": _CITY,
         "guidance": (BOOL, "-"),
         "vintage": (INT, "quarter index"),
-        **{c: (FLOAT, "¥") for c in FUND_COLUMNS if c not in ("fund", "manager", "city", "guidance", "vintage", "active")},
+        **{
+            c: (FLOAT, "¥")
+            for c in FUND_COLUMNS
+            if c not in ("fund", "manager", "city", "guidance", "vintage", "active")
+        },
         "active": (BOOL, "-"),
     },
 }
