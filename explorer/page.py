@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+from typing import Any
 
 import solara
 from mesa.visualization import SolaraViz
@@ -26,14 +27,14 @@ from explorer.views import flows_figure, levers_table, map_figure, series_figure
 
 logging.getLogger("MESA").setLevel(logging.WARNING)
 
-START: dict = {"scenario": "baseline", "seed": 20180101, "population_share": 0.025}
+START: dict[str, Any] = {"scenario": "baseline", "seed": 20180101, "population_share": 0.025}
 """What the page starts with (updated from ``CORRIDOR_EXPLORER``)."""
 START.update(json.loads(os.environ.get("CORRIDOR_EXPLORER", "{}") or "{}"))
 
 
-def model_params() -> dict:
+def model_params() -> dict[str, Any]:
     """SolaraViz's inputs: the scenario, the population sample and every lever (neutral at start)."""
-    params: dict = {
+    params: dict[str, Any] = {
         "scenario": {"type": "Select", "value": START["scenario"], "values": scenario_names(), "label": "Scenario"},
         "population_share": {
             "type": "SliderFloat",
@@ -58,29 +59,30 @@ def model_params() -> dict:
     return params
 
 
-def _key(model: CorridorExplorer) -> list:
+def _key(model: CorridorExplorer) -> list[Any]:
+    """What a view depends on: the model (a reset makes a new one), its steps and Mesa's update counter."""
     return [id(model), model.steps, update_counter.value]
 
 
-def MapView(model: CorridorExplorer):
+def MapView(model: CorridorExplorer) -> Any:
     """The corridor map: rent, firm density and moves, scenario above baseline."""
     fig = solara.use_memo(lambda: map_figure(model), dependencies=_key(model))
     return solara.FigureMatplotlib(fig, format="png", dependencies=_key(model))
 
 
-def SeriesView(model: CorridorExplorer):
+def SeriesView(model: CorridorExplorer) -> Any:
     """The city series, scenario (thick) against baseline (thin)."""
     fig = solara.use_memo(lambda: series_figure(model), dependencies=_key(model))
     return solara.FigureMatplotlib(fig, format="png", dependencies=_key(model))
 
 
-def FlowsView(model: CorridorExplorer):
+def FlowsView(model: CorridorExplorer) -> Any:
     """Whole-firm moves between cities so far."""
     fig = solara.use_memo(lambda: flows_figure(model), dependencies=_key(model))
     return solara.FigureMatplotlib(fig, format="png", dependencies=_key(model))
 
 
-def InfoView(model: CorridorExplorer):
+def InfoView(model: CorridorExplorer) -> Any:
     """Where the run stands and which levers differ from the scenario file."""
     cfg = model.config
     changed = levers_table(model)

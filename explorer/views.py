@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from explorer.corridor_explorer import CorridorExplorer
@@ -97,7 +98,7 @@ def city_centres(model: CorridorExplorer) -> dict[str, tuple[float, float]]:
     return out
 
 
-def draw_moves(ax, model: CorridorExplorer, which: str, title: str) -> None:
+def draw_moves(ax: Axes, model: CorridorExplorer, which: str, title: str) -> None:
     """Arrows between city centres, width by the number of whole-firm moves so far, with counts."""
     cmap = model.scenario.state.map
     draw_background(ax, cmap)

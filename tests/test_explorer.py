@@ -9,6 +9,7 @@ Outside CI it is skipped when Chromium or Playwright is missing; in CI (``CI`` s
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import socket
@@ -21,8 +22,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from app.settings import compose_config
 from explorer.corridor_explorer import LEVERS, CorridorExplorer, explorer_config
 from explorer.views import flows_figure, map_figure, series_figure
+from model.params import ConfigError
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"
@@ -173,3 +176,18 @@ def test_page_loads_a_lever_moves_and_steps_update_the_map_and_series(explorer_u
     unchanged = [name for name, a, b in zip(("map", "series", "flows"), pixels_after, pixels_before) if a == b]
     assert not unchanged, f"{unchanged} look the same after the lever and three steps"  # ... and look different
     assert (ARTEFACTS / "explorer.png").stat().st_size > 50_000
+
+
+def test_explore_mode_serves_the_page_on_the_configured_address():
+    from app.settings import MODES
+    from explorer.serve import server_command, server_env
+
+    assert MODES["explore"] == "explorer.serve:explore_mode"
+    cfg = compose_config("s2_land_exhaustion", ["mode=explore", "explore.port=8801", "seed=4"])
+    command = server_command(cfg.explore.host, cfg.explore.port)
+    assert command[command.index("--port") + 1] == "8801" and command[command.index("--host") + 1] == "127.0.0.1"
+    assert "explorer.page" in command and "--production" in command and "--no-check-version" in command
+    start = json.loads(server_env(cfg.scenario_name, cfg.seed, cfg.explore.population_share)["CORRIDOR_EXPLORER"])
+    assert start == {"scenario": "s2_land_exhaustion", "seed": 4, "population_share": 0.025}
+    with pytest.raises(ConfigError, match="explore.port"):
+        compose_config("baseline", ["explore.port=80"])

@@ -108,7 +108,7 @@ def test_pyarrow_reads_every_table_of_every_run_as_one_dataset(shared_sweep, mor
 
     for name in TABLE_SCHEMAS:  # DuckDB over a glob, without the query tool (it failed on null columns)
         glob = (shared_sweep / "*" / "tables" / f"{name}.parquet").as_posix()
-        count = duckdb.sql(f"SELECT count(*) FROM read_parquet('{glob}')").fetchone()[0]
+        count = duckdb.connect().execute(f"SELECT count(*) FROM read_parquet('{glob}')").fetchone()[0]
         assert count == sum(pq.read_metadata(p).num_rows for p in shared_sweep.glob(f"*/tables/{name}.parquet"))
     for name in TABLE_SCHEMAS:
         paths = [str(p) for p in [*shared_sweep.glob(f"*/tables/{name}.parquet"), *more_runs.rglob(f"{name}.parquet")]]
