@@ -24,6 +24,9 @@ MODE_HELP: dict[str, str] = {
     "calibrate": "fit the free parameters to the targets (method of simulated moments)",
     "sensitivity": "Morris screening, then Sobol indices",
     "recovery": "parameter recovery: calibrate to runs with known parameters",
+    "reach": "does every lever reach its channel (the lever-reach table)",
+    "decompose": "a package's effect split by lever group",
+    "elasticity": "implied relocation elasticities",
 }
 """One line per mode of :data:`app.settings.MODES`."""
 

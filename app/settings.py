@@ -18,6 +18,9 @@ from typing import Any
 from hydra.core.config_store import ConfigStore
 from omegaconf import DictConfig, OmegaConf
 
+from app.decompose import DecomposeParams
+from app.elasticity import ElasticityParams
+from app.reach import ReachParams
 from calibration.settings import CalibrationParams
 from model.config import SCENARIO_DIR, Config
 from model.params import ConfigError, check_key, list_param, param, validate
@@ -29,6 +32,9 @@ MODES: dict[str, str] = {
     "calibrate": "calibration.calibrate:calibrate_mode",
     "sensitivity": "calibration.sensitivity:sensitivity_mode",
     "recovery": "calibration.recovery:recovery_mode",
+    "reach": "app.reach:reach_mode",
+    "decompose": "app.decompose:decompose_mode",
+    "elasticity": "app.elasticity:elasticity_mode",
 }
 """What ``python run.py mode=...`` does: mode → "module:function", called with (settings, run directory)."""
 
@@ -94,7 +100,8 @@ class Settings(Config):
         "run",
         "-",
         "What run.py does: run (simulate, with replicates), compare (runs=[...]), explore (the browser "
-        "explorer), calibrate, sensitivity, recovery",
+        "explorer), calibrate, sensitivity, recovery, reach (does every lever reach its channel), decompose "
+        "(a package's effect by lever group), elasticity (implied relocation elasticities)",
         source="run setting",
     )
     replicates: int = param(
@@ -112,6 +119,9 @@ class Settings(Config):
     output: OutputParams = field(default_factory=OutputParams)
     explore: ExploreParams = field(default_factory=ExploreParams)
     calibration: CalibrationParams = field(default_factory=CalibrationParams)
+    reach: ReachParams = field(default_factory=ReachParams)
+    decompose: DecomposeParams = field(default_factory=DecomposeParams)
+    elasticity: ElasticityParams = field(default_factory=ElasticityParams)
 
     def check(self, root: Config) -> None:
         """The model's rules, and a mode ``run.py`` knows."""

@@ -264,6 +264,110 @@ def daily_crossings(tables: Tables, ctx: MomentContext, city: str, years: Sequen
     return 2.0 * float(commuters) / ctx.population_share
 
 
+def _firms_by_class(tables: Tables, city: str, years: Sequence[int], classes: tuple[str, ...]) -> float:
+    """Mean number of the city's firms of the size classes over the window's quarters."""
+    fc = tables["firms_by_class"]
+    sub = fc[(fc["city"] == city) & fc["size_class"].isin(classes) & _years(fc).isin(list(years))]
+    quarters = sub["quarter"].nunique()
+    return float(sub["firms"].sum()) / quarters if quarters else float("nan")
+
+
+def _moves_out(
+    tables: Tables, city: str, years: Sequence[int], classes: tuple[str, ...], kinds: tuple[str, ...]
+) -> float:
+    rel = tables["relocations"]
+    m = (
+        (rel["from_city"] == city)
+        & (rel["to_city"] != city)
+        & rel["size_class"].isin(classes)
+        & rel["kind"].isin(kinds)
+        & _years(rel).isin(list(years))
+    )
+    return float(m.sum())
+
+
+def out_move_rate_small(tables: Tables, ctx: MomentContext, city: str, years: Sequence[int]) -> float:
+    """Small firms (< 100 employees) that move their headquarters to another city of the corridor,
+    per year, over the city's small firms."""
+    if _window(tables["city_quarter"], years) is None:
+        return float("nan")
+    firms = _firms_by_class(tables, city, years, ("small",))
+    return _moves_out(tables, city, years, ("small",), ("whole firm",)) / len(years) / firms if firms else float("nan")
+
+
+def out_move_rate_above(tables: Tables, ctx: MomentContext, city: str, years: Sequence[int]) -> float:
+    """Medium and large firms (≥ 100 employees) that move out to another city of the corridor,
+    whole or a division, per year, over the city's medium and large firms (the "above-scale"
+    firms of the statistics)."""
+    if _window(tables["city_quarter"], years) is None:
+        return float("nan")
+    classes = ("medium", "large")
+    firms = _firms_by_class(tables, city, years, classes)
+    moves = _moves_out(tables, city, years, classes, ("whole firm", "division"))
+    return moves / len(years) / firms if firms else float("nan")
+
+
+def within_move_rate(tables: Tables, ctx: MomentContext, city: str, years: Sequence[int]) -> float:
+    """Whole-firm moves between cells of the city, per year, over the city's firms."""
+    sub = _window(tables["city_quarter"], years)
+    if sub is None:
+        return float("nan")
+    moves = float(_pivot(sub, "relocations_within")[city].sum()) / len(years)
+    firms = float(_pivot(sub, "firms")[city].mean())
+    return moves / firms if firms else float("nan")
+
+
+def out_move_share_dg(tables: Tables, ctx: MomentContext, city: str, years: Sequence[int]) -> float:
+    """Dongguan's share of the city's whole-firm moves to Dongguan or Huizhou over the window."""
+    rel = tables["relocations"]
+    m = (rel["from_city"] == city) & rel["to_city"].isin(["DG", "HZ"]) & (rel["kind"] == "whole firm")
+    m &= _years(rel).isin(list(years))
+    n = float(m.sum())
+    return float((rel.loc[m, "to_city"] == "DG").sum()) / n if n else float("nan")
+
+
+def wage_growth(tables: Tables, ctx: MomentContext, city: str, years: Sequence[int]) -> float:
+    """Growth of the city's wage per unit skill from the window's first year to its last (mean
+    of each year's quarters), per year."""
+    sub = _window(tables["city_quarter"], years)
+    if sub is None or len(years) < 2:
+        return float("nan")
+    rows = sub[sub["city"] == city]
+    y = _years(rows)
+    first = float(rows.loc[y == min(years), "wage_index"].mean())
+    last = float(rows.loc[y == max(years), "wage_index"].mean())
+    return (last / first) ** (1.0 / (max(years) - min(years))) - 1.0
+
+
+def net_talent_inflow(tables: Tables, ctx: MomentContext, city: str, years: Sequence[int]) -> float:
+    """Growth of the city's skilled workers per year over the window, whole corridor (persons):
+    (last quarter − the quarter before the window) / years / population_share; the first
+    simulated quarter stands in for the quarter before 2018Q1."""
+    cq = tables["city_quarter"]
+    rows = cq[cq["city"] == city]
+    y = _years(rows)
+    end = rows[y == max(years)]
+    if _window(cq, years) is None or end["quarter"].nunique() < 4:
+        return float("nan")
+    before = rows[y == min(years) - 1]
+    start = (
+        float(before.loc[before["t"].idxmax(), "talent"])
+        if len(before)
+        else float(rows.loc[rows["t"].idxmin(), "talent"])
+    )
+    last = float(end.loc[end["t"].idxmax(), "talent"])
+    return (last - start) / len(years) / ctx.population_share
+
+
+def hk_share_arrivals(tables: Tables, ctx: MomentContext, city: str, years: Sequence[int]) -> float:
+    """Share of Hong Kong origin among the talent arriving to live in the city over the window."""
+    sub = _window(tables["city_quarter"], years)
+    if sub is None:
+        return float("nan")
+    arrived = float(_pivot(sub, "in_migrants")[city].sum())
+    return float(_pivot(sub, "in_migrants_hk_origin")[city].sum()) / arrived if arrived else float("nan")
+
+
 MomentFunction = Callable[[Tables, MomentContext, str, Sequence[int]], float]
 
 MOMENTS: dict[str, MomentFunction] = {
@@ -283,6 +387,13 @@ MOMENTS: dict[str, MomentFunction] = {
         vc_deals,
         innovations,
         daily_crossings,
+        out_move_rate_small,
+        out_move_rate_above,
+        within_move_rate,
+        out_move_share_dg,
+        wage_growth,
+        net_talent_inflow,
+        hk_share_arrivals,
     )
 }
 """Moment functions by the name targets.csv uses."""

@@ -117,7 +117,7 @@ def fit_markdown(table: pd.DataFrame, title: str, lines: Sequence[str] = ()) -> 
     ]
     for r in table.to_dict("records"):
         role = "" if r["role"] == "fit" else f" ({r['role']})"
-        source = "seed" if r["kind"] == "seed" else "approx."
+        source = {"seed": "seed", "assumption": "assumption"}.get(r["kind"], "approx.")
         inside = "yes" if r["inside"] else "**no**"
         if r["role"] == "not simulated":
             inside = "–"

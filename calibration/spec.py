@@ -43,7 +43,7 @@ Z90 = 1.6448536269514722
 
 TRANSFORMS = ("identity", "log")
 ROLES = ("fit", "check")
-KINDS = ("seed", "approx. public figure")
+KINDS = ("seed", "approx. public figure", "assumption")
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ import numpy as np
 
 from model import border, geodata
 from model.params import PerCity, param, per_city
+from model.state import HK, SZ
 
 if TYPE_CHECKING:
     from model.config import Config
@@ -103,6 +104,16 @@ class TransportParams:
     )
     speedup_dg_hz: float = param(
         1.0, "× speed", "Speed multiplier for trips between Dongguan and Huizhou", lo=0.1, hi=10.0
+    )
+    haul_cost_per_hour: float = param(
+        0.001,
+        "share of traded value per hour",
+        "Cost of hauling traded goods to a border crossing, per hour of driving (freight and the "
+        "time cost of goods in transit)",
+        "approx. public figure (Hummels & Schaur 2013: 0.6–2.1% of value per day in transit; "
+        "road freight ≈ ¥4 per truck-km)",
+        lo=0.0,
+        hi=0.1,
     )
     border_crossing_minutes: float = param(
         30.0,
@@ -425,6 +436,23 @@ def travel_matrix(cmap: CorridorMap, transport: TransportParams) -> np.ndarray:
     """Dense (n, n) float32 matrix of one-way travel minutes between all model cells."""
     idx = np.arange(cmap.n_cells)
     return travel_minutes(cmap, transport, idx[:, None], idx[None, :])
+
+
+def haul_minutes(cmap: CorridorMap, transport: TransportParams) -> np.ndarray:
+    """Minutes by road from each cell to its nearest land crossing, at the speed of its trip:
+    mainland cells drive to the Shenzhen side (with the speed-up between their city and
+    Shenzhen), Hong Kong cells to the Hong Kong side.
+
+    Returns:
+        (n_cells,) minutes.
+    """
+    km = np.min(
+        np.hypot(cmap.x_km[:, None] - cmap.crossing_xy[None, :, 0], cmap.y_km[:, None] - cmap.crossing_xy[None, :, 1]),
+        axis=1,
+    )
+    side = np.where(cmap.city == HK, HK, SZ)
+    speedup = speedup_matrix(transport)[cmap.city, side]
+    return km * transport.detour_factor / transport.speed_kmh * 60.0 / speedup
 
 
 def amenity_index(cmap: CorridorMap, services: np.ndarray) -> np.ndarray:

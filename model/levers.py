@@ -75,6 +75,8 @@ def switch_on(s: State, reference: Config, cfg: Config) -> None:
         s.travel.agg_kernel = production.agglomeration_kernel(s.travel.minutes, cfg)
         production.update_agglomeration(s, cfg)
     if border_ or transport:
-        s.cells.goods_share = border.goods_cost_share(cfg.border, cfg.transport, s.map)
+        s.cells.goods_share = border.goods_cost_share(
+            cfg.border, cfg.transport, s.map, geography.haul_minutes(s.map, cfg.transport)
+        )
     if border_ or transport or levers_differ(reference, cfg, "innovation"):
         s.knowledge.kernel = innovation.knowledge_kernel(s, cfg)

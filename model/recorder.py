@@ -88,6 +88,7 @@ class Recorder:
         home_city = city[talent.home[alive_t]]
         row["talent_agents"] = np.bincount(home_city, minlength=n_c)
         row["talent"] = row["talent_agents"] * scale
+        row["talent_hk_origin"] = np.bincount(home_city[talent.origin[alive_t] == tm.ORIGIN_HK], minlength=n_c) * scale
         employed = alive_t[talent.employer[alive_t] >= 0]
         job_city = city[views.job_cells(s, employed)]
         row["jobs"] = np.bincount(job_city, minlength=n_c) * scale
@@ -123,6 +124,7 @@ class Recorder:
         row["entries"] = s.flows.entries
         row["exits"] = s.flows.exits
         row["in_migrants"] = s.flows.in_migrants * scale
+        row["in_migrants_hk_origin"] = s.flows.in_migrants_hk * scale
         row["out_migrants"] = s.flows.out_migrants * scale
         row["commercial_floor_m2"] = np.bincount(city, weights=cells.com_cap, minlength=n_c)
         row["residential_floor_m2"] = np.bincount(city, weights=cells.res_cap, minlength=n_c)

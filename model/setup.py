@@ -15,7 +15,8 @@ inversion of the 2018 allocation into location fundamentals.
    the same rule as later in the run;
 3. ``market.burn_in_quarters`` quarters of market adjustment with agents held in place;
 4. the inversion (:func:`invert_firms`, :func:`settle_talent`): location fundamentals, firm
-   productivity, the residential and job fundamentals, and talent's outside options;
+   productivity, firms' sites per m² of each cell, the residential and job fundamentals, and
+   talent's outside options;
 5. the knowledge field's kernel, reference and initial stock, the four governments (reserves
    from 2018 revenue) and the venture funds.
 """
@@ -33,7 +34,7 @@ from agents.firms import FirmPopulation
 from agents.talent import TalentPopulation
 from model import border, geodata, geography, views
 from model.allocation import sample_weighted
-from model.processes import innovation, markets, production
+from model.processes import innovation, location, markets, production
 from model.processes.government import create_governments, park_cells, public_services
 from model.processes.innovation import empty_knowledge
 from model.processes.labour import labour_rates
@@ -41,7 +42,7 @@ from model.processes.markets import LeaseMarket
 from model.processes.migration import choose_homes
 from model.processes.venture import create_funds
 from model.rng import RandomStreams
-from model.state import N_CITIES, N_SECTORS, SZ, Cells, Cities, State, Travel
+from model.state import HK, N_CITIES, N_SECTORS, SZ, Cells, Cities, State, Travel
 
 if TYPE_CHECKING:
     from model.config import Config
@@ -84,6 +85,7 @@ def build_state(owner: mesa.Model, cfg: Config, streams: RandomStreams) -> State
         agglomeration=np.ones((n, N_SECTORS)),
         goods_share=np.zeros((n, N_SECTORS)),
         park_mask=park_cells(cmap),
+        site_density=np.zeros(n),
     )
     s = State(
         owner=owner,
@@ -98,7 +100,9 @@ def build_state(owner: mesa.Model, cfg: Config, streams: RandomStreams) -> State
         household_floor=cfg.talent.floor_m2_per_talent * talent_scale,
         t=-cfg.market.burn_in_quarters,
     )
-    cells.goods_share = border.goods_cost_share(cfg.border, cfg.transport, cmap)
+    cells.goods_share = border.goods_cost_share(
+        cfg.border, cfg.transport, cmap, geography.haul_minutes(cmap, cfg.transport)
+    )
     markets.set_clearing_rents(s, cfg)  # background only: the rents agents see when placed
     populate(s, cfg, streams)
     # markets settle with agents held in place, then the 2018 allocation is inverted
@@ -108,6 +112,7 @@ def build_state(owner: mesa.Model, cfg: Config, streams: RandomStreams) -> State
         markets.clear_markets(s, cfg)
         s.t += 1
     invert_firms(s, cfg)
+    cells.site_density = location.site_density(s, cfg.location.site_smoothing)
     settle_talent(s, cfg, streams.get("reservation"))
     # innovation, governments and venture capital start from the 2018 state
     s.knowledge.kernel = innovation.knowledge_kernel(s, cfg)
@@ -309,9 +314,12 @@ def invert_firms(s: State, cfg: Config) -> None:
 def settle_talent(s: State, cfg: Config, rng: np.random.Generator) -> None:
     """Invert the 2018 pattern of homes, and give each talent its outside option.
 
-    The residential fundamental of a cell makes the mean utility of its 2018 residents equal
-    to the corridor's mean (cells without residents take their city's mean), so the 2018
-    homes are an equilibrium and later moves answer to what changes. Each talent is here by
+    The job fundamental of a mainland city absorbs its 2018 wage gap per unit skill to Shenzhen
+    (mobility across the mainland makes 2018 a spatial equilibrium); Hong Kong's wage premium
+    stays in utility, held up by the border's barriers. The residential fundamental of a cell
+    makes the mean utility of its 2018 residents equal to the corridor's mean (cells without
+    residents take their city's mean), so the 2018 homes are an equilibrium and later moves
+    answer to what changes. Each talent is here by
     choice: its outside option lies an exponential surplus below its utility (stream
     ``reservation``). The 2018 unemployment rate of each city becomes the level wages treat as
     normal.
@@ -319,7 +327,9 @@ def settle_talent(s: State, cfg: Config, rng: np.random.Generator) -> None:
     talent, cells, cities = s.talent, s.cells, s.cities
     alive = talent.alive_index()
     home = talent.home[alive]
-    cities.job_fundamental = np.log(cities.wage[SZ]) - np.log(cities.wage)
+    # mainland wage gaps per unit skill are a spatial equilibrium (free mobility): a job fundamental
+    # absorbs them; Hong Kong's premium is held up by the border's barriers and stays in utility
+    cities.job_fundamental = np.where(np.arange(N_CITIES) == HK, 0.0, np.log(cities.wage[SZ]) - np.log(cities.wage))
     cells.residential_fundamental[:] = 0.0
     income, _, job = views.job_part(s, cfg, alive)
     part = views.home_part(s, cfg, alive, income, job, home)

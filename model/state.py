@@ -77,6 +77,8 @@ class Cells:
             [cell, sector], dimensionless.
         goods_share: Share of output lost to the goods border [cell, sector] (``model.border``).
         park_mask: Cells of the designated cross-city parks of Shenzhen's firms (lever L1).
+        site_density: Firm sites per m² of commercial floor (inverted from the 2018 firms;
+            the sites of a cell are its floor times this, :mod:`model.processes.location`).
     """
 
     city: np.ndarray
@@ -95,6 +97,7 @@ class Cells:
     agglomeration: np.ndarray
     goods_share: np.ndarray
     park_mask: np.ndarray
+    site_density: np.ndarray
     agg_reference: float = 1.0
 
     @property
@@ -195,6 +198,7 @@ class Flows:
 
     Attributes:
         in_migrants: Talent arriving in the region to live in the city, agents.
+        in_migrants_hk: Those of them of Hong Kong origin, agents.
         out_migrants: Talent leaving the region from the city, agents.
         entries: Firms founded in the city.
         exits: Firms of the city that exited.
@@ -202,6 +206,7 @@ class Flows:
     """
 
     in_migrants: np.ndarray = field(default_factory=_per_city)
+    in_migrants_hk: np.ndarray = field(default_factory=_per_city)
     out_migrants: np.ndarray = field(default_factory=_per_city)
     entries: np.ndarray = field(default_factory=_per_city)
     exits: np.ndarray = field(default_factory=_per_city)

@@ -96,11 +96,6 @@ def firm_tfp(s: State, cfg: Config, idx: np.ndarray) -> np.ndarray:
     return tfp
 
 
-def site_weights(s: State, free: np.ndarray) -> np.ndarray:
-    """Weight of a cell as a candidate site for a firm: free floor space, more near clusters."""
-    return free * (0.2 + s.map.firm_attraction)
-
-
 # --------------------------------------------------------------------------------------------
 # wages and incomes
 

@@ -11,7 +11,7 @@ import pytest
 
 from agents.talent import ORIGIN_HK, ORIGIN_MAINLAND
 from model import border
-from model.geography import MapParams, TransportParams, build_map
+from model.geography import MapParams, TransportParams, build_map, haul_minutes
 from model.state import HK, SZ
 
 FACTOR = 0.25
@@ -99,9 +99,31 @@ def test_knowledge_and_goods_follow_the_rule(cmap, cells, params):
     assert passes[hk, zone] == pytest.approx(1 - 0.6 * FACTOR) and passes[zone, hk] == passes[hk, zone]
     assert passes[hk, sz] == pytest.approx(1 - 0.6)
     assert passes[sz, dg] == 1.0
+    no_haul = TransportParams(haul_cost_per_hour=0.0)
     plain = border.BorderParams(**{**params.__dict__, "zone_friction_factor": 1.0})
-    ratio = border.goods_cost_share(params, TransportParams(), cmap) / border.goods_cost_share(
-        plain, TransportParams(), cmap
+    ratio = border.goods_cost_share(params, no_haul, cmap, haul_minutes(cmap, no_haul)) / border.goods_cost_share(
+        plain, no_haul, cmap, haul_minutes(cmap, no_haul)
     )
     assert ratio[zone] == pytest.approx(np.full(4, FACTOR)) and ratio[sz] == pytest.approx(np.ones(4))
     assert ratio[hk] == pytest.approx(np.ones(4))
+
+
+def test_goods_pay_the_friction_at_the_crossing_and_the_haul_as_transport(cmap, cells, params):
+    """Cutting the friction lowers every firm's cost by the same share of traded value (the
+    inland haul is not scaled by it); a faster road from Dongguan shortens only the haul."""
+    transport = TransportParams()
+    base = border.goods_cost_share(params, transport, cmap, haul_minutes(cmap, transport))
+    cheaper = border.goods_cost_share(
+        border.BorderParams(**{**params.__dict__, "goods_friction": 0.01}),
+        transport,
+        cmap,
+        haul_minutes(cmap, transport),
+    )
+    trade = np.array(params.trade_share.as_list())
+    cut = (base - cheaper) / trade
+    assert cut[cells["sz"]] == pytest.approx(np.full(4, 0.03)) and cut[cells["dg"]] == pytest.approx(np.full(4, 0.03))
+    faster = border.goods_cost_share(
+        params, TransportParams(speedup_sz_dg=2.0), cmap, haul_minutes(cmap, TransportParams(speedup_sz_dg=2.0))
+    )
+    assert (faster[cells["dg"]] < base[cells["dg"]]).all()
+    assert faster[cells["sz"]] == pytest.approx(base[cells["sz"]])

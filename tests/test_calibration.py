@@ -52,6 +52,11 @@ def test_targets_file_has_the_required_targets_with_bands_years_and_sources():
         ("vc_amount", "SZ"),
         ("vc_deals", "SZ"),
         ("house_price_ordering", ""),
+        ("out_move_rate_small", "SZ"),
+        ("out_move_rate_above", "SZ"),
+        ("out_move_share_dg", "SZ"),
+        ("wage_growth", "SZ"),
+        ("net_talent_inflow", "SZ"),
     ):
         assert needed in by_moment, needed
     sz_rd = next(t for t in targets if t.moment == "rd_intensity" and t.city == "SZ")
@@ -60,6 +65,8 @@ def test_targets_file_has_the_required_targets_with_bands_years_and_sources():
         assert t.low <= t.value <= t.high and 1990 <= t.year <= 2030 and t.source
         if t.kind == "seed":  # seed figures name the seed file
             assert SEED_FILE.search(t.source), t.name
+        elif t.kind == "assumption":  # no public figure: said so
+            assert t.source.startswith("assumption"), t.name
         else:
             assert "approx. public figure" in t.source, t.name
 

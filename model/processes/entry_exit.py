@@ -5,8 +5,9 @@ Phase :func:`exit_and_entry` (streams ``exit`` and ``entry``). A firm exits afte
 year, or at random (``entry.exit_hazard``); its workers search. Skilled talent found a firm at
 ``entry.founding_rate`` (more often when their employer innovated last year); a spin-off takes
 its parent's sector and draws its productivity around the parent's, a new venture draws around
-its sector's median in its city. The founder picks the most profitable of a few sites with room
-in their city; the city pays its incubator grant (lever L6).
+its sector's median in its city. The founder picks among a few sites of their city by the firms'
+site logit (:mod:`model.processes.location`; admitted while floor is free); the city pays its
+incubator grant (lever L6).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from model.allocation import allocate, sample_weighted_by_group
 from model.params import param
 from model.processes import government
 from model.processes.labour import release
+from model.processes.location import site_weights
 from model.processes.markets import LeaseMarket
 from model.processes.production import update_workforce
 from model.state import N_CITIES, N_SECTORS, State
@@ -114,10 +116,9 @@ def _entries(s: State, cfg: Config, rng: np.random.Generator) -> None:
     spinoff = (parent >= 0) & (rng.random(founders.size) < ep.spinoff_share)
     sector = np.where(spinoff, firms.sector[np.maximum(parent, 0)], _draw_sector(cfg, rng, city))
     log_a = _startup_productivity(s, cfg, rng, sector, city, np.where(spinoff, parent, -1))
-    # the founder picks the most profitable of a few sites with room in their city
+    # the founder picks among a few sites of their city by the firms' site logit
     free = views.free_commercial(s)
-    weight = views.site_weights(s, free)
-    cand = sample_weighted_by_group(rng, city, city_of, weight, cfg.location.candidates, N_CITIES)
+    cand = sample_weighted_by_group(rng, city, city_of, site_weights(s), cfg.location.candidates, N_CITIES)
     cand_safe = np.maximum(cand, 0)
     labour = talent.skill[founders].astype(float) * s.talent_scale
     beta_s, gamma_s = cfg.firms.elasticities()
@@ -126,8 +127,8 @@ def _entries(s: State, cfg: Config, rng: np.random.Generator) -> None:
     wage = s.cities.wage[city_of[cand_safe]]
     floor = labour[:, None] * fm.floor_per_labour(beta, gamma, wage, np.maximum(s.cells.com_rent[cand_safe], 1e-9))
     lease = LeaseMarket(s, cfg)
-    value = fm.site_index(tfp, wage, lease.rent(cand_safe, floor), beta, gamma)
-    value = np.where(cand >= 0, value, -np.inf)
+    value = np.log(fm.site_index(tfp, wage, lease.rent(cand_safe, floor), beta, gamma))
+    value = np.where(cand >= 0, value + cfg.location.taste_sd * rng.gumbel(size=value.shape), -np.inf)
     pick = np.argmax(value, axis=1)
     site = cand_safe[np.arange(founders.size), pick]
     need = floor[np.arange(founders.size), pick]

@@ -79,7 +79,22 @@ class TalentParams:
         lo=0.0,
         hi=0.5,
     )
-    wage_drift: float = param(0.06, "per year", "Nominal trend of wages (prices and productivity)", lo=-0.2, hi=0.5)
+    wage_drift: float = param(
+        0.02,
+        "per year",
+        "Trend growth of skilled wages over the city's income per resident (economy.nominal_growth): "
+        "the growth of the skill premium",
+        lo=-0.2,
+        hi=0.5,
+    )
+    graduates: PerCity = param(
+        per_city(2.0e4, 2.7e4, 3.0e4, 1.3e4),
+        "persons per year",
+        "Skilled graduates of the city's universities entering its labour market each year (local origin)",
+        "approx. public figure (HK UGC first-degree places ≈ 20k/yr; Shenzhen ≈ 97k students, seed 000; "
+        "Dongguan and Huizhou assumptions)",
+        lo=0.0,
+    )
     initial_surplus: float = param(
         0.4,
         "log-income",
@@ -107,12 +122,19 @@ class TalentParams:
         hi=1.0,
     )
     amenity_weight: float = param(0.15, "log-income", "Utility of a cell's amenity index (0–1)", lo=0.0, hi=5.0)
-    taste_sd: float = param(0.10, "log-income", "Idiosyncratic taste shock in job and home choice", lo=0.0, hi=5.0)
+    taste_sd: float = param(
+        0.10,
+        "log-income",
+        "Dispersion of talent's idiosyncratic tastes (Gumbel scale) in the logit choices of job and home",
+        lo=0.0,
+        hi=5.0,
+    )
     inflow_rate: float = param(
-        0.02,
+        0.01,
         "share of the city's talent per quarter",
-        "Potential entrants per quarter in each city (local graduates, migrants from the rest of "
-        "China, Hong Kong and overseas)",
+        "Potential migrants per quarter to each city (from the rest of China, Hong Kong and "
+        "overseas; graduates come on top, talent.graduates); they stay if the city beats their "
+        "outside option",
         lo=0.0,
         hi=1.0,
     )
@@ -128,17 +150,20 @@ class TalentParams:
         hi=1.0,
     )
     reservation_sd: float = param(
-        0.3,
+        0.4,
         "log-income",
-        "Spread of in-migrants' reservation utility (outside option elsewhere in China)",
+        "Spread of entrants' reservation utility (outside option elsewhere): sets the elasticity of "
+        "arrivals to real income (≈ φ(z)/(Φ(z)·sd) at acceptance rate Φ(z); 2 at half accepted)",
+        "Tombe & Zhu (2019, AER): migration elasticity 1.5, higher for the skilled",
         lo=0.0,
         hi=5.0,
     )
     reservation_income: float = param(
-        5.0e4,
+        1.1e5,
         "¥ per year",
-        "Median income outside the region, net of housing and commuting there, at which a "
-        "migrant of skill 1 is indifferent",
+        "Median income outside the region, net of housing and commuting there, at which an "
+        "entrant of skill 1 is indifferent (an interior share of entrants accepts)",
+        "assumption (national non-private wage in IT ¥148k, S&T services ¥123k, 2018, NBS)",
         lo=1.0,
     )
     outside_income_growth: float = param(
@@ -285,9 +310,10 @@ def match(
     offers = np.where(offers >= 0, offers, wide[:, :1] if wide.shape[1] else offers)
     utility = views.job_utility(s, cfg, searchers, np.maximum(offers, 0))
     utility = np.where(offers >= 0, utility, -np.inf)
-    utility += tp.taste_sd * rng.standard_normal(utility.shape)
+    # a logit among the offers and the present job: every option carries a Gumbel taste
+    utility += tp.taste_sd * rng.gumbel(size=utility.shape)
     pick, best = tm.best_option(utility)
-    current = views.current_job_utility(s, cfg, searchers)
+    current = views.current_job_utility(s, cfg, searchers) + tp.taste_sd * rng.gumbel(size=searchers.size)
     switch = np.where(s.talent.employer[searchers] >= 0, tp.job_switch_cost, 0.0)
     if newcomers:
         current = np.full(searchers.size, -np.inf)
@@ -318,7 +344,8 @@ def labour_rates(s: State, vacancies: np.ndarray) -> tuple[np.ndarray, np.ndarra
 
 
 def adjust_wages(s: State, cfg: Config, vacancies: np.ndarray) -> None:
-    """City wages follow the nominal trend plus the labour market's tightness.
+    """City wages follow their trend (income per resident, ``economy.nominal_growth``, plus the
+    growth of the skill premium, ``talent.wage_drift``) plus the labour market's tightness.
 
     Tightness is the vacancy rate left after every searcher and entrant has tried, above its
     frictional level, minus any rise of the unemployment rate above its 2018 level (talent
@@ -330,6 +357,7 @@ def adjust_wages(s: State, cfg: Config, vacancies: np.ndarray) -> None:
     unemployment_rate = seekers / np.maximum(jobs + seekers, 1.0)
     slack = np.maximum(unemployment_rate - cities.reference_unemployment, 0.0)
     tightness = (vacancy_rate - tp.natural_vacancy_rate) - slack
-    change = np.clip(np.log1p(tp.wage_drift) / 4.0 + tp.wage_adjustment * tightness, -0.05, 0.05)
+    trend = np.log1p(np.array(cfg.economy.nominal_growth.as_list())) + np.log1p(tp.wage_drift)
+    change = np.clip(trend / 4.0 + tp.wage_adjustment * tightness, -0.05, 0.05)
     cities.wage *= np.exp(change)
     cities.unfilled, cities.searching = open_, seekers

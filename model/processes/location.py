@@ -1,12 +1,26 @@
-"""Firm location: reviewing firms compare their site with sampled candidates and move the
-whole firm, or (big firms) a division, where the gain over the horizon beats the moving cost.
+"""Firm location: a discrete choice with idiosyncratic tastes among staying, moving the whole
+firm and (big firms) moving a division to one of a few sampled sites.
 
-Phase :func:`review_locations` (stream ``location``). The gain per quarter is the relative
-change in the site index (profit at optimal size, :func:`agents.firms.site_index`) at the lease
-rent the firm would pay there; the cost grows with the employees moved and the distance, and
-crossing the HK–mainland border multiplies it (:func:`model.border.relocation_barrier`).
-Shenzhen pays part of the rent of its firms in the designated parks (lever L1). Moves are
-admitted while the target cell has free floor space, and logged as events.
+Phase :func:`review_locations` (stream ``location``). A reviewing firm samples
+``location.candidates`` sites in proportion to their firm sites (half in its own city) and
+chooses by multinomial logit (Gumbel tastes of scale ``location.taste_sd``) among staying and
+moving there. In log-profit units, the value of moving to j is
+
+    ln(V_j / V_here) − (1 + hurdle) · C_j / (H · S)
+
+where V is the site index (profit at optimal size, :func:`agents.firms.site_index`) at the lease
+rent the firm would pay, C the moving cost (it grows with the employees moved and the distance,
+and crossing the HK–mainland border multiplies it, :func:`model.border.relocation_barrier`), H
+the horizon and S the firm's operating surplus per quarter; staying is worth 0. Shenzhen pays
+part of the rent of its firms in the designated parks (lever L1). A move is admitted while the
+target cell has free floor space, and logged as an event. Founders choose their site by the same
+logit among sites of their city (:mod:`model.processes.entry_exit`).
+
+The sites of a cell are its commercial floor space times its 2018 density of firms per m²
+(smoothed toward its city's, :func:`site_density`): sampling in proportion to them makes the
+2018 allocation the choice model's expected allocation — with every cell equally profitable for
+the average firm (the inversion of :mod:`model.setup`), movers go where firms are, and the flows
+in and out of a cell balance — while the churn comes from tastes against moving costs.
 """
 
 from __future__ import annotations
@@ -77,10 +91,26 @@ class LocationParams:
         lo=0.0,
         hi=0.1,
     )
+    taste_sd: float = param(
+        0.05,
+        "log-profit",
+        "Dispersion of firms' idiosyncratic tastes for sites (Gumbel scale): the smaller, the more a "
+        "site's profit decides; sets the elasticity of moves to rents (≈ (γ/(1−β−γ))/taste_sd)",
+        "assumption (calibrated to Shenzhen's out-move rates, calibration/targets.csv)",
+        lo=0.001,
+        hi=10.0,
+    )
+    site_smoothing: float = param(
+        0.5,
+        "share",
+        "Share of a cell's firm sites taken from its city's 2018 density of firms per m² rather than its own",
+        lo=0.0,
+        hi=1.0,
+    )
 
 
 def review_locations(s: State, cfg: Config, rng: np.random.Generator) -> None:
-    """Reviewing firms compare profit here with sampled sites and move if it pays."""
+    """Reviewing firms choose among staying and moving to sampled sites (logit) and move."""
     lp, firms = cfg.location, s.firms
     alive = firms.alive_index()
     reviewing = alive[(rng.random(alive.size) < lp.review_probability) & (firms.workers[alive] > 0)]
@@ -88,17 +118,35 @@ def review_locations(s: State, cfg: Config, rng: np.random.Generator) -> None:
         return
     update_workforce(s, cfg)
     lease = LeaseMarket(s, cfg)
-    candidates = _candidate_sites(s, rng, reviewing, lp.candidates)
-    value = _evaluate_moves(s, cfg, lease, reviewing, candidates)
+    candidates = candidate_sites(s, rng, s.cells.city[firms.cell[reviewing]], lp.candidates)
+    value = move_values(s, cfg, lease, reviewing, candidates)
     _apply_moves(s, cfg, rng, reviewing, candidates, value)
 
 
-def _candidate_sites(s: State, rng: np.random.Generator, firm_idx: np.ndarray, k: int) -> np.ndarray:
-    """k candidate cells per firm: half in its own city, half anywhere, by free floor space."""
-    weight = views.site_weights(s, views.free_commercial(s))
-    city = s.cells.city[s.firms.cell[firm_idx]]
+def site_density(s: State, smoothing: float) -> np.ndarray:
+    """Firm sites per m² of commercial floor in each cell, inverted from the 2018 firms:
+    ``(1 − smoothing) · firms_i / floor_i + smoothing · firms_c / floor_c`` (c: the cell's city)."""
+    cells, firms = s.cells, s.firms
+    alive = firms.alive_index()
+    count = np.bincount(firms.cell[alive], minlength=s.n_cells).astype(float)
+    floor = cells.com_cap
+    city_density = np.bincount(cells.city, weights=count, minlength=N_CITIES) / np.maximum(
+        np.bincount(cells.city, weights=floor, minlength=N_CITIES), 1e-9
+    )
+    own = np.where(floor > 0, count / np.maximum(floor, 1e-9), 0.0)
+    return (1.0 - smoothing) * own + smoothing * city_density[cells.city]
+
+
+def site_weights(s: State) -> np.ndarray:
+    """Firm sites of each cell now: commercial floor × its 2018 density of firms per m²."""
+    return s.cells.com_cap * s.cells.site_density
+
+
+def candidate_sites(s: State, rng: np.random.Generator, city: np.ndarray, k: int) -> np.ndarray:
+    """k candidate cells per chooser: half in its own city, half anywhere, in proportion to sites."""
+    weight = site_weights(s)
     local = sample_weighted_by_group(rng, city, s.cells.city, weight, k // 2, N_CITIES)
-    wide = sample_weighted(rng, weight, (firm_idx.size, k - k // 2))
+    wide = sample_weighted(rng, weight, (city.size, k - k // 2))
     return np.concatenate([local, wide], axis=1)
 
 
@@ -138,14 +186,13 @@ def floor_need(s: State, cfg: Config, firm_idx: np.ndarray, cells: np.ndarray, l
     return labour * fm.floor_per_labour(beta, gamma, s.cities.wage[s.cells.city[cells]], rent)
 
 
-def _evaluate_moves(
-    s: State, cfg: Config, lease: LeaseMarket, idx: np.ndarray, cand: np.ndarray
-) -> dict[str, np.ndarray]:
-    """Net value of moving the whole firm, or a division, to each candidate site.
+def move_values(s: State, cfg: Config, lease: LeaseMarket, idx: np.ndarray, cand: np.ndarray) -> dict[str, np.ndarray]:
+    """Value of moving the whole firm, or a division, to each candidate site (log-profit units;
+    staying is worth 0).
 
-    The gain per quarter is the relative change in the site index (profit at optimal size)
-    applied to the firm's current operating surplus ``(1-β-γ)(1-rd)·Y``; the cost grows with
-    the employees moved and the distance. Division moves keep headquarters where they are
+    The gain is the log change in the site index (profit at optimal size); the moving cost is
+    taken relative to the firm's operating surplus ``(1-β-γ)(1-rd)·Y`` over the horizon; it grows
+    with the employees moved and the distance. Division moves keep headquarters where they are
     and lose output to coordination with it.
     """
     firms, lp = s.firms, cfg.location
@@ -170,7 +217,8 @@ def _evaluate_moves(
     barrier = border.relocation_barrier(cfg.border, s.map, hq, cand_safe)
     cost_whole = fm.moving_cost(workers, lp.moving_cost_fixed, lp.moving_cost_per_worker, lp.moving_cost_size_exponent)
     cost_whole = barrier * cost_whole + lp.distance_cost_per_minute * minutes * wage_bill
-    value_whole = lp.horizon_quarters * (ratio - 1.0) * surplus - (1.0 + lp.hurdle) * cost_whole
+    horizon_surplus = np.maximum(lp.horizon_quarters * surplus, 1e-9)
+    value_whole = np.log(ratio) - (1.0 + lp.hurdle) * cost_whole / horizon_surplus
 
     d = lp.division_share
     ratio_div = site_index(s, cfg, idx, cand_safe, lease.rent(cand_safe, d * need)) / np.maximum(here, 1e-300)
@@ -183,9 +231,7 @@ def _evaluate_moves(
     )
     cost_div = barrier * cost_div + lp.distance_cost_per_minute * minutes * wage_bill * d
     eligible = (workers >= lp.division_min_employees) & (firms.div_cell[idx] < 0)[:, None]
-    value_div = np.where(
-        eligible, lp.horizon_quarters * (split_ratio - 1.0) * surplus - (1.0 + lp.hurdle) * cost_div, -np.inf
-    )
+    value_div = np.where(eligible, np.log(split_ratio) - (1.0 + lp.hurdle) * cost_div / horizon_surplus, -np.inf)
 
     invalid = (cand < 0) | (cand == hq)
     cash = firms.cash[idx][:, None]
@@ -194,17 +240,29 @@ def _evaluate_moves(
     return {"whole": value_whole, "division": value_div, "cost_whole": cost_whole, "cost_div": cost_div}
 
 
+def choice_probabilities(value: dict[str, np.ndarray], taste_sd: float) -> np.ndarray:
+    """The logit's probabilities of staying (column 0), moving the whole firm to each candidate
+    (columns 1..k) and moving a division there (k+1..2k), given :func:`move_values`."""
+    both = np.concatenate([np.zeros((value["whole"].shape[0], 1)), value["whole"], value["division"]], axis=1)
+    z = np.where(np.isfinite(both), both / taste_sd, -np.inf)
+    z -= z.max(axis=1, keepdims=True)
+    w = np.exp(z)
+    return w / w.sum(axis=1, keepdims=True)
+
+
 def _apply_moves(
     s: State, cfg: Config, rng: np.random.Generator, idx: np.ndarray, cand: np.ndarray, value: dict[str, np.ndarray]
 ) -> None:
     firms, talent = s.firms, s.talent
-    both = np.concatenate([value["whole"], value["division"]], axis=1)
-    best_col = np.argmax(both, axis=1)
-    best = both[np.arange(idx.size), best_col]
-    k = cand.shape[1]
-    moving = np.isfinite(best) & (best > 0)
+    # the logit: staying (worth 0) and every option, each with a Gumbel taste (Gumbel-max trick)
+    both = np.concatenate([np.zeros((idx.size, 1)), value["whole"], value["division"]], axis=1)
+    both = both + cfg.location.taste_sd * rng.gumbel(size=both.shape)
+    choice = np.argmax(both, axis=1)
+    moving = choice > 0
     if not moving.any():
         return
+    best_col = np.maximum(choice - 1, 0)
+    k = cand.shape[1]
     kind = np.where(best_col >= k, fm.MOVE_DIVISION, fm.MOVE_WHOLE)
     target = np.where(moving, cand[np.arange(idx.size), best_col % k], -1)
     moved_share = np.where(kind == fm.MOVE_WHOLE, 1.0, cfg.location.division_share)

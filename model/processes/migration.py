@@ -18,7 +18,7 @@ from agents import talent as tm
 from model import views
 from model.allocation import allocate, sample_weighted, sample_weighted_by_group
 from model.processes.labour import adjust_wages, match, release
-from model.state import N_CITIES, State
+from model.state import HK, N_CITIES, State
 
 if TYPE_CHECKING:
     from model.config import Config
@@ -51,17 +51,26 @@ def _departures(s: State, cfg: Config, rng: np.random.Generator) -> None:
 
 
 def _arrivals(s: State, cfg: Config, rng: np.random.Generator) -> None:
-    """Entrants (graduates and migrants) arrive in each city in proportion to its talent;
-    they look at vacancies (half in their city) and homes, and stay if it beats their
-    outside option."""
+    """Entrants arrive in each city: migrants in proportion to its talent (origins by
+    ``talent.origin_local``, ``migrant_share_hk``, ``migrant_share_overseas``) and its
+    universities' graduates (local origin). They look at vacancies (half in their city) and
+    homes, and stay if it beats their outside option — so the number and the origin mix of
+    arrivals answer wages, subsidies, housing costs and the border's barriers."""
     talent, tp, firms = s.talent, cfg.talent, s.firms
     residents = np.bincount(s.cells.city[talent.home[talent.alive & (talent.home >= 0)]], minlength=N_CITIES)
-    counts = rng.poisson(tp.inflow_rate * residents)
-    n = int(counts.sum())
+    migrants = rng.poisson(tp.inflow_rate * residents)
+    # the sample's share of each city's graduates, in agents per quarter
+    graduates = rng.poisson(np.array(tp.graduates.as_list()) * cfg.population_share / s.talent_scale / 4.0)
+    n = int(migrants.sum() + graduates.sum())
     if n == 0 or firms.vacancies.sum() == 0:
         return
-    city = np.repeat(np.arange(N_CITIES), counts)
-    origin = tm.draw_origins(rng, city, tp.origin_local.as_list(), tp.migrant_share_hk, tp.migrant_share_overseas)
+    city = np.r_[np.repeat(np.arange(N_CITIES), migrants), np.repeat(np.arange(N_CITIES), graduates)]
+    origin = np.r_[
+        tm.draw_origins(
+            rng, city[: migrants.sum()], tp.origin_local.as_list(), tp.migrant_share_hk, tp.migrant_share_overseas
+        ),
+        np.where(city[migrants.sum() :] == HK, tm.ORIGIN_HK, tm.ORIGIN_LOCAL).astype(np.int8),
+    ]
     skill = tm.lognormal_skill(rng, n, tp.skill_sigma)
     reservation = draw_reservation(cfg, rng, skill)
     idx = talent.add(
@@ -80,7 +89,10 @@ def _arrivals(s: State, cfg: Config, rng: np.random.Generator) -> None:
         release(s, refused)
         talent.alive[refused] = False
         talent.home[refused] = -1
-    s.flows.in_migrants += np.bincount(s.cells.city[talent.home[idx[stays]]], minlength=N_CITIES)
+    arrived = idx[stays]
+    home_city = s.cells.city[talent.home[arrived]]
+    s.flows.in_migrants += np.bincount(home_city, minlength=N_CITIES)
+    s.flows.in_migrants_hk += np.bincount(home_city[talent.origin[arrived] == tm.ORIGIN_HK], minlength=N_CITIES)
 
 
 def draw_reservation(cfg: Config, rng: np.random.Generator, skill: np.ndarray) -> np.ndarray:
@@ -96,23 +108,24 @@ def _home_reviewers(s: State, cfg: Config, rng: np.random.Generator) -> np.ndarr
     return np.flatnonzero(alive & ((rng.random(talent.n) < cfg.talent.home_review_share) | talent.must_search))
 
 
-def choose_homes(
+def home_options(
     s: State,
     cfg: Config,
     idx: np.ndarray,
     rng: np.random.Generator,
     allow_stay: bool,
     anchor_city: np.ndarray | None = None,
-) -> None:
-    """Talent ``idx`` pick a home among sampled cells (and, if allowed, their current home).
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The homes talent ``idx`` consider and what each is worth to them (without tastes).
 
     Candidates: half in the city of the job (or present home, or ``anchor_city``), half
-    anywhere, drawn in proportion to free residential space. Homes are granted in random
-    order while the cell has room; a talent refused in the first round tries its best
-    remaining candidate; a talent refused twice keeps its home (or stays without one).
+    anywhere, drawn in proportion to free residential space (the jobless look in their city);
+    with ``allow_stay`` the present home is the last column.
+
+    Returns:
+        Candidate cells (-1: none), their utility (log-income; -inf where none) and the free
+        household slots per cell.
     """
-    if idx.size == 0:
-        return
     talent, tp, city = s.talent, cfg.talent, s.cells.city
     k = tp.home_candidates
     job = views.job_cells(s, idx)
@@ -128,11 +141,31 @@ def choose_homes(
     cand = np.where((job >= 0)[:, None], mixed, local)
     if allow_stay:
         cand = np.concatenate([cand, talent.home[idx][:, None]], axis=1)
-    valid = cand >= 0
-    cand_safe = np.maximum(cand, 0)
     income = views.talent_income(s, cfg, idx)
-    util = views.home_part(s, cfg, idx, income, job, cand_safe) + tp.taste_sd * rng.standard_normal(cand.shape)
-    util = np.where(valid, util, -np.inf)
+    util = views.home_part(s, cfg, idx, income, job, np.maximum(cand, 0))
+    return cand, np.where(cand >= 0, util, -np.inf), free
+
+
+def choose_homes(
+    s: State,
+    cfg: Config,
+    idx: np.ndarray,
+    rng: np.random.Generator,
+    allow_stay: bool,
+    anchor_city: np.ndarray | None = None,
+) -> None:
+    """Talent ``idx`` pick a home among sampled cells (and, if allowed, their current home).
+
+    A logit (Gumbel tastes of scale ``talent.taste_sd``) over :func:`home_options`. Homes are
+    granted in random order while the cell has room; a talent refused in the first round tries
+    its best remaining candidate; a talent refused twice keeps its home (or stays without one).
+    """
+    if idx.size == 0:
+        return
+    talent = s.talent
+    cand, util, free = home_options(s, cfg, idx, rng, allow_stay, anchor_city)
+    cand_safe = np.maximum(cand, 0)
+    util = util + cfg.talent.taste_sd * rng.gumbel(size=cand.shape)
     current = talent.home[idx]
     chosen = np.full(idx.size, -1)
     for _ in range(2):

@@ -1,0 +1,443 @@
+"""Does every lever reach its channel? Each lever alone, against the baseline, on paired seeds.
+
+    python run.py mode=reach                                   # every lever, 10 paired seeds
+    python run.py mode=reach reach.seeds=20 hydra.run.dir=outputs/reach
+
+For every lever of :data:`LEVERS` — each land lever, each subsidy, each of S5's frictions
+separately, each transport speed-up, each government lever — the command runs the baseline and
+the baseline with that lever alone changed, on the same seeds (common random numbers), for the
+first year (``reach.quarters``), and measures the lever's *direct channel*: the quantity it acts
+on first (floor space for land, R&D spending for the R&D subsidy, cross-border deals for the
+capital friction, ...). It writes ``reach.csv`` and ``reach.md``: per lever, the mean paired
+change of its channel, relative to the baseline, with a 90% band over seeds, the share of seeds
+with the expected sign, and a verdict. A lever whose channel does not move is a defect.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from model.config import Config
+from model.params import param
+from model.rng import replicate_seeds
+from model.runio import COMPLETE_MARKER, begin_run, provenance, write_json
+
+log = logging.getLogger("corridor.reach")
+
+Tables = dict[str, pd.DataFrame]
+
+
+@dataclass
+class ReachParams:
+    """The lever-reach table (``python run.py mode=reach``; run control, not the model's)."""
+
+    seeds: int = param(10, "runs", "Paired seeds per lever (and for the baseline)", lo=1, hi=1000, source="run setting")
+    quarters: int = param(4, "quarters", "Quarters simulated (the first year)", lo=1, hi=400, source="run setting")
+    n_firms: int = param(2500, "agents", "Initial firm agents of each run", lo=40, source="run setting")
+    n_talent: int = param(25_000, "agents", "Initial talent agents of each run", lo=400, source="run setting")
+    population_share: float = param(
+        0.1, "share", "Share of the corridor the agents stand for", lo=0.001, hi=1.0, lo_open=True, source="run setting"
+    )
+    levers: list[str] = field(
+        default_factory=list,
+        metadata={
+            "unit": "names",
+            "doc": "Levers to run (names of app.reach.LEVERS; empty: all)",
+            "source": "run setting",
+            "lo": None,
+            "hi": None,
+            "lo_open": False,
+        },
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# channels: one number per run, from its tables
+
+
+def _city_total(column: str, city: str, last_only: bool = False) -> Callable[[Tables], float]:
+    def channel(t: Tables) -> float:
+        cq = t["city_quarter"]
+        if last_only:
+            cq = cq[cq["t"] == cq["t"].max()]
+        return float(cq.loc[cq["city"] == city, column].sum())
+
+    return channel
+
+
+def _corridor_total(column: str, last_only: bool = False) -> Callable[[Tables], float]:
+    def channel(t: Tables) -> float:
+        cq = t["city_quarter"]
+        if last_only:
+            cq = cq[cq["t"] == cq["t"].max()]
+        return float(cq[column].sum())
+
+    return channel
+
+
+def _spending(lever: str, city: str) -> Callable[[Tables], float]:
+    def channel(t: Tables) -> float:
+        g = t["government"]
+        return float(g.loc[g["city"] == city, f"spend_{lever}"].sum())
+
+    return channel
+
+
+def _government_last(column: str, city: str) -> Callable[[Tables], float]:
+    def channel(t: Tables) -> float:
+        g = t["government"]
+        g = g[(g["city"] == city) & (g["t"] == g["t"].max())]
+        return float(g[column].sum())
+
+    return channel
+
+
+def _moves(
+    frm: str | tuple[str, ...], to: str | tuple[str, ...], kind: str | None = "whole firm"
+) -> Callable[[Tables], float]:
+    frm = (frm,) if isinstance(frm, str) else frm
+    to = (to,) if isinstance(to, str) else to
+
+    def channel(t: Tables) -> float:
+        r = t["relocations"]
+        m = r["from_city"].isin(frm) & r["to_city"].isin(to)
+        if kind is not None:
+            m &= r["kind"] == kind
+        return float(m.sum())
+
+    return channel
+
+
+def _cross_border_moves(t: Tables) -> float:
+    r = t["relocations"]
+    return float(((r["from_city"] == "HK") != (r["to_city"] == "HK")).sum())
+
+
+def _into_parks(t: Tables) -> float:
+    """Whole-firm moves of Shenzhen firms to Dongguan and Huizhou (where the parks are)."""
+    return _moves("SZ", ("DG", "HZ"))(t)
+
+
+def _floor(city: str | tuple[str, ...], kind: str = "commercial") -> Callable[[Tables], float]:
+    cities = (city,) if isinstance(city, str) else city
+
+    def channel(t: Tables) -> float:
+        cq = t["city_quarter"]
+        cq = cq[cq["t"] == cq["t"].max()]
+        return float(cq.loc[cq["city"].isin(cities), f"{kind}_floor_m2"].sum())
+
+    return channel
+
+
+@dataclass(frozen=True)
+class Lever:
+    """One lever alone: its overrides, the channel it acts on first, the expected sign, and the
+    quarters it needs to act (None: ``reach.quarters``)."""
+
+    name: str
+    overrides: tuple[str, ...]
+    channel: str
+    measure: Callable[[Tables], float]
+    sign: int = 1
+    quarters: int | None = None
+
+
+LEVERS: tuple[Lever, ...] = (
+    Lever("land_sz", ("land.sz_supply=2",), "SZ commercial floor, end of year (m²)", _floor("SZ")),
+    Lever("land_dg", ("land.dg_supply=2",), "DG commercial floor, end of year (m²)", _floor("DG")),
+    Lever("land_hz", ("land.hz_supply=2",), "HZ commercial floor, end of year (m²)", _floor("HZ")),
+    Lever("land_hk", ("land.hk_supply=2",), "HK commercial floor, end of year (m²)", _floor("HK")),
+    Lever(
+        "renewal_sz",
+        ("land.renewal_share.sz=0.9",),
+        "SZ land spending (¥; renewal costs more)",
+        _spending("land", "SZ"),
+    ),
+    Lever(
+        "talent_subsidy_sz",
+        ("government.talent_subsidy.sz=77000",),
+        "SZ talent, end of year (persons)",
+        _city_total("talent", "SZ", last_only=True),
+    ),
+    Lever(
+        "talent_housing_sz",
+        ("government.talent_housing_m2.sz=4e6",),
+        "SZ residential floor, end of year (m²)",
+        _floor("SZ", "residential"),
+    ),
+    Lever(
+        "startup_rent_subsidy_sz",
+        ("government.startup_rent_subsidy.sz=0.3",),
+        "SZ start-up rent subsidies paid (¥)",
+        _spending("startup_rent_subsidy", "SZ"),
+    ),
+    Lever(
+        "rd_subsidy_sz", ("government.rd_subsidy_rate.sz=0.1",), "SZ R&D spending (¥)", _city_total("rd_spending", "SZ")
+    ),
+    Lever(
+        "services_sz",
+        ("government.services_spending.sz=5e9",),
+        "SZ hospital beds per 10k, end of year",
+        _government_last("hospital_beds_per_10k", "SZ"),
+    ),
+    Lever(
+        "incubators_sz",
+        ("government.incubator_grant.sz=1e6",),
+        "SZ incubator grants (¥)",
+        _spending("incubators", "SZ"),
+    ),
+    Lever(
+        "guidance_fund_sz",
+        ("government.guidance_fund.sz=1e10",),
+        "SZ venture money (¥)",
+        _city_total("vc_amount", "SZ"),
+    ),
+    Lever(
+        "park_floor",
+        ("government.park_floor_m2=3e6",),
+        "DG + HZ commercial floor, end of year (m²)",
+        _floor(("DG", "HZ")),
+    ),
+    Lever(
+        "park_rent_subsidy",
+        ("government.park_floor_m2=1e6", "government.park_rent_subsidy=0.3"),
+        "SZ firms moving to DG or HZ (whole firms), against parks without subsidy",
+        _into_parks,
+    ),
+    Lever(
+        "capital_friction",
+        ("border.capital_friction=0.15",),
+        "cross-border venture deals",
+        _corridor_total("vc_cross_border_deals"),
+    ),
+    Lever("knowledge_friction", ("border.knowledge_friction=0.2",), "SZ innovations", _city_total("innovations", "SZ")),
+    Lever("goods_friction", ("border.goods_friction=0.007",), "SZ output (¥)", _city_total("output", "SZ")),
+    Lever(
+        "work_barrier_hk",
+        ("border.work_barrier_hk=0.4",),
+        "cross-border commuters, end of year",
+        _corridor_total("cross_border_commuters", last_only=True),
+    ),
+    Lever(
+        "work_barrier_mainland",
+        ("border.work_barrier_mainland=0.05",),
+        "cross-border commuters, end of year",
+        _corridor_total("cross_border_commuters", last_only=True),
+    ),
+    Lever(
+        "residence_barrier_hk",
+        ("border.residence_barrier_hk=0.5",),
+        "talent living in HK, end of year",
+        _city_total("talent", "HK", last_only=True),
+    ),
+    Lever(
+        "residence_barrier_mainland",
+        ("border.residence_barrier_mainland=0.1",),
+        "talent of HK origin living on the mainland, end of year",
+        lambda t: sum(_city_total("talent_hk_origin", c, last_only=True)(t) for c in ("SZ", "DG", "HZ")),
+    ),
+    Lever(
+        "firm_relocation_barrier",
+        ("border.firm_relocation_barrier=2",),
+        "firms moving across the border",
+        _cross_border_moves,
+    ),
+    Lever(
+        "zone_friction_factor",
+        ("border.zone_friction_factor=0.1",),
+        "cross-border commuters, end of year",
+        _corridor_total("cross_border_commuters", last_only=True),
+    ),
+    Lever(
+        "border_crossing_minutes",
+        ("transport.border_crossing_minutes=15",),
+        "cross-border commuters, end of year",
+        _corridor_total("cross_border_commuters", last_only=True),
+    ),
+    Lever(
+        "speedup_hk_sz",
+        ("transport.speedup_hk_sz=1.5",),
+        "cross-border commuters, end of year",
+        _corridor_total("cross_border_commuters", last_only=True),
+    ),
+    Lever("speedup_sz_dg", ("transport.speedup_sz_dg=1.5",), "SZ → DG firm moves (whole firms)", _moves("SZ", "DG")),
+    Lever("speedup_sz_hz", ("transport.speedup_sz_hz=1.5",), "SZ → HZ firm moves (whole firms)", _moves("SZ", "HZ")),
+    Lever(
+        "speedup_dg_hz",
+        ("transport.speedup_dg_hz=1.5",),
+        "DG ↔ HZ firm moves (whole firms)",
+        _moves(("DG", "HZ"), ("DG", "HZ")),
+    ),
+    Lever("research", ("innovation.research_output=800",), "corridor innovations", _corridor_total("innovations")),
+    Lever(
+        "land_rule",
+        ("government.land_rule_outflow=0.005",),
+        "SZ land multiplier after 6 quarters (the rule needs a year of history)",
+        _government_last("land_multiplier", "SZ"),
+        quarters=6,
+    ),
+)
+"""Every lever, alone. A lever whose effect needs another (the park rent subsidy needs parks) is
+compared against that other alone (see :data:`BASES`)."""
+
+BASES: dict[str, tuple[str, ...]] = {"park_rent_subsidy": ("government.park_floor_m2=1e6",)}
+"""Levers measured against a base other than the plain baseline: its overrides."""
+
+
+# --------------------------------------------------------------------------------------------
+# running
+
+
+@dataclass(frozen=True)
+class ReachTask:
+    """One run: a lever's overrides (or none) on one seed."""
+
+    config: Config
+    measures: tuple[str, ...]
+
+
+def run_reach_task(task: ReachTask) -> dict[str, float]:
+    """Simulate and measure the named channels (runs in a worker process)."""
+    from calibration.evaluate import released_models
+    from model.simulate import simulate
+
+    logging.getLogger("MESA").setLevel(logging.WARNING)
+    with released_models():
+        tables = simulate(task.config).tables
+    by_name = {lever.name: lever for lever in LEVERS}
+    return {name: by_name[name].measure(tables) for name in task.measures}
+
+
+def _config(settings: Any, overrides: tuple[str, ...], seed: int, quarters: int | None = None) -> Config:
+    """The run's configuration: the settings' model part with the reach sample and overrides."""
+    from calibration.spec import apply_values
+    from model.config import only_model
+
+    rp = settings.reach
+    values: dict[str, Any] = {
+        "seed": int(seed),
+        "quarters": quarters or rp.quarters,
+        "n_firms": rp.n_firms,
+        "n_talent": rp.n_talent,
+        "population_share": rp.population_share,
+    }
+    for item in overrides:
+        key, value = item.split("=", 1)
+        values[key] = float(value)
+    return apply_values(only_model(settings), values)
+
+
+def reach_table(settings: Any, workers: int) -> pd.DataFrame:
+    """Run every selected lever and its base on paired seeds; one row per lever.
+
+    Args:
+        settings: The command's settings (``app.settings.Settings``): the calibrated baseline
+            with the sample and seeds of ``reach.*``.
+        workers: Parallel processes.
+
+    Returns:
+        The table: lever, overrides, channel, expected sign, baseline mean, mean change, its
+        relative size and 90% band over seeds, the share of seeds with the expected sign, and
+        a verdict.
+    """
+    from calibration.evaluate import run_parallel
+
+    rp = settings.reach
+    chosen = [lever for lever in LEVERS if not rp.levers or lever.name in rp.levers]
+    seeds = replicate_seeds(settings.seed, rp.seeds)
+    bases: dict[tuple[tuple[str, ...], int | None], list[str]] = {}
+    for lever in chosen:
+        bases.setdefault((BASES.get(lever.name, ()), lever.quarters), []).append(lever.name)
+    tasks, keys = [], []
+    for (base, quarters), names in bases.items():
+        for k, seed in enumerate(seeds):
+            tasks.append(ReachTask(_config(settings, base, seed, quarters), tuple(names)))
+            keys.append(("base", base, k))
+    for lever in chosen:
+        base = BASES.get(lever.name, ())
+        for k, seed in enumerate(seeds):
+            tasks.append(ReachTask(_config(settings, (*base, *lever.overrides), seed, lever.quarters), (lever.name,)))
+            keys.append(("lever", lever.name, k))
+    results = run_parallel(run_reach_task, tasks, workers)
+    base_values: dict[tuple[str, int], float] = {}
+    lever_values: dict[tuple[str, int], float] = {}
+    for key, out in zip(keys, results):
+        if key[0] == "base":
+            for name, value in out.items():
+                base_values[(name, key[2])] = value
+        else:
+            lever_values[(key[1], key[2])] = out[key[1]]
+    rows = []
+    for lever in chosen:
+        base = np.array([base_values[(lever.name, k)] for k in range(len(seeds))])
+        scen = np.array([lever_values[(lever.name, k)] for k in range(len(seeds))])
+        diff = scen - base
+        # changes relative to the baseline's level; against a channel that is zero on the
+        # baseline (no cross-border deals, say) the change is reported in its own units
+        relative = abs(float(base.mean())) > 1e-9
+        scale = abs(float(base.mean())) if relative else 1.0
+        lo, hi = np.quantile(diff, [0.05, 0.95])
+        right = float(np.mean(np.sign(diff) == lever.sign))
+        moved = lever.sign * diff.mean() > 0 and right >= 0.7
+        rows.append(
+            {
+                "lever": lever.name,
+                "overrides": " ".join(lever.overrides),
+                "channel": lever.channel,
+                "expected_sign": "+" if lever.sign > 0 else "−",
+                "baseline_mean": float(base.mean()),
+                "mean_change": float(diff.mean()),
+                "relative": relative,
+                "relative_change": float(diff.mean()) / scale,
+                "band_low": float(lo) / scale,
+                "band_high": float(hi) / scale,
+                "seeds_with_sign": right,
+                "verdict": "reaches its channel" if moved else "DEFECT: channel does not move",
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def reach_markdown(table: pd.DataFrame, seeds: int, quarters: int) -> str:
+    """The table as Markdown (for the docs)."""
+    lines = [
+        f"| lever | overrides | direct channel | sign | change | 90% band ({seeds} paired seeds) | seeds with the sign | verdict |",
+        "|---|---|---|---|---:|---|---:|---|",
+    ]
+    for r in table.itertuples():
+        fmt = (lambda x: f"{x:+.1%}") if r.relative else (lambda x: f"{x:+,.3g}")
+        lines.append(
+            f"| {r.lever} | `{r.overrides}` | {r.channel} | {r.expected_sign} | {fmt(r.relative_change)} | "
+            f"[{fmt(r.band_low)}, {fmt(r.band_high)}] | {r.seeds_with_sign:.0%} | {r.verdict} |"
+        )
+    lines.append("")
+    lines.append(
+        f"Each lever alone against the baseline, first {quarters} quarters; changes relative to the baseline mean."
+    )
+    return "\n".join(lines) + "\n"
+
+
+def reach_mode(settings: Any, out_dir: Path) -> None:
+    """``python run.py mode=reach``: the lever-reach table into ``out_dir``."""
+    start = time.perf_counter()
+    out_dir = begin_run(out_dir)
+    table = reach_table(settings, settings.workers)
+    from model.runio import write_parquet
+
+    write_parquet(table, out_dir / "reach.parquet")
+    table.to_csv(out_dir / "reach.csv", index=False)
+    (out_dir / "reach.md").write_text(reach_markdown(table, settings.reach.seeds, settings.reach.quarters))
+    defects = table[table["verdict"].str.startswith("DEFECT")]["lever"].tolist()
+    write_json(
+        provenance("reach", settings, time.perf_counter() - start, levers=len(table), defects=defects),
+        out_dir / COMPLETE_MARKER,
+    )
+    log.info("reach: %d levers, %d defects -> %s", len(table), len(defects), out_dir)
