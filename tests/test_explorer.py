@@ -67,13 +67,15 @@ def test_the_scenario_and_the_baseline_are_paired_and_the_figures_draw():
     scen, base = model.tables("scenario")["city_quarter"], model.tables("baseline")["city_quarter"]
     assert len(scen) == len(base) == 12
     assert scen["commercial_floor_m2"].iloc[-4:].sum() < base["commercial_floor_m2"].iloc[-4:].sum()
-    # with no lever moved the scenario run is the baseline run, quarter by quarter (same seed)
-    twin = CorridorExplorer(scenario="baseline")
-    for _ in range(2):
-        twin.step()
-    pd.testing.assert_frame_equal(twin.tables("scenario")["city_quarter"], twin.tables("baseline")["city_quarter"])
+    # the baseline beside it is the baseline scenario run alone with the same seed, quarter by quarter
+    alone = CorridorExplorer(scenario="baseline", show_baseline=False)
+    for _ in range(3):
+        alone.step()
+    assert alone.baseline is None and list(alone.models()) == ["scenario"]
+    pd.testing.assert_frame_equal(alone.tables("scenario")["city_quarter"], base)
     fields = model.cell_fields("scenario")
     assert np.isfinite(fields["rent"]).all() and fields["firms_per_km2"].sum() > 0
+    assert len(map_figure(alone).axes) == 5  # one row: three maps and the colour bars of two
 
 
 def _free_port() -> int:

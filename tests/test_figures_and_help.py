@@ -17,7 +17,7 @@ from app.settings import MODES, compose_config, scenario_names
 from calibration import plots as calibration_plots
 from model.params import ConfigError
 from model.runio import reinstall_info
-from reporting.plots import plot_run
+from reporting.plots import plot_city_series, plot_run
 from reporting.style import (
     CITY_COLOURS,
     CITY_LINESTYLES,
@@ -42,12 +42,14 @@ def test_cities_differ_without_colour_and_in_greyscale():
 
 
 def test_run_plots_write_pdf_and_svg(small_run, tmp_path):
-    for fmt in ("pdf", "svg"):
-        written = plot_run(small_run.tables, small_run.cmap, tmp_path / fmt, "test", fmt=fmt, dpi=100)
-        assert len(written) == 7 and all(p.suffix == f".{fmt}" for p in written)
-        head = written[0].read_bytes()[:100]
-        assert head.startswith(b"%PDF") if fmt == "pdf" else b"<svg" in written[0].read_bytes()[:2000]
-        assert not list((tmp_path / fmt).glob("*.tmp.*"))
+    written = plot_run(small_run.tables, small_run.cmap, tmp_path / "pdf", "test", fmt="pdf", dpi=100)
+    assert len(written) == 7 and all(p.suffix == ".pdf" and p.read_bytes()[:4] == b"%PDF" for p in written)
+    assert not list((tmp_path / "pdf").glob("*.tmp.*"))
+    svg = plot_city_series(small_run.tables["city_quarter"], "test", tmp_path / "city_series.svg")
+    assert b"<svg" in (tmp_path / "city_series.svg").read_bytes()[:2000]
+    labels = [ax.get_ylabel() for ax in svg.axes]
+    assert all("(" in label for label in labels)  # every y axis names its unit
+    assert all(ax.get_xlabel() == "year" for ax in svg.axes[-3:])
 
 
 def test_figure_settings_are_validated():
