@@ -684,12 +684,11 @@ def plot_scenario_summary(
             mean,
             y,
             xerr=np.nan_to_num(np.abs(err)),
-            fmt="o",
             ms=4,
             label=geodata.CITY_NAMES[city],
             capsize=2,
-            lw=1,
-            **city_style(city, markers=True),
+            elinewidth=1,
+            **{**city_style(city, markers=True), "linestyle": "none"},  # points, not a line across indicators
         )
     ax.axvline(0.0, color="black", lw=0.7)
     ax.set_yticks(range(len(indicators)), indicators, fontsize=8)
