@@ -1,7 +1,7 @@
 """Queries across runs: the runs index, fixed table schemas, one dataset over many runs, SQL.
 
-Uses the shared four-job sweep (2 scenarios × 2 values of ``land.hz_supply``, 2 quarters: its
-relocation tables are empty), a replicate set and a one-quarter run, all of the current code.
+Uses the shared four-job sweep (2 scenarios × 2 values of ``land.hz_supply``, 2 quarters), a
+replicate set and a one-quarter run, all of the current code, and a run whose tables are empty.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from app.experiments import run_replicates, save_run
-from model.runio import SCHEMA_VERSION, arrow_schema, read_tables, to_arrow
+from model.runio import SCHEMA_VERSION, arrow_schema, read_tables, to_arrow, write_tables
 from model.simulate import simulate
 from model.tables import COLUMN_TYPES, TABLE_SCHEMAS
 from reporting.index import INDEX_FILE, read_index
@@ -98,9 +98,17 @@ def test_every_table_has_its_fixed_schema_with_units_and_meanings(shared_sweep, 
         if "quarter" in schema.names:
             assert schema.field("quarter").type == pa.string()
     assert seen == set(TABLE_SCHEMAS)
-    empty = read_tables(shared_sweep / "0")["relocations"]
-    assert empty.empty  # two quarters: nobody moved, and the file still has its types
-    assert pq.read_schema(shared_sweep / "0" / "tables" / "relocations.parquet") == arrow_schema("relocations")
+
+
+def test_an_empty_table_keeps_its_types_and_reads_with_full_ones(shared_sweep, tmp_path):
+    tables = read_tables(shared_sweep / "0")
+    empty = {name: frame.iloc[:0] for name, frame in tables.items()}  # a run in which nothing happened
+    write_tables(empty, tmp_path)
+    for name in TABLE_SCHEMAS:
+        path = tmp_path / "tables" / f"{name}.parquet"
+        assert pq.read_schema(path) == arrow_schema(name), name  # `quarter` is a string, not null
+        both = ds.dataset([str(path), str(shared_sweep / "0" / "tables" / f"{name}.parquet")]).to_table()
+        assert both.num_rows == len(tables[name])
 
 
 def test_pyarrow_reads_every_table_of_every_run_as_one_dataset(shared_sweep, more_runs):
@@ -132,14 +140,19 @@ def test_one_sql_query_answers_who_left_shenzhen_by_swept_value(shared_sweep, mo
     assert con.execute("SELECT count(*) FROM runs").fetchone()[0] == 7
     rows = con.execute("SELECT count(*), count(DISTINCT run) FROM city_quarter").fetchone()
     assert rows == (4 * 2 * 4 + 2 * 1 * 4 + 4, 7)
-    moves = con.execute(FIRMS_LEAVING_SZ).df()
+    con.close()
+    moves = query([shared_sweep], FIRMS_LEAVING_SZ)
     assert list(moves.columns) == ["hz_supply", "size_class", "firms_left"]
-    # the same count by hand from the files (this sweep is short: nobody has moved yet)
-    by_hand = sum(
-        ((t["from_city"] == "SZ") & (t["to_city"] != "SZ") & (t["kind"] == "whole firm")).sum()
-        for t in (pd.read_parquet(p) for p in shared_sweep.glob("*/tables/relocations.parquet"))
-    )
-    assert moves["firms_left"].sum() == by_hand
+    # the same counts by hand from the files and the jobs' overrides
+    index = read_index(shared_sweep).set_index("run")
+    by_hand: dict[tuple[float, str], int] = {}
+    for path in shared_sweep.glob("*/tables/relocations.parquet"):
+        t = pd.read_parquet(path)
+        left = t[(t["from_city"] == "SZ") & (t["to_city"] != "SZ") & (t["kind"] == "whole firm")]
+        hz = float(index.loc[path.parent.parent.name, "land.hz_supply"])
+        for size, n in left["size_class"].value_counts().items():
+            by_hand[(hz, size)] = by_hand.get((hz, size), 0) + int(n)
+    assert {(float(r.hz_supply), r.size_class): int(r.firms_left) for r in moves.itertuples()} == by_hand
     paired = query([shared_sweep], PAIRED)
     assert len(paired) == 2 * 4 * 2 and (paired["pairs"] == 1).all()  # 2 hz values × cities × quarters
 
