@@ -6,8 +6,11 @@
     python run.py -m scenario=baseline,s2_land_exhaustion 'seed=range(0,4)'   # a sweep
     python run.py --help                           # modes, scenarios, levers (app/cli_help.py)
 
-Installed, ``corridor`` is the same command (``corridor --help``). Each run writes its tables, plots and provenance to hydra's run directory under ``outputs/``
+Installed, ``corridor`` is the same command (``corridor --help``). Each run writes its tables,
+plots and provenance to hydra's run directory under ``outputs/``
 (``hydra.run.dir=DIR`` puts it elsewhere). ``mode=...`` selects what is done (see MODES).
+The whole command is validated before hydra creates any folder (``app/cli.py``); a mistake
+or an interrupt ends in one line, never a traceback.
 """
 
 from __future__ import annotations
@@ -28,7 +31,8 @@ import hydra  # noqa: E402
 from hydra.core.hydra_config import HydraConfig  # noqa: E402
 from omegaconf import DictConfig  # noqa: E402
 
-from app.settings import MODES, Settings, check_overrides, from_hydra, register_configs  # noqa: E402
+from app.cli import MAIN_PID_ENV, run_command  # noqa: E402
+from app.settings import MODES, Settings, from_hydra, register_configs  # noqa: E402
 from model.params import ConfigError  # noqa: E402
 
 logging.getLogger("MESA").setLevel(logging.WARNING)
@@ -46,12 +50,21 @@ def dispatch(config: Settings, out_dir: Path) -> None:
 @hydra.main(version_base="1.3", config_path="scenarios", config_name="config")
 def main(cfg: DictConfig) -> None:
     """Validate the composed config, then run the requested mode into hydra's run directory."""
+    main_pid = os.environ.get(MAIN_PID_ENV, str(os.getpid()))
+    if main_pid != str(os.getpid()):
+        from app.experiments import end_with
+
+        end_with(int(main_pid))  # a sweep's worker process ends with the command
+    out_dir = Path(HydraConfig.get().runtime.output_dir)
+    multirun = str(HydraConfig.get().mode) == "RunMode.MULTIRUN"
     try:
         config = from_hydra(cfg)
+        from app.preflight import check_job
+
+        check_job(config, out_dir, "choose another hydra.sweep.dir" if multirun else "choose another hydra.run.dir")
     except ConfigError as err:
         log.error("configuration error: %s", err)
-        raise SystemExit(2) from err
-    out_dir = Path(HydraConfig.get().runtime.output_dir)
+        raise SystemExit(2) from None
     if config.mode == "run":
         log.info(
             "run: scenario %s, seed %d, %d replicate(s), %d quarters from %s -> %s",
@@ -76,19 +89,14 @@ def main(cfg: DictConfig) -> None:
 
 def cli() -> None:
     """The command line (``python run.py`` and the ``corridor`` console command): our help for
-    ``--help``/``-h``, a clear message for an unknown key, then hydra."""
+    ``--help``/``-h`` (:mod:`app.cli_help`), else :func:`app.cli.run_command` (plan, validate, then hydra)."""
     args = sys.argv[1:]
     if "--help" in args or "-h" in args:
         from app.cli_help import help_text
 
         sys.stdout.write(help_text())
         raise SystemExit(0)
-    try:
-        check_overrides(args)
-    except ConfigError as err:
-        print(f"configuration error: {err}", file=sys.stderr)
-        raise SystemExit(2) from None
-    main()
+    raise SystemExit(run_command(args, main))
 
 
 if __name__ == "__main__":

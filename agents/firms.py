@@ -20,24 +20,30 @@ import numpy as np
 
 from agents.population import Population
 
-ORIGIN_INITIAL, ORIGIN_STARTUP, ORIGIN_SPINOFF = 0, 1, 2
-ORIGIN_NAMES = ("initial", "startup", "spinoff")
+ORIGIN_INITIAL, ORIGIN_STARTUP, ORIGIN_SPINOFF, ORIGIN_UNIVERSITY = 0, 1, 2, 3
+ORIGIN_NAMES = ("initial", "startup", "spinoff", "university spin-off")
 
 MOVE_WHOLE, MOVE_DIVISION = 0, 1
 MOVE_KIND_NAMES = ("whole firm", "division")
+
+KIND_PLANT, KIND_RD = 0, 1
+KIND_NAMES = ("plant", "R&D centre")
+"""Kinds of second site (``FirmPopulation.div_kind``)."""
 
 
 class FirmPopulation(Population):
     """All firms of the corridor, one array per state variable.
 
-    State (per firm): ``alive``, ``sector``, ``cell`` (headquarters), ``div_cell`` (division
-    site, -1 if none), ``log_a`` (log own productivity), ``rd`` (R&D intensity), ``born``
+    State (per firm): ``alive``, ``sector``, ``cell`` (headquarters, where R&D is done),
+    ``div_cell`` (second site, -1 if none: a production plant or an R&D centre), ``div_kind``
+    (0 plant, 1 R&D centre), ``log_a`` (log own productivity), ``rd`` (R&D intensity), ``born``
     (quarter founded), ``cash`` (¥), ``fixed_cost`` (¥ per quarter), ``loss_streak``
-    (consecutive loss quarters), ``origin`` (initial / start-up / spin-off), ``parent`` (firm
+    (consecutive loss quarters), ``origin`` (initial / start-up / spin-off / university spin-off), ``parent`` (firm
     a spin-off came from, -1), ``exit_quarter`` (-1 while alive), ``origin_city`` (city where
     it started), ``founder_origin`` (talent origin of the founder, -1 for 2018 firms),
     ``innovations_total``, ``last_innovation`` (quarter), ``vc_stage`` (0 none, 1 seed, 2 A,
-    3 B), ``vc_raised`` (¥ received from funds), ``grant_outstanding`` (incubator grant still to
+    3 B), ``vc_raised`` (¥ received from funds), ``listed`` (0 no, 1 in Shenzhen, 2 in Hong
+    Kong), ``grant_outstanding`` (incubator grant still to
     repay).
 
     Quarter results (overwritten each quarter): ``workers`` (at headquarters), ``workers_div``,
@@ -53,6 +59,7 @@ class FirmPopulation(Population):
         "sector": (np.int8, 0),
         "cell": (np.int32, -1),
         "div_cell": (np.int32, -1),
+        "div_kind": (np.int8, 0),
         "log_a": (np.float64, 0.0),
         "rd": (np.float32, 0.0),
         "born": (np.int32, 0),
@@ -69,6 +76,7 @@ class FirmPopulation(Population):
         "last_innovation": (np.int32, -1000),
         "vc_stage": (np.int8, 0),
         "vc_raised": (np.float64, 0.0),
+        "listed": (np.int8, 0),
         "grant_outstanding": (np.float64, 0.0),
         "subsidies": (np.float64, 0.0),
         "goods_cost": (np.float64, 0.0),
@@ -148,6 +156,18 @@ def site_index(tfp: np.ndarray, wage: np.ndarray, rent: np.ndarray, beta: np.nda
     """
     k = 1.0 - beta - gamma
     return np.power(tfp, 1.0 / k) * np.power(wage, -beta / k) * np.power(rent, -gamma / k)
+
+
+def plant_factor(rent_site: np.ndarray, rent_hq: np.ndarray, land_share: float) -> np.ndarray:
+    """Output per unit of inputs of a production plant relative to the same plant at headquarters.
+
+    ``(rent_site / rent_hq)^(−land_share)``: a plant runs land-intensive processes (assembly,
+    testing, storage, yards) whose land is not in the modelled floor; where land is cheaper than
+    at headquarters, the plant's value added net of that land's cost is higher, with elasticity
+    the land's cost share (Cobb–Douglas unit cost). Rents in ¥ per m² per quarter; 1 when the
+    share is 0 or the rents are equal.
+    """
+    return np.power(np.maximum(rent_site, 1e-9) / np.maximum(rent_hq, 1e-9), -land_share)
 
 
 def moving_cost(employees: np.ndarray, fixed: float, per_worker: float, exponent: float) -> np.ndarray:

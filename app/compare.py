@@ -3,7 +3,9 @@
     python -m app.compare RUN RUN [RUN ...] --out DIR [--format pdf] [--dpi 300]
 
 The same as ``python run.py mode=compare 'runs=[RUN,RUN]'`` (:func:`app.experiments.compare_mode`);
-the comparison itself is :func:`reporting.compare.compare_runs`.
+the comparison itself is :func:`reporting.compare.compare_runs`, which checks the runs and the
+output folder before it writes anything (``--out`` may not be a compared run or hold another
+finished output).
 """
 
 from __future__ import annotations
@@ -30,6 +32,11 @@ def main(argv: list[str] | None = None) -> int:
     except CompareError as err:
         print(f"compare refused: {err}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print(
+            f"interrupted: {args.out} is incomplete (no provenance.json); run the same command again.", file=sys.stderr
+        )
+        return 130
     print(f"compare: figures and compare_summary in {args.out}")
     return 0
 

@@ -28,10 +28,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from app.sample import SampleParams
 from model.config import Config, calibrated_defaults, only_model
 from model.params import param
 from model.rng import replicate_seeds
-from model.runio import COMPLETE_MARKER, begin_run, provenance, write_json, write_parquet
+from model.runio import begin_run, mark_complete, provenance, write_parquet
 from reporting.style import DEFAULT_DPI, RUN_COLOURS, save_figure
 
 log = logging.getLogger("corridor.decompose")
@@ -67,17 +68,12 @@ CITIES = ("HK", "SZ", "DG", "HZ")
 
 
 @dataclass
-class DecomposeParams:
+class DecomposeParams(SampleParams):
     """The decomposition (``python run.py mode=decompose``; run control, not the model's)."""
 
     seeds: int = param(5, "runs", "Paired seeds", lo=1, hi=1000, source="run setting")
     quarters: int = param(
         20, "quarters", "Quarters simulated; outcomes are over the last year", lo=4, hi=400, source="run setting"
-    )
-    n_firms: int = param(2500, "agents", "Initial firm agents of each run", lo=40, source="run setting")
-    n_talent: int = param(25_000, "agents", "Initial talent agents of each run", lo=400, source="run setting")
-    population_share: float = param(
-        0.1, "share", "Share of the corridor the agents stand for", lo=0.001, hi=1.0, lo_open=True, source="run setting"
     )
     max_exact: int = param(
         6,
@@ -201,14 +197,7 @@ def decompose(settings: Any, workers: int) -> tuple[pd.DataFrame, list[str]]:
 
     dp = settings.decompose
     baseline = only_model(calibrated_defaults(settings.calibrated_set))
-    sample = {
-        "quarters": dp.quarters,
-        "n_firms": dp.n_firms,
-        "n_talent": dp.n_talent,
-        "population_share": dp.population_share,
-        "start": settings.start,
-        "calibrated_set": settings.calibrated_set,
-    }
+    sample = {**dp.sample(), "start": settings.start, "calibrated_set": settings.calibrated_set}
     baseline = _set(baseline, sample)
     groups = package(only_model(settings), baseline)
     if not groups:
@@ -376,7 +365,8 @@ def decompose_mode(settings: Any, out_dir: Path) -> None:
         )
     except Exception as err:  # noqa: BLE001 — a failing figure must never lose the tables
         log.warning("decompose figure failed: %s", err)
-    write_json(
+    mark_complete(
+        out_dir,
         provenance(
             "decompose",
             settings,
@@ -386,6 +376,6 @@ def decompose_mode(settings: Any, out_dir: Path) -> None:
             if len(names) <= settings.decompose.max_exact
             else settings.decompose.orderings,
         ),
-        out_dir / COMPLETE_MARKER,
+        [out_dir / "decompose.parquet", out_dir / "decompose.csv"],
     )
     log.info("decompose: %s -> %s", settings.scenario_name, out_dir)

@@ -31,10 +31,11 @@ import numpy as np
 import pandas as pd
 
 from agents import firms as fm
+from app.sample import SampleParams
 from model.config import Config
 from model.params import param
 from model.rng import replicate_seeds
-from model.runio import COMPLETE_MARKER, begin_run, provenance, write_json, write_parquet
+from model.runio import begin_run, mark_complete, provenance, write_parquet
 from model.state import SIZE_CLASSES, SZ, State
 
 log = logging.getLogger("corridor.elasticity")
@@ -44,16 +45,10 @@ RISE = 0.01
 
 
 @dataclass
-class ElasticityParams:
+class ElasticityParams(SampleParams):
     """The elasticity measurement (``python run.py mode=elasticity``; run control)."""
 
-    seeds: int = param(10, "runs", "Seeds", lo=1, hi=1000, source="run setting")
     quarters: int = param(4, "quarters", "Quarters simulated before measuring", lo=1, hi=400, source="run setting")
-    n_firms: int = param(2500, "agents", "Initial firm agents", lo=40, source="run setting")
-    n_talent: int = param(25_000, "agents", "Initial talent agents", lo=400, source="run setting")
-    population_share: float = param(
-        0.1, "share", "Share of the corridor the agents stand for", lo=0.001, hi=1.0, lo_open=True, source="run setting"
-    )
     draws: int = param(
         4,
         "draws",
@@ -166,15 +161,7 @@ def elasticity_table(settings: Any, workers: int) -> pd.DataFrame:
 
     ep = settings.elasticity
     seeds = replicate_seeds(settings.seed, ep.seeds)
-    base = apply_values(
-        only_model(settings),
-        {
-            "quarters": ep.quarters,
-            "n_firms": ep.n_firms,
-            "n_talent": ep.n_talent,
-            "population_share": ep.population_share,
-        },
-    )
+    base = apply_values(only_model(settings), ep.sample())
     tasks = [(apply_values(base, {"seed": int(seed)}, check=False), ep.draws) for seed in seeds]
     results = run_parallel(_run, tasks, workers)
     rows = []
@@ -247,5 +234,9 @@ def elasticity_mode(settings: Any, out_dir: Path) -> None:
     write_parquet(table, out_dir / "elasticity.parquet")
     table.to_csv(out_dir / "elasticity.csv", index=False)
     (out_dir / "elasticity.md").write_text(elasticity_markdown(table))
-    write_json(provenance("elasticity", settings, time.perf_counter() - start), out_dir / COMPLETE_MARKER)
+    mark_complete(
+        out_dir,
+        provenance("elasticity", settings, time.perf_counter() - start),
+        [out_dir / "elasticity.parquet", out_dir / "elasticity.csv"],
+    )
     log.info("elasticity -> %s", out_dir)

@@ -13,16 +13,21 @@
 
 Resume: a run directory (or a replicate directory) that is already complete with the same
 configuration is skipped, so a sweep restarted into the same ``hydra.sweep.dir`` only runs
-what is missing. Replicates run in parallel worker processes (config key ``workers``, default 2)
-with BLAS limited to one thread per worker; results do not depend on the number of workers.
+what is missing. "Complete" means its provenance says so and every table has the checksum the
+provenance recorded (:func:`model.runio.run_status`): a damaged run is rerun, with a message
+naming the damaged file. A folder that holds a finished run of another configuration is never
+overwritten (:func:`check_run_dir`). Replicates run in parallel worker processes (config key
+``workers``, default 2) with BLAS limited to one thread per worker; results do not depend on the
+number of workers. Workers end with their parent: on an interrupt (Ctrl-C, SIGTERM) they are
+stopped, and if the parent is killed they notice within a second and stop too.
 """
 
 from __future__ import annotations
 
 import copy
-import dataclasses
-import json
 import logging
+import os
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -33,12 +38,14 @@ import pandas as pd
 from app.settings import Settings
 from model.rng import replicate_seeds
 from model.runio import (
-    COMPLETE_MARKER,
+    RUN_CONTROL_KEYS,  # noqa: F401 - re-exported: the keys that do not change results
     begin_run,
-    is_complete,
+    check_reusable,
+    check_writable,
+    comparable_config,
+    mark_complete,
     provenance,
-    read_provenance,
-    write_json,
+    run_status,
     write_parquet,
     write_tables,
 )
@@ -47,20 +54,6 @@ from reporting.index import write_index
 from reporting.plots import plot_run
 
 log = logging.getLogger("corridor")
-
-RUN_CONTROL_KEYS: tuple[tuple[str, ...], ...] = (
-    ("mode",),
-    ("runs",),
-    ("workers",),
-    ("output", "progress"),
-    ("output", "plots"),
-    ("output", "format"),
-    ("output", "dpi"),
-    ("explore",),
-    ("calibration",),
-)
-"""Config keys that do not change a simulation's results; ignored when deciding whether a
-finished run can be reused."""
 
 REPLICATE_DIR = "rep_{k:03d}"
 """Name of replicate k's directory inside a replicate set."""
@@ -76,30 +69,39 @@ BAND = (0.05, 0.95)
 # reuse of finished runs
 
 
-def comparable_config(config: Settings | dict[str, Any]) -> dict[str, Any]:
-    """The configuration as plain JSON-like data without the run-control keys.
-
-    Args:
-        config: A configuration or its ``dataclasses.asdict`` / provenance form.
-
-    Returns:
-        Nested dicts that compare equal exactly when two runs would give the same results.
-    """
-    plain = dataclasses.asdict(config) if dataclasses.is_dataclass(config) else copy.deepcopy(config)
-    plain = json.loads(json.dumps(plain, default=str))
-    for path in RUN_CONTROL_KEYS:
-        node = plain
-        for key in path[:-1]:
-            node = node.get(key, {}) if isinstance(node, dict) else {}
-        if isinstance(node, dict):
-            node.pop(path[-1], None)
-    return plain
-
-
 def finished_with(run_dir: Path, config: Settings) -> bool:
-    """True if ``run_dir`` holds a complete run of the same configuration (run-control keys aside)."""
-    prov = read_provenance(run_dir)
-    return bool(prov) and comparable_config(prov.get("config", {})) == comparable_config(config)
+    """True if ``run_dir`` holds a complete, undamaged run of the same configuration (run-control
+    keys aside). A damaged run of the same configuration is reported (naming the file) and
+    counts as unfinished, so it is rerun."""
+    status = run_status(run_dir)
+    same = comparable_config((status.recorded or {}).get("config", {})) == comparable_config(config)
+    if same and not status.complete:
+        log.warning("%s is incomplete: %s; rerunning it", run_dir, status.reason)
+    return status.complete and same
+
+
+def check_run_dir(config: Settings, out_dir: Path, hint: str = "choose another hydra.run.dir") -> None:
+    """Everything that must hold before a run writes into ``out_dir`` (nothing is written).
+
+    The folder must be writable, must not be a sweep folder, and must not hold a finished run
+    (or replicate) of another configuration.
+
+    Raises:
+        model.runio.RunDirError: naming the folder and the problem.
+    """
+    from model.runio import RunDirError
+
+    out_dir = Path(out_dir)
+    check_writable(out_dir)
+    if (out_dir / "sweep.json").is_file() or (out_dir / "multirun.yaml").is_file():
+        raise RunDirError(f"{out_dir} is a sweep folder, not a run folder; it is left as it is: {hint}.")
+    kind = "replicates" if config.replicates > 1 else "run"
+    check_reusable(out_dir, kind, config, hint=hint)
+    if config.replicates > 1:
+        for k, seed in enumerate(replicate_seeds(config.seed, config.replicates)):
+            rep_dir = out_dir / REPLICATE_DIR.format(k=k)
+            check_writable(rep_dir)
+            check_reusable(rep_dir, "run", replicate_config(config, seed), hint=hint)
 
 
 # --------------------------------------------------------------------------------------------
@@ -113,6 +115,7 @@ def run_mode(config: Settings, out_dir: Path) -> None:
         config: A validated configuration.
         out_dir: The run directory (hydra's).
     """
+    check_run_dir(config, Path(out_dir))
     if not show_progress(config):
         config = copy.deepcopy(config)
         config.output.progress = False
@@ -176,7 +179,7 @@ def save_run(result: RunResult, out_dir: Path, plots: bool = True) -> Path:
         The run directory.
     """
     out_dir = begin_run(out_dir)
-    write_tables(result.tables, out_dir)
+    tables = write_tables(result.tables, out_dir)
     if plots:
         output = getattr(result.config, "output", None)
         plot_run(
@@ -196,7 +199,7 @@ def save_run(result: RunResult, out_dir: Path, plots: bool = True) -> Path:
         start=result.config.start,
         **result.extra,
     )
-    write_json(prov, out_dir / COMPLETE_MARKER)
+    mark_complete(out_dir, prov, tables)
     write_index(out_dir)
     return out_dir
 
@@ -213,6 +216,39 @@ def _run_replicate(config: Settings, out_dir: str) -> str:
     """Worker: one replicate, no plots, no per-quarter bar (runs in a worker process)."""
     run_single(config, Path(out_dir), plots=False, progress=False)
     return out_dir
+
+
+def _worker_init(main: int) -> None:
+    """Set up a replicate worker: Ctrl-C is the run's business, and it ends with the run."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    end_with(main)
+
+
+def end_with(main: int, every: float = 0.5) -> None:
+    """Exit this process (writing nothing more) as soon as process ``main`` has ended.
+
+    A killed run cannot stop its workers; a worker orphaned that way would otherwise finish its
+    replicate and write into a folder whose run has stopped. A zombie counts as ended.
+    """
+    import psutil
+
+    try:
+        watched = psutil.Process(main)
+    except psutil.Error:
+        os._exit(1)
+
+    def watch() -> None:
+        while True:
+            time.sleep(every)
+            try:
+                if not watched.is_running() or watched.status() == psutil.STATUS_ZOMBIE:
+                    os._exit(1)
+            except psutil.Error:
+                os._exit(1)
+
+    threading.Thread(target=watch, name="end-with-run", daemon=True).start()
 
 
 def run_replicates(config: Settings, out_dir: Path) -> Path:
@@ -235,6 +271,7 @@ def run_replicates(config: Settings, out_dir: Path) -> Path:
     if finished_with(out_dir, config):
         log.info("%s: already complete, skipping", out_dir)
         return out_dir
+    check_run_dir(config, out_dir)
     begin_run(out_dir)
     seeds = replicate_seeds(config.seed, config.replicates)
     configs = [replicate_config(config, s) for s in seeds]
@@ -247,7 +284,8 @@ def run_replicates(config: Settings, out_dir: Path) -> Path:
     _run_all(configs, dirs, todo, workers, config)
     frames = [_read_city_quarter(d) for d in dirs]
     summary = summarise_replicates(frames)
-    write_parquet(summary, _tables_dir(out_dir) / f"{SUMMARY_TABLE}.parquet")
+    summary_path = _tables_dir(out_dir) / f"{SUMMARY_TABLE}.parquet"
+    write_parquet(summary, summary_path)
     if config.output.plots:
         from reporting.compare import plot_replicate_summary
 
@@ -258,8 +296,10 @@ def run_replicates(config: Settings, out_dir: Path) -> Path:
             fmt=config.output.format,
             dpi=config.output.dpi,
         )
-    write_json(
-        replicate_provenance(config, seeds, dirs, out_dir, time.perf_counter() - start), out_dir / COMPLETE_MARKER
+    mark_complete(
+        out_dir,
+        replicate_provenance(config, seeds, dirs, out_dir, time.perf_counter() - start),
+        [summary_path, *(d / "tables" / "city_quarter.parquet" for d in dirs)],
     )
     write_index(out_dir)
     return out_dir
@@ -288,21 +328,46 @@ def _run_all(configs: list[Settings], dirs: list[Path], todo: list[int], workers
                 run_single(configs[k], dirs[k], plots=False, progress=config.output.progress)
                 bar.update(1)
         else:
-            from joblib import Parallel, delayed, parallel_config
-
-            with parallel_config(backend="loky", inner_max_num_threads=1):
-                jobs = Parallel(n_jobs=workers, return_as="generator_unordered")(
-                    delayed(_run_replicate)(configs[k], str(dirs[k])) for k in todo
-                )
-                for _ in jobs:
-                    bar.update(1)
+            _run_in_workers(configs, dirs, todo, workers, bar)
     finally:
         bar.close()
 
 
+def _run_in_workers(configs: list[Settings], dirs: list[Path], todo: list[int], workers: int, bar: Any) -> None:
+    """Run replicates in worker processes that never outlive this run.
+
+    Workers are fresh interpreters (``spawn``: no fork of a process with threads, no server
+    process left behind); they ignore Ctrl-C, watch this process and exit when it ends, and on any
+    interrupt or error here they are killed before the exception goes on.
+    """
+    import multiprocessing as mp
+    from concurrent.futures import FIRST_EXCEPTION, ProcessPoolExecutor, wait
+
+    pool = ProcessPoolExecutor(
+        max_workers=workers, mp_context=mp.get_context("spawn"), initializer=_worker_init, initargs=(os.getpid(),)
+    )
+    try:
+        pending = {pool.submit(_run_replicate, configs[k], str(dirs[k])) for k in todo}
+        while pending:
+            done, pending = wait(pending, return_when=FIRST_EXCEPTION)
+            for future in done:
+                future.result()
+                bar.update(1)
+    except BaseException:
+        processes = list(getattr(pool, "_processes", {}).values())  # no public way to stop running workers
+        pool.shutdown(wait=False, cancel_futures=True)
+        for process in processes:
+            process.kill()
+        for process in processes:
+            process.join(timeout=5)
+        raise
+    pool.shutdown(wait=True)
+
+
 def _read_city_quarter(run_dir: Path) -> pd.DataFrame:
-    if not is_complete(run_dir):
-        raise FileNotFoundError(f"{run_dir} is not a complete run (no provenance.json with status 'complete').")
+    status = run_status(run_dir)
+    if not status.complete:
+        raise FileNotFoundError(f"{run_dir} is not a complete run: {status.reason}.")
     return pd.read_parquet(Path(run_dir) / "tables" / "city_quarter.parquet")
 
 
@@ -345,6 +410,7 @@ def replicate_provenance(
         replicates=len(seeds),
         replicate_seeds=[int(s) for s in seeds],
         replicate_dirs=[str(d.relative_to(out_dir)) for d in dirs],
+        parts=[str(d.relative_to(out_dir)) for d in dirs],
         seed_derivation="numpy.random.SeedSequence(seed).spawn(replicates) (model.rng.replicate_seeds)",
         quarters=config.quarters,
         start=config.start,

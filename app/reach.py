@@ -18,17 +18,18 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from app.sample import SampleParams
 from model.config import Config
-from model.params import param
+from model.params import ConfigError, list_param, param
 from model.rng import replicate_seeds
-from model.runio import COMPLETE_MARKER, begin_run, provenance, write_json
+from model.runio import begin_run, mark_complete, provenance, write_parquet
 
 log = logging.getLogger("corridor.reach")
 
@@ -36,27 +37,24 @@ Tables = dict[str, pd.DataFrame]
 
 
 @dataclass
-class ReachParams:
+class ReachParams(SampleParams):
     """The lever-reach table (``python run.py mode=reach``; run control, not the model's)."""
 
-    seeds: int = param(10, "runs", "Paired seeds per lever (and for the baseline)", lo=1, hi=1000, source="run setting")
     quarters: int = param(4, "quarters", "Quarters simulated (the first year)", lo=1, hi=400, source="run setting")
-    n_firms: int = param(2500, "agents", "Initial firm agents of each run", lo=40, source="run setting")
-    n_talent: int = param(25_000, "agents", "Initial talent agents of each run", lo=400, source="run setting")
-    population_share: float = param(
-        0.1, "share", "Share of the corridor the agents stand for", lo=0.001, hi=1.0, lo_open=True, source="run setting"
-    )
-    levers: list[str] = field(
-        default_factory=list,
-        metadata={
-            "unit": "names",
-            "doc": "Levers to run (names of app.reach.LEVERS; empty: all)",
-            "source": "run setting",
-            "lo": None,
-            "hi": None,
-            "lo_open": False,
-        },
-    )
+    levers: list[str] = list_param("names", "Levers to run (names of app.reach.LEVERS; empty: all)")
+
+    def check(self, root: Any) -> None:
+        """Every name in ``reach.levers`` is a lever of :data:`LEVERS`.
+
+        Raises:
+            ConfigError: naming the unknown levers and the allowed names.
+        """
+        names = [lever.name for lever in LEVERS]
+        unknown = [n for n in self.levers if n not in names]
+        if unknown:
+            raise ConfigError(
+                f"reach.levers: {', '.join(repr(n) for n in unknown)} not a lever; allowed: {', '.join(names)}."
+            )
 
 
 # --------------------------------------------------------------------------------------------
@@ -276,7 +274,7 @@ LEVERS: tuple[Lever, ...] = (
         "DG ↔ HZ firm moves (whole firms)",
         _moves(("DG", "HZ"), ("DG", "HZ")),
     ),
-    Lever("research", ("innovation.research_output=800",), "corridor innovations", _corridor_total("innovations")),
+    Lever("research", ("innovation.research_output=14000",), "corridor innovations", _corridor_total("innovations")),
     Lever(
         "land_rule",
         ("government.land_rule_outflow=0.005",),
@@ -321,14 +319,9 @@ def _config(settings: Any, overrides: tuple[str, ...], seed: int, quarters: int 
     from calibration.spec import apply_values
     from model.config import only_model
 
-    rp = settings.reach
-    values: dict[str, Any] = {
-        "seed": int(seed),
-        "quarters": quarters or rp.quarters,
-        "n_firms": rp.n_firms,
-        "n_talent": rp.n_talent,
-        "population_share": rp.population_share,
-    }
+    values: dict[str, Any] = {**settings.reach.sample(), "seed": int(seed)}
+    if quarters:
+        values["quarters"] = quarters
     for item in overrides:
         key, value = item.split("=", 1)
         values[key] = float(value)
@@ -430,14 +423,13 @@ def reach_mode(settings: Any, out_dir: Path) -> None:
     start = time.perf_counter()
     out_dir = begin_run(out_dir)
     table = reach_table(settings, settings.workers)
-    from model.runio import write_parquet
-
     write_parquet(table, out_dir / "reach.parquet")
     table.to_csv(out_dir / "reach.csv", index=False)
     (out_dir / "reach.md").write_text(reach_markdown(table, settings.reach.seeds, settings.reach.quarters))
     defects = table[table["verdict"].str.startswith("DEFECT")]["lever"].tolist()
-    write_json(
+    mark_complete(
+        out_dir,
         provenance("reach", settings, time.perf_counter() - start, levers=len(table), defects=defects),
-        out_dir / COMPLETE_MARKER,
+        [out_dir / "reach.parquet", out_dir / "reach.csv"],
     )
     log.info("reach: %d levers, %d defects -> %s", len(table), len(defects), out_dir)

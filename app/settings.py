@@ -48,7 +48,7 @@ class OutputParams:
     """What a run writes."""
 
     snapshot_every: int = param(
-        4, "quarters", "Spatial snapshots of rent and firm density every n quarters", lo=1, source="run setting"
+        4, "quarters", "Spatial snapshots of rent and firm density every n quarters", lo=1, hi=400, source="run setting"
     )
     plots: bool = param(True, "bool", "Write plots (in output.format)", source="run setting")
     progress: bool = param(True, "bool", "Show progress on the terminal", source="run setting")
@@ -146,6 +146,11 @@ def scenario_names() -> list[str]:
     return sorted(p.stem for p in (SCENARIO_DIR / "scenario").glob("*.yaml"))
 
 
+def calibrated_names() -> list[str]:
+    """Names of the calibrated parameter sets in ``scenarios/calibrated/``."""
+    return sorted(p.stem for p in (SCENARIO_DIR / "calibrated").glob("*.yaml"))
+
+
 def from_hydra(cfg: DictConfig | dict[str, Any]) -> Settings:
     """Turn a composed hydra config into validated :class:`Settings`.
 
@@ -155,13 +160,35 @@ def from_hydra(cfg: DictConfig | dict[str, Any]) -> Settings:
         ConfigError: on an out-of-range value, naming the key and what is allowed.
     """
     node = OmegaConf.create(cfg) if isinstance(cfg, dict) else cfg
-    schema = OmegaConf.structured(Settings)
+    typed = OmegaConf.get_type(node) is Settings  # composed by hydra on the schema: types already checked
+    node = OmegaConf.masked_copy(node, [k for k in node if k != "hydra"])
     plain = OmegaConf.to_container(node, resolve=True)
-    plain.pop("hydra", None)
-    merged = OmegaConf.merge(schema, plain)
-    settings = OmegaConf.to_object(merged)
+    if typed:
+        settings = _build(Settings, plain)
+    else:
+        settings = OmegaConf.to_object(OmegaConf.merge(OmegaConf.structured(Settings), plain))
     assert isinstance(settings, Settings)
     return validate(settings)
+
+
+_HINTS: dict[type, dict[str, Any]] = {}
+
+
+def _build(cls: type, data: dict[str, Any]) -> Any:
+    """A dataclass tree from the plain form of a config whose types hydra has already checked
+    (the same result as OmegaConf's ``to_object``, several times faster)."""
+    import dataclasses
+    import typing
+
+    hints = _HINTS.setdefault(cls, typing.get_type_hints(cls))
+    kwargs = {}
+    for f in dataclasses.fields(cls):
+        if f.name in data:
+            value = data[f.name]
+            if dataclasses.is_dataclass(hints[f.name]) and isinstance(value, dict):
+                value = _build(hints[f.name], value)
+            kwargs[f.name] = value
+    return cls(**kwargs)
 
 
 def compose_config(scenario: str = "baseline", overrides: list[str] | None = None) -> Settings:
@@ -186,15 +213,49 @@ def compose_config(scenario: str = "baseline", overrides: list[str] | None = Non
 
 _OVERRIDE = re.compile(r"^(?P<prefix>[+~]{0,2})(?P<key>[A-Za-z_][\w.]*)(@[\w.]+)?=")
 
+DERIVED_KEYS: dict[str, str] = {
+    "scenario_name": "it is set by the scenario file: choose the scenario with scenario=NAME",
+    "calibrated_set": "it is set by the calibrated set's file: choose the set with calibrated=NAME",
+}
+"""Keys a run records but a user cannot set: they name files, so a label always says what ran."""
+
+
+def _leaf_types(cls: type = Settings, prefix: str = "") -> dict[str, Any]:
+    """Every leaf key of a configuration class with its type (PerCity/PerSector fields are floats)."""
+    import dataclasses
+    import typing
+
+    out: dict[str, Any] = {}
+    hints = typing.get_type_hints(cls)
+    for f in dataclasses.fields(cls):
+        ftype = hints[f.name]
+        if dataclasses.is_dataclass(ftype):
+            out.update(_leaf_types(ftype, f"{prefix}{f.name}."))
+        else:
+            out[f"{prefix}{f.name}"] = ftype
+    return out
+
+
+_TYPES: dict[str, Any] = {}
+
+
+def key_type(key: str) -> Any:
+    """The type of a leaf key of :class:`Settings` (None for a group or an unknown key)."""
+    if not _TYPES:
+        _TYPES.update(_leaf_types())
+    return _TYPES.get(key)
+
 
 def check_overrides(args: list[str]) -> None:
     """Stop early on an unknown key in command-line overrides, naming what is allowed.
 
-    Hydra's own keys (``hydra.*``, ``--flags``), the ``scenario`` and ``calibrated`` groups are
-    passed through; every other ``key=value`` must be a key of :class:`Settings`.
+    Hydra's own keys (``hydra.*``, ``--flags``) are passed through; the ``scenario`` and
+    ``calibrated`` groups must name files; ``scenario_name`` and ``calibrated_set`` cannot be set
+    (:data:`DERIVED_KEYS`); every other ``key=value`` must be a key of :class:`Settings`, and a
+    numeric key's value must be written in ASCII (``int('１２')`` would read full-width digits).
 
     Raises:
-        ConfigError: for the first unknown key.
+        ConfigError: for the first bad override, naming its key.
     """
     for arg in args:
         if arg.startswith("-"):
@@ -203,12 +264,25 @@ def check_overrides(args: list[str]) -> None:
         if not match:
             continue
         key = match.group("key")
+        value = arg.split("=", 1)[1]
+        if key in DERIVED_KEYS:
+            raise ConfigError(f"{key} cannot be overridden: {DERIVED_KEYS[key]}.")
         if key.split(".")[0] in ("hydra", "scenario", "calibrated"):
             if key == "scenario":
-                value = arg.split("=", 1)[1]
                 names = scenario_names()
                 for choice in value.split(","):
                     if choice and not choice.startswith(("choice(", "range(", "glob(")) and choice not in names:
                         raise ConfigError(f"Unknown scenario '{choice}'. Allowed: {', '.join(names)}.")
+            if key == "calibrated":
+                names = calibrated_names()
+                for choice in value.split(","):
+                    if not choice.startswith(("choice(", "glob(")) and choice not in names:
+                        raise ConfigError(f"Unknown calibrated set '{choice}'. Allowed: {', '.join(names)}.")
             continue
         check_key(key, Settings)
+        ktype = key_type(key)
+        if ktype in (int, float, bool) and not value.isascii():
+            raise ConfigError(
+                f"{key} = {value!r} contains characters other than ASCII (e.g. full-width digits); "
+                f"allowed: {'true or false' if ktype is bool else 'a number written with the digits 0-9'}."
+            )

@@ -284,9 +284,9 @@ def run_calibration(
         history.csv, checkpoint.json, start.json, fit.png and, last, provenance.json).
     """
     started = time.perf_counter()
-    out_dir = io.begin(out_dir)
     cal = config.calibration
-    setup = make_setup(config, targets, params)
+    setup = make_setup(config, targets, params)  # every input is checked before the folder is touched
+    out_dir = io.begin(out_dir, config, "calibrate")
     log.info(
         "calibrating %d parameters to %d targets: population %d, %d generations, %d replicates, %d workers",
         len(setup.params),

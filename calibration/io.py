@@ -1,8 +1,10 @@
 """Atomic output for the calibration commands, and their provenance.
 
 Every file is written under a temporary name and renamed, and each command writes its
-``provenance.json`` (``"status": "complete"``) last and removes a stale one first, so a run
-interrupted at any point never leaves a directory that looks finished.
+``provenance.json`` (``"status": "complete"``, with a checksum of every output file) last and
+removes a stale one first — only after its inputs are checked and the folder is known writable
+and free of another finished output (:func:`begin`) — so a run interrupted at any point never
+leaves a directory that looks finished, and a folder is never wiped by a command that refuses.
 """
 
 from __future__ import annotations
@@ -15,10 +17,46 @@ from typing import Any
 
 import pandas as pd
 
-from model.runio import COMPLETE_MARKER, begin_run, json_default, provenance
+from model.runio import (
+    COMPLETE_MARKER,
+    begin_run,
+    check_reusable,
+    check_writable,
+    json_default,
+    mark_complete,
+    provenance,
+)
 
-begin = begin_run
-"""Prepare an output directory: a stale completion marker is removed first."""
+CALIBRATION_CONTROL: tuple[tuple[str, ...], ...] = (
+    ("mode",),
+    ("runs",),
+    ("workers",),
+    ("output",),
+    ("calibration", "workers"),
+    ("calibration", "generations"),
+    ("calibration", "recovery_generations"),
+    ("calibration", "install"),
+    ("calibration", "name"),
+    ("calibration", "resume"),
+)
+"""Keys that do not make a calibration, recovery or sensitivity analysis another one (more
+generations continue a search from its checkpoint)."""
+
+
+def check_dir(out_dir: Path, config: Any, kind: str, hint: str = "choose another hydra.run.dir") -> None:
+    """Raise :class:`model.runio.RunDirError` unless ``out_dir`` can take this command's output
+    (``kind``: calibrate, recovery or sensitivity): writable, and holding no finished output of
+    another kind or configuration."""
+    check_writable(out_dir)
+    check_reusable(out_dir, kind, config, CALIBRATION_CONTROL, hint)
+
+
+def begin(out_dir: Path, config: Any, kind: str) -> Path:
+    """Prepare an output directory once the inputs are checked: check it (:func:`check_dir`),
+    then remove a stale completion marker."""
+    check_dir(out_dir, config, kind)
+    return begin_run(out_dir)
+
 
 EXTRA_PACKAGES = ("SALib", "joblib")
 
@@ -51,7 +89,9 @@ def write_csv(path: Path, frame: pd.DataFrame) -> None:
 def finish(out_dir: Path, mode: str, config: Any, wall_seconds: float, **summary: Any) -> None:
     """Write ``provenance.json`` with status complete. Call it last."""
     prov = provenance(mode, config, wall_seconds, EXTRA_PACKAGES, mode=mode, **summary)
-    write_json(Path(out_dir) / COMPLETE_MARKER, prov)
+    skip = {COMPLETE_MARKER, "run.log"}
+    files = sorted(p for p in Path(out_dir).iterdir() if p.is_file() and p.name not in skip and p.suffix != ".tmp")
+    mark_complete(out_dir, prov, files)
 
 
 def draw(plot: str, *args: Any) -> None:

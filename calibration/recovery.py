@@ -155,9 +155,9 @@ def run_recovery(
         recovery.md, recovery.png, draw_<k>/checkpoint.json and, last, provenance.json).
     """
     started = time.perf_counter()
-    out_dir = io.begin(out_dir)
     cal = config.calibration
-    setup = make_setup(config, targets, params)
+    setup = make_setup(config, targets, params)  # every input is checked before the folder is touched
+    out_dir = io.begin(out_dir, config, "recovery")
     start = start_point(setup, out_dir / "start.json")
     w_all = fit_weights(setup, start)
     truths = draw_truths(setup, cal.recovery_draws, config.seed)

@@ -214,7 +214,6 @@ def run_sensitivity(
     from SALib.sample import sobol as sobol_sample
 
     started = time.perf_counter()
-    out_dir = io.begin(out_dir)
     cal = config.calibration
     params = list(params) if params is not None else select_parameters(cal.screen, "sensitivity")
     base = sample_config(config, quarters=cal.sensitivity_quarters)
@@ -223,6 +222,7 @@ def run_sensitivity(
     settings.pop("output", None)
     fingerprint = {"base": settings, "params": [(p.name, p.lower, p.upper, p.scale) for p in params]}
     seed32 = derived_seed(config.seed, "sensitivity") % (2**32)
+    out_dir = io.begin(out_dir, config, "sensitivity")  # every input is checked before the folder is touched
 
     x_morris = morris_sample.sample(
         problem(params), N=cal.morris_trajectories, num_levels=cal.morris_levels, seed=seed32

@@ -6,9 +6,17 @@ configuration, and the calibration commands receive them apart from it.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from typing import Any
 
-from model.params import list_param, param
+from model.params import ConfigError, list_param, param
+
+NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
+"""Allowed names of a calibrated set: a file stem in ``scenarios/calibrated/`` (no path)."""
+
+MIN_POPULATION = 4
+"""The smallest differential-evolution population (:func:`calibration.de.minimise`)."""
 
 
 @dataclass
@@ -26,7 +34,12 @@ class CalibrationParams:
         "Parameters of the sensitivity analysis, from calibration/parameters.csv (empty: every row marked sensitivity)",
     )
     n_firms: int = param(
-        2500, "agents", "Initial firm agents of each calibration or sensitivity simulation", source="run setting", lo=4
+        2500,
+        "agents",
+        "Initial firm agents of each calibration or sensitivity simulation",
+        source="run setting",
+        lo=4,
+        hi=500_000,
     )
     n_talent: int = param(
         25_000,
@@ -34,6 +47,7 @@ class CalibrationParams:
         "Initial talent agents of each calibration or sensitivity simulation",
         source="run setting",
         lo=8,
+        hi=5_000_000,
     )
     population_share: float = param(
         0.1,
@@ -72,7 +86,7 @@ class CalibrationParams:
     population: int = param(
         0,
         "vectors",
-        "Differential-evolution population (0: 3 × free parameters, at least 8)",
+        "Differential-evolution population (0: 3 × free parameters, at least 8; else at least 4)",
         source="run setting",
         lo=0,
         hi=10_000,
@@ -94,7 +108,12 @@ class CalibrationParams:
         "Also write the calibrated set to scenarios/calibrated/<name>.yaml (default.yaml is the baseline's)",
         source="run setting",
     )
-    name: str = param("default", "-", "Name of the calibrated set file written with install=true", source="run setting")
+    name: str = param(
+        "default",
+        "-",
+        "Name of the calibrated set file written with install=true (letters, digits, _ and -; no path)",
+        source="run setting",
+    )
     recovery_draws: int = param(
         4,
         "vectors",
@@ -142,8 +161,57 @@ class CalibrationParams:
     sobol_samples: int = param(
         32,
         "samples",
-        "Sobol base sample N (a power of 2; N·(k+2) simulations for k parameters)",
+        "Sobol base sample N (a power of 2, at least 2; N·(k+2) simulations for k parameters)",
         source="run setting",
         lo=2,
         hi=1_000_000,
     )
+
+    def check(self, root: Any) -> None:
+        """Every calibration setting that can be checked before anything runs.
+
+        Raises:
+            ConfigError: naming the ``calibration.*`` key and what is allowed.
+        """
+        from calibration.moments import window_covered
+        from calibration.spec import load_parameters, load_targets
+
+        if 0 < self.population < MIN_POPULATION:
+            raise ConfigError(
+                f"calibration.population = {self.population} is too small for differential evolution; "
+                f"allowed: 0 (automatic) or at least {MIN_POPULATION}."
+            )
+        if not NAME_PATTERN.match(self.name):
+            raise ConfigError(
+                f"calibration.name = {self.name!r} is not a calibrated set name; allowed: 1–64 letters, digits, "
+                "'_' and '-', starting with a letter or digit (the file scenarios/calibrated/<name>.yaml; no path)."
+            )
+        if self.sobol_samples & (self.sobol_samples - 1):
+            raise ConfigError(
+                f"calibration.sobol_samples = {self.sobol_samples} is not a power of 2; allowed: 2, 4, 8, 16, 32, ..."
+            )
+        mode = getattr(root, "mode", None)
+        if mode not in ("calibrate", "recovery", "sensitivity") and not self.free and not self.screen:
+            return  # the files are read only when they matter
+        table = load_parameters()
+        names = [p.name for p in table]
+        for key, chosen, flag in (("free", self.free, "calibrate"), ("screen", self.screen, "sensitivity")):
+            unknown = [n for n in chosen if n not in names]
+            if unknown:
+                raise ConfigError(
+                    f"calibration.{key}: {', '.join(repr(n) for n in unknown)} not in calibration/parameters.csv; "
+                    f"allowed: {', '.join(names)}."
+                )
+            if len(set(chosen)) < len(chosen):
+                raise ConfigError(f"calibration.{key} lists a parameter twice: {list(chosen)}; allowed: each once.")
+            if not chosen and not any(getattr(p, flag) for p in table):
+                raise ConfigError(
+                    f"calibration.{key} is empty and no row of calibration/parameters.csv is marked {flag}."
+                )
+        if mode in ("calibrate", "recovery"):
+            start = getattr(root, "start", "2018Q1")
+            if not any(t.role == "fit" and window_covered(t, start, self.quarters) for t in load_targets()):
+                raise ConfigError(
+                    f"calibration.quarters = {self.quarters}: no fitted target of calibration/targets.csv lies within "
+                    f"{self.quarters} quarters from {start}; allowed: enough quarters to reach a target year (default 8)."
+                )

@@ -39,26 +39,57 @@ SCENARIO_DIR = ROOT / "scenarios"
 CALIBRATED_DIR = SCENARIO_DIR / "calibrated"
 """Folder of the calibrated parameter sets."""
 
+START = "2018Q1"
+"""The first simulated quarter: the 2018 data (placement, inversion, every reference level) are
+the model's data, so a run cannot start anywhere else."""
+
+SEED_MAX = 2**63 - 1
+"""Largest master seed: seeds are stored as 64-bit signed integers in tables and provenance."""
+
 
 @dataclass
 class Config:
     """A whole model configuration: the run's identity and size, and every process's parameters."""
 
-    scenario_name: str = param("baseline", "-", "Name of the scenario (set by scenario files)", source="run setting")
+    scenario_name: str = param(
+        "baseline",
+        "-",
+        "Name of the scenario: set by the scenario file (scenario=NAME), not on the command line",
+        source="run setting",
+    )
     calibrated_set: str = param(
         "default",
         "-",
-        "Calibrated parameter set in force (scenarios/calibrated/<name>.yaml; each file sets it)",
+        "Calibrated parameter set in force: set by the file scenarios/calibrated/<name>.yaml (calibrated=NAME), "
+        "not on the command line",
         source="run setting",
     )
-    seed: int = param(20180101, "-", "Master seed: every random stream derives from it", lo=0, source="run setting")
-    start: str = param("2018Q1", "quarter", "First simulated quarter (YYYYQn)", source="run setting")
+    seed: int = param(
+        20180101, "-", "Master seed: every random stream derives from it", lo=0, hi=SEED_MAX, source="run setting"
+    )
+    start: str = param(
+        START,
+        "quarter",
+        "First simulated quarter: the model's data describe 2018, so every run starts in 2018Q1 "
+        "(only this value is allowed; quarters=N sets the horizon)",
+        source="run setting",
+    )
     quarters: int = param(80, "quarters", "Quarters simulated (80 = 2018Q1–2037Q4)", lo=1, hi=400, source="run setting")
     n_firms: int = param(
-        25_000, "agents", "Initial firm agents (shared across cities by hightech_firms)", lo=4, source="run setting"
+        25_000,
+        "agents",
+        "Initial firm agents (shared across cities by hightech_firms)",
+        lo=4,
+        hi=500_000,
+        source="run setting",
     )
     n_talent: int = param(
-        250_000, "agents", "Initial talent agents (each stands for several real workers)", lo=8, source="run setting"
+        250_000,
+        "agents",
+        "Initial talent agents (each stands for several real workers)",
+        lo=8,
+        hi=5_000_000,
+        source="run setting",
     )
     population_share: float = param(
         1.0,
@@ -87,8 +118,12 @@ class Config:
     border: BorderParams = field(default_factory=BorderParams)
 
     def check(self, root: Config) -> None:
-        """Rules across groups: a valid start quarter and a population that fills every city."""
-        parse_quarter(self.start)
+        """Rules across groups: the start quarter of the data and a population that fills every city."""
+        if self.start != START:
+            raise ConfigError(
+                f"start = {self.start!r} is not allowed: the model's data describe 2018, so every run starts "
+                f"in {START}; allowed: start={START} (set the horizon with quarters=N)."
+            )
         firm_share = min(self.firms.hightech_firms.as_list()) / sum(self.firms.hightech_firms.as_list())
         if firm_share * self.n_firms < 1:
             raise ConfigError(

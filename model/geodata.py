@@ -337,16 +337,21 @@ SPECIAL_ZONES: dict[str, tuple[float, float, float]] = {
 """Cooperation zones where cross-border frictions can be set lower (digest L3)."""
 
 RESEARCH_SOURCES: dict[str, tuple[str, float, float, float]] = {
-    # name: (city, lon, lat, relative research strength) — knowledge sources of digest M5.
-    # Strength is relative; HK's universities are the region's strongest research base (seed 001:
-    # 5 top-100 universities, 22 national-level labs).
-    "HKU": ("HK", 114.14, 22.28, 1.0),
-    "HKUST": ("HK", 114.26, 22.34, 1.0),
-    "CUHK": ("HK", 114.21, 22.42, 1.0),
+    # name: (city, lon, lat, research output) — knowledge sources of digest M5. Output in thousands
+    # of research publications a year, about 2018: approx. public figures (Web of Science / Nature
+    # Index counts of each institution; labs and parks estimated from their staff). Seed 001:
+    # Hong Kong has 5 top-100 universities and 22 national-level labs; seed 003: Shenzhen's
+    # Virtual University Park hosts the Shenzhen campuses of Hong Kong's universities.
+    "HKU": ("HK", 114.14, 22.28, 6.0),
+    "CUHK": ("HK", 114.21, 22.42, 5.5),
+    "HKUST": ("HK", 114.26, 22.34, 3.5),
+    "PolyU and CityU": ("HK", 114.18, 22.31, 7.0),
     "HK Science Park": ("HK", 114.21, 22.43, 0.5),
-    "SUSTech": ("SZ", 114.00, 22.60, 0.6),
-    "Virtual University Park": ("SZ", 113.945, 22.535, 0.5),
+    "Shenzhen University": ("SZ", 113.94, 22.53, 3.0),
+    "University Town (Tsinghua SIGS, PKU, HIT)": ("SZ", 113.97, 22.59, 2.5),
+    "SUSTech": ("SZ", 114.00, 22.60, 1.5),
+    "Virtual University Park": ("SZ", 113.945, 22.535, 1.0),
     "Songshan Lake labs": ("DG", 113.89, 22.92, 0.5),
-    "Neutron Science City": ("DG", 113.96, 22.93, 0.4),
+    "Neutron Science City": ("DG", 113.96, 22.93, 0.3),
 }
-"""Universities and labs feeding knowledge spillovers: (city, lon, lat, relative strength)."""
+"""Universities and labs feeding knowledge spillovers: (city, lon, lat, thousand publications a year)."""

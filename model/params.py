@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import functools
 import math
 import typing
 from dataclasses import dataclass, field
@@ -115,6 +116,13 @@ PUBLIC = "approx. public figure (seed-digest.md §3 lists it as such)"
 # validation
 
 
+def _number(x: float) -> str:
+    """A bound or value as a message shows it: integers in full (up to 2^63), others with %g."""
+    if isinstance(x, int) and abs(x) < 2**64:
+        return str(x)
+    return f"{x:g}"
+
+
 def _check_value(key: str, value: Any, meta: dict[str, Any]) -> None:
     lo, hi, lo_open = meta.get("lo"), meta.get("hi"), meta.get("lo_open", False)
     if isinstance(value, bool) or not isinstance(value, int | float):
@@ -124,12 +132,13 @@ def _check_value(key: str, value: Any, meta: dict[str, Any]) -> None:
     below = value <= lo if (lo is not None and lo_open) else (lo is not None and value < lo)
     above = hi is not None and value > hi
     if below or above:
-        lo_txt = "-inf" if lo is None else f"{lo:g}"
-        hi_txt = "inf" if hi is None else f"{hi:g}"
+        lo_txt = "-inf" if lo is None else _number(lo)
+        hi_txt = "inf" if hi is None else _number(hi)
         bracket = "(" if lo_open else "["
+        unit = meta.get("unit", "")
         raise ConfigError(
-            f"{key} = {value:g} is out of range: allowed {bracket}{lo_txt}, {hi_txt}] "
-            f"{meta.get('unit', '')} — {meta.get('doc', '')}"
+            f"{key} = {_number(value)} is out of range: allowed {bracket}{lo_txt}, {hi_txt}]"
+            f"{f' {unit}' if unit and unit != '-' else ''} — {meta.get('doc', '')}"
         )
 
 
@@ -195,14 +204,19 @@ def config_keys(cls: type, prefix: str = "") -> list[str]:
     Returns:
         Sorted list of dotted keys.
     """
+    return list(_config_keys(cls, prefix))
+
+
+@functools.cache
+def _config_keys(cls: type, prefix: str) -> tuple[str, ...]:
     keys: list[str] = []
     for f in dataclasses.fields(cls):
         ftype = f.type if isinstance(f.type, type) else _resolve(cls, f.name)
         if dataclasses.is_dataclass(ftype):
-            keys += config_keys(ftype, f"{prefix}{f.name}.")
+            keys += _config_keys(ftype, f"{prefix}{f.name}.")
         else:
             keys.append(f"{prefix}{f.name}")
-    return sorted(keys)
+    return tuple(sorted(keys))
 
 
 def check_key(key: str, cls: type) -> None:

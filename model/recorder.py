@@ -20,6 +20,7 @@ from model.tables import (
     CITY_COLUMNS,
     DEAL_COLUMNS,
     ENTRY_COLUMNS,
+    ESTABLISHMENT_COLUMNS,
     EXIT_COLUMNS,
     FUND_COLUMNS,
     GOVERNMENT_COLUMNS,
@@ -41,6 +42,7 @@ class Recorder:
         self._city_rows: list[dict[str, np.ndarray]] = []
         self._class_rows: list[pd.DataFrame] = []
         self._relocations: list[dict[str, np.ndarray]] = []
+        self._establishments: list[dict[str, np.ndarray]] = []
         self._snapshots: list[pd.DataFrame] = []
         self._entries: list[dict[str, np.ndarray]] = []
         self._deals: list[tuple] = []
@@ -106,6 +108,7 @@ class Recorder:
         row["rd_spending"] = np.bincount(f_city, weights=firms.rd_spend[alive_f], minlength=n_c)
 
         self._relocations.extend(s.events.relocations)
+        self._establishments.extend(s.events.establishments)
         moves = s.events.relocations[-1] if s.events.relocations else None
         if moves is not None and moves["t"].size:
             whole = moves["kind"] == fm.MOVE_WHOLE
@@ -266,6 +269,7 @@ class Recorder:
             "city_quarter": city,
             "firms_by_class": classes,
             "relocations": relocations,
+            "establishments": self._establishments_table(),
             "snapshots": snapshots,
             "cells": cells_table(s),
             "entries": self._entries_table(),
@@ -279,6 +283,46 @@ class Recorder:
         labels = self.labels
         return pd.Series([labels[int(x)] for x in t], dtype=object)
 
+    def _establishments_table(self) -> pd.DataFrame:
+        from agents.firms import KIND_NAMES
+        from model.processes.location import EVENT_NAMES
+
+        keys = (
+            "t",
+            "firm",
+            "event",
+            "kind",
+            "sector",
+            "employees",
+            "site_employees",
+            "from_city",
+            "from_cell",
+            "to_city",
+            "to_cell",
+        )
+        e = {
+            k: np.concatenate([r[k] for r in self._establishments]) if self._establishments else np.zeros(0, dtype=int)
+            for k in keys
+        }
+        codes = np.array(geodata.CITY_CODES)
+        return pd.DataFrame(
+            {
+                "quarter": self._label(e["t"]),
+                "t": e["t"].astype(int),
+                "firm": e["firm"].astype(np.int64),
+                "event": np.array(EVENT_NAMES)[e["event"].astype(int)],
+                "kind": np.array(KIND_NAMES)[e["kind"].astype(int)],
+                "sector": np.array(SECTORS)[e["sector"].astype(int)],
+                "employees": e["employees"].astype(float),
+                "size_class": np.array(SIZE_CLASSES)[fm.size_class(e["employees"].astype(float))],
+                "site_employees": e["site_employees"].astype(float),
+                "from_city": codes[e["from_city"].astype(int)],
+                "from_cell": e["from_cell"].astype(np.int64),
+                "to_city": codes[e["to_city"].astype(int)],
+                "to_cell": e["to_cell"].astype(np.int64),
+            }
+        )[list(ESTABLISHMENT_COLUMNS)]
+
     def _entries_table(self) -> pd.DataFrame:
         keys = ("t", "firm", "kind", "sector", "city", "cell", "founder_origin", "parent", "incubator_grant")
         e = {
@@ -291,7 +335,7 @@ class Recorder:
                 "quarter": self._label(e["t"]),
                 "t": e["t"].astype(int),
                 "firm": e["firm"].astype(np.int64),
-                "kind": np.array(["startup", "spinoff"])[e["kind"].astype(int)],
+                "kind": np.array(["startup", "spinoff", "university spin-off"])[e["kind"].astype(int)],
                 "sector": np.array(SECTORS)[e["sector"].astype(int)],
                 "city": codes[e["city"].astype(int)],
                 "cell": e["cell"].astype(np.int64),

@@ -16,7 +16,7 @@ inversion of the 2018 allocation into location fundamentals.
 3. ``market.burn_in_quarters`` quarters of market adjustment with agents held in place;
 4. the inversion (:func:`invert_firms`, :func:`settle_talent`): location fundamentals, firm
    productivity, firms' sites per m² of each cell, the residential and job fundamentals, and
-   talent's outside options;
+   talent's outside options; the largest firms are listed (``firms.listed_share``);
 5. the knowledge field's kernel, reference and initial stock, the four governments (reserves
    from 2018 revenue) and the venture funds.
 """
@@ -112,6 +112,7 @@ def build_state(owner: mesa.Model, cfg: Config, streams: RandomStreams) -> State
         markets.clear_markets(s, cfg)
         s.t += 1
     invert_firms(s, cfg)
+    _list_largest(s, cfg, streams.get("init_listing"))
     cells.site_density = location.site_density(s, cfg.location.site_smoothing)
     settle_talent(s, cfg, streams.get("reservation"))
     # innovation, governments and venture capital start from the 2018 state
@@ -309,6 +310,23 @@ def invert_firms(s: State, cfg: Config) -> None:
     firms.fixed_cost[alive] = cfg.firms.fixed_cost_share * firms.output[alive]
     firms.origin_city[alive] = cells.city[cell]
     firms.cash[alive] = cfg.firms.initial_cash_quarters * views.wage_bills(s)[alive]
+
+
+def _list_largest(s: State, cfg: Config, rng: np.random.Generator) -> None:
+    """The largest ``firms.listed_share`` of each city's 2018 firms are listed: Hong Kong's in
+    Hong Kong, the mainland's there with probability ``vc.hk_listing_share``, else in Shenzhen."""
+    firms = s.firms
+    alive = firms.alive_index()
+    size = firms.workers[alive] + firms.workers_div[alive]
+    city = s.cells.city[firms.cell[alive]]
+    for c in range(N_CITIES):
+        mine = alive[city == c]
+        n = int(round(cfg.firms.listed_share * mine.size))
+        if n == 0:
+            continue
+        largest = mine[np.argsort(-size[city == c], kind="stable")[:n]]
+        in_hk = (c == HK) | (rng.random(n) < cfg.vc.hk_listing_share)
+        firms.listed[largest] = np.where(in_hk, 2, 1)
 
 
 def settle_talent(s: State, cfg: Config, rng: np.random.Generator) -> None:

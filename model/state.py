@@ -218,13 +218,15 @@ class Events:
     """Event logs of this quarter (reset at the start of every quarter), read by the recorder.
 
     Attributes:
-        relocations: Moves of whole firms and divisions: dicts of arrays (``model.processes.location``).
+        relocations: Moves of whole firms and second sites: dicts of arrays (``model.processes.location``).
+        establishments: Second sites (plants, R&D centres) opened, moved and closed: dicts of arrays.
         entries: New firms: dicts of arrays (``model.processes.entry_exit``).
         deals: Venture deals, one tuple each (``model.processes.venture``).
         exits: Exits of portfolio firms: dicts of arrays (``model.processes.venture``).
     """
 
     relocations: list[dict[str, np.ndarray]] = field(default_factory=list)
+    establishments: list[dict[str, np.ndarray]] = field(default_factory=list)
     entries: list[dict[str, np.ndarray]] = field(default_factory=list)
     deals: list[tuple[Any, ...]] = field(default_factory=list)
     exits: list[dict[str, np.ndarray]] = field(default_factory=list)

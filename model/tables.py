@@ -73,7 +73,7 @@ RELOCATION_COLUMNS: dict[str, str] = {
     "quarter": "quarter label",
     "t": "quarter index",
     "firm": "firm index (stable within the run)",
-    "kind": "'whole firm' or 'division'",
+    "kind": "'whole firm', or 'division' (a second site — plant or R&D centre — opened or moved; see establishments)",
     "sector": "firm's sector",
     "employees": "firm's skilled employees at the time of the move (persons)",
     "size_class": "small, medium or large",
@@ -85,11 +85,28 @@ RELOCATION_COLUMNS: dict[str, str] = {
 }
 """Columns of ``relocations.parquet``."""
 
+ESTABLISHMENT_COLUMNS: dict[str, str] = {
+    "quarter": "quarter label",
+    "t": "quarter index",
+    "firm": "firm index (stable within the run)",
+    "event": "'open', 'relocate' or 'close'",
+    "kind": "'plant' (production) or 'R&D centre'",
+    "sector": "firm's sector",
+    "employees": "firm's skilled employees after the event (persons)",
+    "size_class": "small, medium or large",
+    "site_employees": "employees moved to the new site, or back to headquarters on closing (persons)",
+    "from_city": "city of headquarters (open), of the old site (relocate, close)",
+    "from_cell": "cell of headquarters (open), of the old site (relocate, close)",
+    "to_city": "city of the new site (open, relocate), of headquarters (close)",
+    "to_cell": "cell of the new site (open, relocate), of headquarters (close)",
+}
+"""Columns of ``establishments.parquet``."""
+
 ENTRY_COLUMNS: dict[str, str] = {
     "quarter": "quarter label",
     "t": "quarter index",
     "firm": "firm index",
-    "kind": "'startup' or 'spinoff'",
+    "kind": "'startup', 'spinoff' or 'university spin-off'",
     "sector": "sector",
     "city": "city of the new firm",
     "cell": "cell of the new firm",
@@ -193,6 +210,10 @@ TABLE_SCHEMAS: dict[str, tuple[str, dict[str, str]]] = {
     "city_quarter": ("one row per city per quarter", CITY_COLUMNS),
     "firms_by_class": ("one row per quarter, city, sector and size class with firms", CLASS_COLUMNS),
     "relocations": ("the relocation event log, one row per move", RELOCATION_COLUMNS),
+    "establishments": (
+        "one row per event of a second site (a production plant or an R&D centre): opened, moved or closed",
+        ESTABLISHMENT_COLUMNS,
+    ),
     "snapshots": ("one row per cell every `output.snapshot_every` quarters (and the last quarter)", SNAPSHOT_COLUMNS),
     "cells": ("one row per model cell: static attributes", CELL_COLUMNS),
     "entries": ("one row per new firm (start-up or spin-off)", ENTRY_COLUMNS),
@@ -275,6 +296,20 @@ COLUMN_TYPES: dict[str, dict[str, tuple[str, str]]] = {
         "employees": _PERSONS,
         "size_class": _LABEL,
         "moved_employees": _PERSONS,
+        "from_city": _CITY,
+        "from_cell": (INT, "cell index"),
+        "to_city": _CITY,
+        "to_cell": (INT, "cell index"),
+    },
+    "establishments": {
+        **_QUARTER,
+        "firm": (INT, "firm index"),
+        "event": _LABEL,
+        "kind": _LABEL,
+        "sector": _LABEL,
+        "employees": _PERSONS,
+        "size_class": _LABEL,
+        "site_employees": _PERSONS,
         "from_city": _CITY,
         "from_cell": (INT, "cell index"),
         "to_city": _CITY,

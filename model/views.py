@@ -10,9 +10,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from agents import firms as fm
 from agents import talent as tm
 from model import border
-from model.state import N_CITIES, SZ, Cells, State
+from model.state import HK, N_CITIES, SZ, Cells, State
 
 if TYPE_CHECKING:
     from model.config import Config
@@ -81,19 +82,40 @@ def division_factor(s: State, cfg: Config, hq: np.ndarray, div: np.ndarray) -> n
 
 
 def firm_tfp(s: State, cfg: Config, idx: np.ndarray) -> np.ndarray:
-    """Current TFP of firms, blending headquarters and division by their efficiency shares."""
+    """Current TFP of firms, blending headquarters and second site by their efficiency shares;
+    the second site loses coordination with headquarters, and a production plant gains where
+    land is cheaper than at headquarters (:func:`agents.firms.plant_factor`)."""
     firms = s.firms
     tfp = site_tfp(s.cells, firms.log_a[idx], firms.sector[idx], firms.cell[idx])
     div = firms.div_cell[idx]
     has = div >= 0
     if has.any():
         d_idx = idx[has]
+        hq, site = firms.cell[d_idx], div[has]
         share = np.where(firms.eff[d_idx] > 0, firms.eff_div[d_idx] / np.maximum(firms.eff[d_idx], 1e-12), 0.0)
-        tfp_div = site_tfp(s.cells, firms.log_a[d_idx], firms.sector[d_idx], div[has]) * division_factor(
-            s, cfg, firms.cell[d_idx], div[has]
+        rent = s.cells.com_rent
+        plant = np.where(
+            firms.div_kind[d_idx] == fm.KIND_PLANT,
+            fm.plant_factor(rent[site], rent[hq], cfg.location.plant_land_share),
+            1.0,
         )
-        tfp[has] = (1.0 - share) * tfp[has] + share * tfp_div
+        tfp_div = site_tfp(s.cells, firms.log_a[d_idx], firms.sector[d_idx], site) * division_factor(s, cfg, hq, site)
+        tfp[has] = (1.0 - share) * tfp[has] + share * tfp_div * plant
     return tfp
+
+
+def finance_capacity(s: State, cfg: Config, idx: np.ndarray) -> np.ndarray:
+    """External finance a firm can draw on beyond its cash, ¥: bank credit (``firms.credit_share``
+    × annual output) and, once listed, the market's (``vc.listed_finance_sz`` or ``_hk`` × annual
+    output; a mainland firm's access to Hong Kong's market is cut by the capital friction)."""
+    firms = s.firms
+    annual = 4.0 * np.maximum(firms.output[idx], 0.0)
+    listed = firms.listed[idx]
+    vp = cfg.vc
+    mainland_in_hk = (listed == 2) & (s.cells.city[firms.cell[idx]] != HK)
+    hk_access = np.where(mainland_in_hk, 1.0 - border.capital_friction(cfg.border, s.map, firms.cell[idx]), 1.0)
+    market = np.select([listed == 1, listed == 2], [vp.listed_finance_sz, vp.listed_finance_hk * hk_access], 0.0)
+    return (cfg.firms.credit_share + market) * annual
 
 
 # --------------------------------------------------------------------------------------------

@@ -1,13 +1,24 @@
 """Collect a sweep (hydra multirun) into one tidy table.
 
 ``python run.py -m scenario=baseline,s2_land_exhaustion 'seed=range(0,4)' land.sz_supply=0,1``
-writes one job directory per combination, ``<sweep dir>/<job number>/``, each with hydra's
-``.hydra/overrides.yaml``. :func:`collect_sweep` stacks the ``city_quarter`` tables of the
-complete jobs, adds one column per swept parameter (``key=a,b``, ``range(...)`` on the command
-line) plus ``scenario_name``, ``seed``, ``replicate`` and ``job``, and writes
-``<sweep dir>/collected_city_quarter.parquet`` atomically, with the sweep's ``runs.parquet``
-index (:mod:`reporting.index`). Incomplete jobs are skipped and reported. It runs by itself at the end of every multirun (:class:`CollectCallback`, configured
-in ``scenarios/config.yaml``) and by hand::
+writes one job directory per combination, ``<sweep dir>/<job number>/``, and the launch record
+``<sweep dir>/sweep.json`` (:class:`app.sweeps.SweepCallback`): the keys swept on the command
+line and, per job, its overrides and the digest of its configuration
+(:func:`model.runio.config_digest`). :func:`collect_sweep` stacks the ``city_quarter`` tables of
+the jobs of the latest launch, adds ``scenario_name``, ``seed``, ``master_seed``, ``replicate``,
+``job`` and one column per swept key, and writes ``<sweep dir>/collected_city_quarter.parquet``
+atomically.
+
+Labels come from each job's own resolved configuration saved with its results (the provenance's
+``config``), never from hydra's ``.hydra/overrides.yaml`` (rewritten at every launch, even for
+jobs that fail). A job is collected only if it is complete and undamaged and its configuration
+is the one the latest launch asked for (a job finished by an earlier launch of the same
+command counts: it is the same run); every other job folder is left out and listed, so a table
+never mixes launches silently. A sweep folder without ``sweep.json`` (made before it existed)
+is collected from every complete job, with a warning, and its columns are the keys whose values
+differ between the jobs. It runs by itself at the end of every multirun and by hand::
+The sweep's ``runs.parquet`` index (:mod:`reporting.index`: one row per run with its
+overrides, for SQL over every table, :mod:`reporting.query`) is written with it.
 
     python -m reporting.collect outputs/multirun/2026-11-23_10-00-00
 """
@@ -18,13 +29,13 @@ import argparse
 import json
 import logging
 import sys
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import yaml
 
-from model.runio import COMPLETE_MARKER, is_complete, write_parquet
+from model.runio import COMPLETE_MARKER, config_digest, recorded_provenance, run_status, write_parquet
 from reporting.index import write_index
 
 log = logging.getLogger("corridor")
@@ -32,97 +43,156 @@ log = logging.getLogger("corridor")
 COLLECTED_TABLE = "collected_city_quarter.parquet"
 """File name of the collected table inside the sweep directory."""
 
-SKIPPED_OVERRIDES = ("scenario",)
-"""Override keys not turned into columns (``scenario`` is the ``scenario_name`` column)."""
+MANIFEST = "sweep.json"
+"""The launch record of a sweep: swept keys, and each job's overrides and configuration digest."""
+
+GROUP_KEYS: dict[str, str | None] = {"scenario": None, "calibrated": "calibrated_set", "seed": None}
+"""Swept keys that are config groups or have their own column: the column they become (None: none)."""
+
+LABEL_IGNORED: frozenset[str] = frozenset(
+    {"seed", "scenario_name", "replicates", "mode", "runs", "workers", "output", "calibration"}
+)
+"""Top-level keys never turned into swept-parameter columns."""
 
 
 def is_multirun_dir(path: Path) -> bool:
-    """True if ``path`` is a hydra sweep directory (has ``multirun.yaml`` or job directories)."""
+    """True if ``path`` is a hydra sweep directory (has ``sweep.json``, ``multirun.yaml`` or job directories)."""
     path = Path(path)
-    return (path / "multirun.yaml").is_file() or bool(job_dirs(path))
+    return (path / MANIFEST).is_file() or (path / "multirun.yaml").is_file() or bool(job_dirs(path))
 
 
 def job_dirs(multirun_dir: Path) -> list[Path]:
-    """Job directories of a sweep (those holding ``.hydra/overrides.yaml``), in job-number order."""
+    """Job directories of a sweep (numbered folders holding a run or hydra's record), in job-number order."""
     path = Path(multirun_dir)
     if not path.is_dir():
         return []
-    jobs = [p for p in path.iterdir() if p.is_dir() and (p / ".hydra" / "overrides.yaml").is_file()]
-    return sorted(jobs, key=lambda p: (0, int(p.name)) if p.name.isdigit() else (1, p.name))
+    jobs = [
+        p
+        for p in path.iterdir()
+        if p.is_dir() and p.name.isdigit() and ((p / ".hydra").is_dir() or (p / COMPLETE_MARKER).exists())
+    ]
+    return sorted(jobs, key=lambda p: int(p.name))
 
 
-def job_overrides(job_dir: Path) -> dict[str, Any]:
-    """The command-line overrides of one job, as ``{key: value}`` (values parsed as YAML scalars).
+def read_manifest(multirun_dir: Path) -> dict[str, Any] | None:
+    """The sweep's launch record, or None if it has none (or it cannot be read)."""
+    try:
+        data = json.loads((Path(multirun_dir) / MANIFEST).read_text())
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) and isinstance(data.get("jobs"), list) else None
 
-    Args:
-        job_dir: A job directory of a sweep.
 
-    Returns:
-        Overrides in the order given, e.g. ``{"scenario": "baseline", "seed": 3}``.
+def config_value(config: dict[str, Any], key: str) -> Any:
+    """The value of a dotted key in a provenance's config (None if absent)."""
+    node: Any = config
+    for part in key.split("."):
+        if not isinstance(node, dict) or part not in node:
+            return None
+        node = node[part]
+    return node
+
+
+def _leaves(config: Any, prefix: str = "") -> dict[str, Any]:
+    if isinstance(config, dict):
+        out: dict[str, Any] = {}
+        for key, value in config.items():
+            out.update(_leaves(value, f"{prefix}{key}."))
+        return out
+    return {prefix.rstrip("."): config}
+
+
+@dataclass
+class SweepJobs:
+    """The jobs of a sweep to use, and those left out.
+
+    Attributes:
+        jobs: Job directory → its provenance, for complete jobs of the latest launch, in job order.
+        keys: The swept keys, as columns (dotted config keys).
+        skipped: Job folders of the latest launch that are incomplete or damaged, with the reason.
+        stale: Job folders that are not the latest launch's, with the reason.
+        manifest: The launch record (None for a sweep without one).
     """
-    lines = yaml.safe_load((Path(job_dir) / ".hydra" / "overrides.yaml").read_text()) or []
-    out: dict[str, Any] = {}
-    for line in lines:
-        key, _, value = str(line).partition("=")
-        key = key.lstrip("+~")
-        try:
-            out[key] = yaml.safe_load(value) if value else None
-        except yaml.YAMLError:
-            out[key] = value
-    return out
+
+    jobs: dict[Path, dict[str, Any]] = field(default_factory=dict)
+    keys: list[str] = field(default_factory=list)
+    skipped: list[tuple[Path, str]] = field(default_factory=list)
+    stale: list[tuple[Path, str]] = field(default_factory=list)
+    manifest: dict[str, Any] | None = None
+
+    def labels(self, job: Path) -> dict[str, Any]:
+        """The swept values of one job, from its own configuration."""
+        config = self.jobs[job].get("config", {})
+        return {key: config_value(config, key) for key in self.keys}
 
 
-def swept_keys(multirun_dir: Path, jobs: list[Path] | None = None) -> list[str]:
-    """Keys swept on the command line (``key=a,b``, ``range(...)``, ...), from ``multirun.yaml``.
+def _key_column(key: str) -> str | None:
+    key = key.lstrip("+~")
+    if key in GROUP_KEYS:
+        return GROUP_KEYS[key]
+    return None if key.split(".")[0] in LABEL_IGNORED or key.startswith("hydra") else key
 
-    Keys whose values differ between jobs count as swept too (also when ``multirun.yaml`` is
-    missing).
+
+def sweep_jobs(multirun_dir: Path) -> SweepJobs:
+    """Which jobs of a sweep belong to its latest launch and are complete, and the swept keys.
 
     Args:
         multirun_dir: The sweep directory.
-        jobs: Its job directories (default: :func:`job_dirs`).
 
     Returns:
-        Override keys in command-line order.
+        The jobs to use (with their provenance) and those left out, with the reason.
     """
-    keys: list[str] = []
-    path = Path(multirun_dir) / "multirun.yaml"
-    if path.is_file():
-        from hydra.core.override_parser.overrides_parser import OverridesParser
+    multirun_dir = Path(multirun_dir)
+    out = SweepJobs(manifest=read_manifest(multirun_dir))
+    folders = {int(p.name): p for p in job_dirs(multirun_dir)}
+    if out.manifest is not None:
+        planned = {int(j["job"]): j for j in out.manifest["jobs"]}
+        for number, job in sorted(folders.items()):
+            if number not in planned:
+                out.stale.append((job, f"not a job of the latest launch ({len(planned)} jobs)"))
+        for number, entry in sorted(planned.items()):
+            job = multirun_dir / str(number)
+            status = run_status(job)
+            if not status.complete:
+                out.skipped.append((job, status.reason))
+            elif config_digest(status.recorded.get("config", {})) != entry.get("config_digest"):
+                out.stale.append((job, "holds another configuration than the latest launch asked for"))
+            else:
+                out.jobs[job] = status.recorded
+        keys = [_key_column(k) for k in out.manifest.get("sweep_keys", [])]
+        out.keys = list(dict.fromkeys(k for k in keys if k))
+        return out
+    for job in folders.values():
+        status = run_status(job)
+        if status.complete:
+            out.jobs[job] = status.recorded
+        else:
+            out.skipped.append((job, status.reason))
+    configs = [_leaves(p.get("config", {})) for p in out.jobs.values()]
+    keys = list(dict.fromkeys(k for c in configs for k in c))
+    out.keys = [
+        k for k in keys if _key_column(k) == k and len({json.dumps(c.get(k), default=str) for c in configs}) > 1
+    ]
+    return out
 
-        task = yaml.safe_load(path.read_text()).get("hydra", {}).get("overrides", {}).get("task", []) or []
-        try:
-            parsed = OverridesParser.create().parse_overrides([str(t) for t in task])
-            keys = [o.key_or_group for o in parsed if o.is_sweep_override()]
-        except Exception:  # noqa: BLE001 - an unreadable record falls back to the jobs' values
-            keys = []
-    jobs = job_dirs(multirun_dir) if jobs is None else jobs
-    return list(dict.fromkeys([*keys, *varying_keys(jobs)]))
+
+def swept_keys(multirun_dir: Path) -> list[str]:
+    """Keys swept on the command line, as recorded by the launch (``sweep.json``), in command-line order."""
+    manifest = read_manifest(multirun_dir)
+    return list(manifest.get("sweep_keys", [])) if manifest else sweep_jobs(multirun_dir).keys
 
 
-def varying_keys(jobs: list[Path]) -> list[str]:
-    """Override keys whose values differ between the jobs of a sweep."""
-    values: dict[str, set[str]] = {}
-    order: list[str] = []
-    for job in jobs:
-        for key, value in job_overrides(job).items():
-            if key not in values:
-                values[key] = set()
-                order.append(key)
-            values[key].add(repr(value))
-    return [k for k in order if len(values[k]) > 1 or any(k not in job_overrides(j) for j in jobs)]
-
-
-def run_dirs_of(run_dir: Path) -> list[tuple[int | None, Path]]:
+def run_dirs_of(run_dir: Path, prov: dict[str, Any] | None = None) -> list[tuple[int | None, Path]]:
     """The single runs inside a complete run directory: itself, or its replicates.
 
     Args:
         run_dir: A complete single run or replicate set.
+        prov: Its provenance (read if not given).
 
     Returns:
         ``(replicate index or None, directory)`` pairs.
     """
-    prov = json.loads((Path(run_dir) / COMPLETE_MARKER).read_text())
+    prov = prov if prov is not None else (recorded_provenance(run_dir) or {})
     if prov.get("kind") == "replicates":
         return [(k, Path(run_dir) / d) for k, d in enumerate(prov["replicate_dirs"])]
     return [(None, Path(run_dir))]
@@ -140,7 +210,7 @@ def _tidy_column(values: list[Any]) -> pd.Series:
 
 
 def collect_sweep(multirun_dir: Path, write: bool = True) -> pd.DataFrame:
-    """Stack the ``city_quarter`` tables of a sweep's complete jobs into one tidy table.
+    """Stack the ``city_quarter`` tables of the latest launch's complete jobs into one tidy table.
 
     Args:
         multirun_dir: The sweep directory (``hydra.sweep.dir``).
@@ -150,52 +220,53 @@ def collect_sweep(multirun_dir: Path, write: bool = True) -> pd.DataFrame:
         The table: the ``city_quarter`` columns, then ``scenario_name``, ``seed`` (the seed the
         run used), ``master_seed`` (the job's ``seed``; differs for replicates), ``replicate``
         (-1 for a single run), ``job`` and one column per swept key other than ``seed`` and
-        ``scenario`` (values as given on the command line). ``frame.attrs["skipped"]`` lists the incomplete job directories.
+        ``scenario`` (values from each job's own configuration). ``frame.attrs["skipped"]``
+        lists the incomplete or damaged job directories, ``frame.attrs["stale"]`` those left out
+        because they are not the latest launch's.
 
     Raises:
-        FileNotFoundError: if the directory holds no job, or no complete job.
+        FileNotFoundError: if the directory holds no job, or no complete job of the latest launch.
     """
     multirun_dir = Path(multirun_dir)
-    jobs = job_dirs(multirun_dir)
-    if not jobs:
-        raise FileNotFoundError(
-            f"{multirun_dir} holds no sweep jobs (no <job>/.hydra/overrides.yaml): pass a hydra multirun directory."
+    found = sweep_jobs(multirun_dir)
+    if not found.jobs and not found.skipped and not found.stale:
+        raise FileNotFoundError(f"{multirun_dir} holds no sweep jobs (no numbered job folders): pass a sweep folder.")
+    if found.manifest is None:
+        log.warning(
+            "collect: %s has no %s (a sweep from before launches were recorded): every complete job is collected",
+            multirun_dir,
+            MANIFEST,
         )
-    keys = [k for k in swept_keys(multirun_dir, jobs) if k not in SKIPPED_OVERRIDES]
     frames: list[pd.DataFrame] = []
-    skipped: list[Path] = []
-    param_rows: list[tuple[Any, ...]] = []
-    for job in jobs:
-        if not is_complete(job):
-            skipped.append(job)
-            continue
-        overrides = job_overrides(job)
-        master_seed = int(json.loads((job / COMPLETE_MARKER).read_text())["seed"])
-        for replicate, run in run_dirs_of(job):
-            path = run / "tables" / "city_quarter.parquet"
-            if not (is_complete(run) and path.is_file()):
-                skipped.append(run)
+    skipped = [str(j) for j, _ in found.skipped]
+    for job, prov in found.jobs.items():
+        labels = found.labels(job)
+        for replicate, run in run_dirs_of(job, prov):
+            status = run_status(run)
+            if not status.complete:
+                skipped.append(str(run))
                 continue
-            prov = json.loads((run / COMPLETE_MARKER).read_text())
-            frame = pd.read_parquet(path)
-            frame["scenario_name"] = prov.get("scenario", "")
-            frame["seed"] = int(prov["seed"])
-            frame["master_seed"] = master_seed
+            frame = pd.read_parquet(run / "tables" / "city_quarter.parquet")
+            frame["scenario_name"] = status.recorded.get("scenario", "")
+            frame["seed"] = int(status.recorded["seed"])
+            frame["master_seed"] = int(prov["seed"])
             frame["replicate"] = -1 if replicate is None else replicate
-            frame["job"] = int(job.name) if job.name.isdigit() else -1
+            frame["job"] = int(job.name)
+            for i, key in enumerate(found.keys):
+                frame[f"__key{i}"] = [labels[key]] * len(frame)
             frames.append(frame)
-            param_rows.extend([tuple(overrides.get(k) for k in keys)] * len(frame))
-    if skipped:
-        log.warning("collect: skipped %d incomplete job(s): %s", len(skipped), ", ".join(str(s) for s in skipped))
+    for job, reason in found.skipped:
+        log.warning("collect: skipped %s: %s", job, reason)
+    for job, reason in found.stale:
+        log.warning("collect: left out %s: %s", job, reason)
     if not frames:
-        raise FileNotFoundError(f"{multirun_dir}: no complete job with a city_quarter table to collect.")
+        raise FileNotFoundError(f"{multirun_dir}: no complete job of the latest launch with a city_quarter table.")
     table = pd.concat(frames, ignore_index=True)
-    for i, key in enumerate(keys):
-        if key == "seed":
-            continue  # the seed and master_seed columns hold the seeds actually run
+    for i, key in enumerate(found.keys):
         column = key if key not in table.columns else f"param.{key}"
-        table[column] = _tidy_column([row[i] for row in param_rows]).to_numpy()
-    table.attrs["skipped"] = [str(s) for s in skipped]
+        table[column] = _tidy_column(list(table.pop(f"__key{i}"))).to_numpy()
+    table.attrs["skipped"] = skipped
+    table.attrs["stale"] = [str(j) for j, _ in found.stale]
     if write:
         write_parquet(table, multirun_dir / COLLECTED_TABLE)
         log.info(
@@ -206,31 +277,6 @@ def collect_sweep(multirun_dir: Path, write: bool = True) -> pd.DataFrame:
             multirun_dir / COLLECTED_TABLE,
         )
     return table
-
-
-try:
-    from hydra.experimental.callback import Callback
-except ImportError:  # pragma: no cover - hydra is a dependency
-    Callback = object  # type: ignore[assignment,misc]
-
-
-class CollectCallback(Callback):  # type: ignore[misc,valid-type]
-    """Hydra callback: collect the sweep's table when a multirun ends (mode=run sweeps only)."""
-
-    def on_multirun_end(self, config: Any, **kwargs: Any) -> None:
-        """Collect ``hydra.sweep.dir`` and write its ``runs.parquet`` index; a failure is logged,
-        never raised (the runs are done)."""
-        if config.get("mode", "run") != "run":
-            return
-        sweep_dir = Path(str(config.hydra.sweep.dir))
-        try:
-            write_index(sweep_dir)
-        except Exception as err:  # noqa: BLE001 - the index is a convenience; keep the sweep's result
-            log.warning("runs index: could not index %s: %s", sweep_dir, err)
-        try:
-            collect_sweep(sweep_dir)
-        except Exception as err:  # noqa: BLE001 - collecting is a convenience; keep the sweep's result
-            log.warning("collect: could not collect %s: %s", sweep_dir, err)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -248,7 +294,11 @@ def main(argv: list[str] | None = None) -> int:
             return 2
         print(f"{sweep_dir / COLLECTED_TABLE}: {len(table)} rows, {table['job'].nunique()} job(s)")
         if table.attrs.get("skipped"):
-            print(f"  skipped (incomplete): {', '.join(table.attrs['skipped'])}")
+            print(
+                f"  skipped (incomplete or damaged; rerun the sweep to finish them): {', '.join(table.attrs['skipped'])}"
+            )
+        if table.attrs.get("stale"):
+            print(f"  left out (not the latest launch's): {', '.join(table.attrs['stale'])}")
     return 0
 
 

@@ -5,10 +5,13 @@
 (hydra multiruns, whose jobs are grouped by scenario and by the swept parameters other than the
 seed, seeds becoming replicates). The run whose scenario is ``baseline`` (else the first) is
 the baseline. Every other run must have been run with the baseline's seeds (the same ``seed``
-and ``replicates``), horizon, start and population, so that each of its replicates has a twin in
-the baseline with the same random numbers: differences are computed pair by pair, then
-averaged, with a 90% band over pairs. Runs that cannot be paired are refused with a message
-naming the run and the mismatch.
+and ``replicates``), horizon, start, population and calibrated set, so that each of its
+replicates has a twin in the baseline with the same random numbers: differences are computed
+pair by pair, then averaged, with a 90% band over pairs. Runs that cannot be paired are
+refused with a message naming the run and the mismatch; so are a run given twice, two runs of
+the same configuration (every difference would be zero), a run that is incomplete or damaged
+(a table whose checksum differs from its provenance's: rerun it), and an output folder that is
+one of the compared runs or holds another finished output (nothing is written then).
 
 Writes into the output directory:
 
@@ -27,7 +30,6 @@ Nothing here touches simulation state: it reads finished runs' tables.
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 from dataclasses import dataclass, field
@@ -45,16 +47,18 @@ from matplotlib.colors import TwoSlopeNorm  # noqa: E402
 from model import geodata  # noqa: E402
 from model.params import ConfigError  # noqa: E402
 from model.runio import (  # noqa: E402
-    COMPLETE_MARKER,
     SCHEMA_VERSION,
     begin_run,
-    is_complete,
+    check_writable,
+    comparable_config,
+    mark_complete,
     provenance,
-    write_json,
+    recorded_provenance,
+    run_status,
     write_parquet,
 )
 from model.state import SIZE_CLASSES  # noqa: E402
-from reporting.collect import is_multirun_dir, job_dirs, job_overrides, run_dirs_of, varying_keys  # noqa: E402
+from reporting.collect import is_multirun_dir, run_dirs_of, sweep_jobs  # noqa: E402
 from reporting.maps import plot_cell_field  # noqa: E402
 from reporting.plots import SERIES, YEAR_AXIS, quarter_axis  # noqa: E402
 from reporting.style import DEFAULT_DPI, DIVERGING_CMAP, city_style, figure_path, run_styles, save_figure  # noqa: E402
@@ -65,7 +69,7 @@ CITIES: tuple[str, ...] = tuple(geodata.CITY_CODES)
 CORRIDOR = "ALL"
 """City code of corridor totals in the compare table (additive variables only)."""
 
-PAIRING_KEYS: tuple[str, ...] = ("quarters", "start", "n_firms", "n_talent", "population_share")
+PAIRING_KEYS: tuple[str, ...] = ("quarters", "start", "n_firms", "n_talent", "population_share", "calibrated_set")
 """Config keys every compared run must share with the baseline (besides its seeds)."""
 
 KEY_SERIES: list[tuple[str, str, float]] = [
@@ -141,17 +145,14 @@ class RunSet:
 # finding and checking the runs
 
 
-def _read_provenance(path: Path) -> dict[str, Any]:
-    return json.loads((Path(path) / COMPLETE_MARKER).read_text())
-
-
 def _add_run(run_set: RunSet, run_dir: Path) -> None:
-    if not is_complete(run_dir):
+    status = run_status(run_dir)
+    if not status.complete:
         raise CompareError(
-            f"{run_dir} (part of {run_set.source}) is not a complete run (no provenance.json with status "
-            "'complete'); finish it by rerunning the same command, or leave it out."
+            f"{run_dir} (part of {run_set.source}) is not a complete run: {status.reason}. Finish or repair it by "
+            "rerunning the same command (it reruns what is missing or damaged), or leave it out."
         )
-    prov = _read_provenance(run_dir)
+    prov = status.recorded
     seed = int(prov["seed"])
     if seed in run_set.runs:
         raise CompareError(
@@ -162,34 +163,42 @@ def _add_run(run_set: RunSet, run_dir: Path) -> None:
     run_set.provenance[seed] = prov
 
 
-def _run_set_from_dir(path: Path) -> RunSet:
-    prov = _read_provenance(path)
-    if prov.get("kind") == "compare":
-        raise CompareError(f"{path} is the output of a comparison, not a run; pass run directories.")
+def _run_set_from_dir(path: Path, prov: dict[str, Any]) -> RunSet:
+    if prov.get("kind") not in ("run", "replicates"):
+        raise CompareError(f"{path} is the output of a {prov.get('kind')}, not a run; pass run directories.")
     run_set = RunSet(label=prov.get("scenario", path.name), scenario_name=prov.get("scenario", ""), source=path)
-    for _, run_dir in run_dirs_of(path):
+    for _, run_dir in run_dirs_of(path, prov):
         _add_run(run_set, run_dir)
     return run_set
 
 
+def _shown_value(value: Any) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
 def _run_sets_from_sweep(path: Path) -> list[RunSet]:
-    jobs = job_dirs(path)
-    unfinished = [j for j in jobs if not is_complete(j)]
-    if not jobs or unfinished:
-        what = "holds no complete job" if not jobs else f"has unfinished jobs ({', '.join(j.name for j in unfinished)})"
+    found = sweep_jobs(path)
+    if not found.jobs or found.skipped:
+        what = (
+            f"has unfinished or damaged jobs ({'; '.join(f'{j.name}: {r}' for j, r in found.skipped)})"
+            if found.skipped
+            else "holds no complete job"
+        )
         raise CompareError(
             f"{path} is a sweep that {what}; finish it by rerunning the same sweep with "
             f"hydra.sweep.dir={path} (complete jobs are skipped), or compare single runs."
         )
-    varying = [k for k in varying_keys(jobs) if k not in ("seed", "scenario")]
+    for job, reason in found.stale:
+        log.warning("compare: left out %s: %s", job, reason)
     groups: dict[str, RunSet] = {}
-    for job in jobs:
-        prov = _read_provenance(job)
-        overrides = job_overrides(job)
-        swept = ", ".join(f"{k}={overrides.get(k)}" for k in varying)
+    for job, prov in found.jobs.items():
+        labels = found.labels(job)
+        swept = ", ".join(f"{k}={_shown_value(v)}" for k, v in labels.items())
         label = prov.get("scenario", "") + (f" [{swept}]" if swept else "")
         run_set = groups.setdefault(label, RunSet(label=label, scenario_name=prov.get("scenario", ""), source=path))
-        for _, run_dir in run_dirs_of(job):
+        for _, run_dir in run_dirs_of(job, prov):
             _add_run(run_set, run_dir)
     return list(groups.values())
 
@@ -204,7 +213,8 @@ def load_run_sets(paths: list[str | Path]) -> list[RunSet]:
         The run sets in the order given, with unique labels.
 
     Raises:
-        CompareError: if a path is missing or not complete, or fewer than two runs result.
+        CompareError: if a path is missing, incomplete or damaged, given twice, or fewer than two
+            runs result.
     """
     if not paths:
         raise CompareError(
@@ -216,19 +226,32 @@ def load_run_sets(paths: list[str | Path]) -> list[RunSet]:
         path = Path(str(raw))
         if not path.exists():
             raise CompareError(f"{path}: no such run directory.")
-        if is_complete(path):
-            sets.append(_run_set_from_dir(path))
-        elif is_multirun_dir(path):
+        if not path.is_dir():
+            raise CompareError(f"{path} is a file, not a run directory.")
+        status = run_status(path)
+        if status.complete:
+            sets.append(_run_set_from_dir(path, status.recorded))
+        elif status.recorded is None and is_multirun_dir(path):
             sets.extend(_run_sets_from_sweep(path))
         else:
             raise CompareError(
-                f"{path} is not a complete run (no provenance.json with status 'complete'); "
-                "finish it by rerunning the same command, or leave it out."
+                f"{path} is not a complete run: {status.reason}. Finish or repair it by rerunning the same command "
+                "(it reruns what is missing or damaged), or leave it out."
             )
     if len(sets) < 2:
         raise CompareError(
             f"compare needs at least two runs (a baseline and a scenario); got one: {sets[0].label} ({sets[0].source})."
         )
+    owner: dict[Path, RunSet] = {}
+    for run_set in sets:
+        for run_dir in run_set.runs.values():
+            key = run_dir.resolve()
+            if key in owner:
+                raise CompareError(
+                    f"{run_dir} is given twice (in {owner[key].source} and {run_set.source}); every difference "
+                    "would be zero. Pass each run once."
+                )
+            owner[key] = run_set
     seen: dict[str, int] = {}
     for run_set in sets:
         if run_set.label in seen:
@@ -267,7 +290,7 @@ def check_pairing(sets: list[RunSet], baseline: RunSet) -> None:
                     f"{where} has table schema version {prov.get('schema_version')}, the baseline "
                     f"{baseline.label} has {base_schema}: the tables do not match. Rerun it with the current code."
                 )
-            cfg = prov["config"]
+            cfg = prov.get("config", {})
             for key in PAIRING_KEYS:
                 if cfg.get(key) != base_cfg.get(key):
                     raise CompareError(
@@ -279,6 +302,11 @@ def check_pairing(sets: list[RunSet], baseline: RunSet) -> None:
                 raise CompareError(
                     f"{where} uses a different map (map.*) from the baseline {baseline.label}: cells cannot be compared."
                 )
+        if run_set is not baseline and comparable_config(run_set.config) == comparable_config(base_cfg):
+            raise CompareError(
+                f"{run_set.label} ({run_set.source}) and the baseline {baseline.label} ({baseline.source}) are runs of "
+                "the same configuration: every difference would be zero. Compare runs that differ."
+            )
         if run_set.seeds != baseline.seeds:
             raise CompareError(
                 f"{run_set.label} ({run_set.source}) was run with seeds {_seed_text(run_set.seeds)}, the baseline "
@@ -800,10 +828,70 @@ def compare_runs(paths: list[str | Path], out_dir: Path, fmt: str = "png", dpi: 
     Raises:
         CompareError: for runs that are missing, incomplete or not paired with the baseline.
     """
+    sets = check_compare(paths, out_dir)
+    try:
+        return _compare(sets, Path(out_dir), fmt, dpi)
+    except (OSError, ValueError) as err:  # a table that became unreadable after it was checked
+        if isinstance(err, CompareError):
+            raise
+        raise CompareError(f"a compared run could not be read: {str(err).splitlines()[0]}; rerun it.") from None
+
+
+def check_compare(paths: list[str | Path], out_dir: Path) -> list[RunSet]:
+    """Check everything a comparison needs before anything is written.
+
+    The runs must be complete, undamaged and paired with the baseline; the output folder must be
+    writable, must not be (or lie inside) a compared run, must not be a sweep folder, and may
+    hold only a comparison of the same runs.
+
+    Args:
+        paths: Run, replicate-set or sweep directories (the baseline among them).
+        out_dir: Output directory.
+
+    Returns:
+        The run sets, the baseline first.
+
+    Raises:
+        CompareError: naming the run or folder and the problem.
+    """
     sets = load_run_sets(paths)
     baseline = choose_baseline(sets)
     check_pairing(sets, baseline)
-    sets = [baseline] + [s for s in sets if s is not baseline]
+    out = Path(out_dir)
+    try:
+        check_writable(out)
+    except ConfigError as err:
+        raise CompareError(str(err)) from None
+    resolved = out.resolve()
+    for run_set in sets:
+        for run_dir in [run_set.source, *run_set.runs.values()]:
+            inside = run_dir.resolve()
+            if resolved == inside or inside in resolved.parents:
+                raise CompareError(
+                    f"--out {out} is inside the compared run {run_dir}: the comparison would overwrite it. "
+                    "Choose another output folder."
+                )
+    if is_multirun_dir(out):
+        raise CompareError(f"--out {out} is a sweep folder; choose another output folder.")
+    held = recorded_provenance(out)
+    if held and held.get("status") == "complete":
+        inputs = sorted(str(Path(str(p)).resolve()) for p in paths)
+        if held.get("kind") != "compare":
+            raise CompareError(
+                f"--out {out} holds a finished {held.get('kind', 'output')}; it is left as it is. "
+                "Choose another output folder."
+            )
+        if sorted(held.get("inputs", [])) != inputs:
+            raise CompareError(
+                f"--out {out} holds a comparison of other runs; it is left as it is. Choose another output folder, "
+                "or delete it to replace it."
+            )
+    return [baseline] + [s for s in sets if s is not baseline]
+
+
+def _compare(sets: list[RunSet], out_dir: Path, fmt: str = "png", dpi: int = DEFAULT_DPI) -> dict[str, Any]:
+    """Draw and write a comparison of checked run sets (the baseline first) into ``out_dir``."""
+    baseline = sets[0]
     scenarios = sets[1:]
     out_dir = begin_run(Path(out_dir))
     figures = out_dir / "figures"
@@ -893,10 +981,11 @@ def compare_runs(paths: list[str | Path], out_dir: Path, fmt: str = "png", dpi: 
             }
             for s in sets
         ],
+        inputs=sorted({str(s.source.resolve()) for s in sets}),
         variables=variables,
         figures=[str(p.relative_to(out_dir)) for p in written],
         tables=["compare_summary.parquet", "compare_summary.csv"],
     )
-    write_json(prov, out_dir / COMPLETE_MARKER)
+    prov = mark_complete(out_dir, prov, [out_dir / "compare_summary.parquet", out_dir / "compare_summary.csv"])
     log.info("compare: %d figures and compare_summary -> %s", len(written), out_dir)
     return prov

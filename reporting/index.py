@@ -72,8 +72,18 @@ def _read_json(path: Path) -> dict[str, Any]:
 
 
 def _overrides(run_dir: Path, root: Path) -> list[str]:
-    """Hydra's overrides of the nearest ``.hydra/overrides.yaml`` at or above ``run_dir`` (within ``root``)."""
+    """The overrides of a run: its job's entry in the sweep's launch record (``sweep.json``) if
+    there is one, else the nearest ``.hydra/overrides.yaml`` at or above ``run_dir`` (within ``root``)."""
     here = Path(run_dir)
+    for part in [here, *here.parents]:
+        if part.name.isdigit() and (part.parent / "sweep.json").is_file():
+            manifest = _read_json(part.parent / "sweep.json")
+            for job in manifest.get("jobs", []):
+                if str(job.get("job")) == part.name:
+                    return [str(x) for x in job.get("overrides", [])]
+            break
+        if part == root or root not in part.parents:
+            break
     while True:
         path = here / ".hydra" / "overrides.yaml"
         if path.is_file():

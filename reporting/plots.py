@@ -125,7 +125,7 @@ def plot_relocation_flows(
     panels = [
         (f"{s} firms", (relocations["kind"] == "whole firm") & (relocations["size_class"] == s)) for s in SIZE_CLASSES
     ]
-    panels.append(("divisions (large firms)", relocations["kind"] == "division"))
+    panels.append(("second sites opened or moved (plants, R&D centres)", relocations["kind"] == "division"))
     fig, axes = plt.subplots(1, 4, figsize=(16, 4.4))
     for ax, (name, mask) in zip(axes, panels):
         rows = relocations[mask]
@@ -150,6 +150,64 @@ def plot_relocation_flows(
         fig.colorbar(im, ax=ax, shrink=0.7, label="moves over the run (firms)")
     fig.suptitle(
         (f"{title}: " if title else "") + "relocations between cities, whole run (grey: within a city)", fontsize=11
+    )
+    fig.tight_layout()
+    if path is not None:
+        save_figure(fig, path, dpi)
+    return fig
+
+
+def plot_establishments(
+    establishments: pd.DataFrame, title: str = "", path: Path | None = None, dpi: int = DEFAULT_DPI
+) -> plt.Figure:
+    """Second sites opened or moved between cities, by city pair and the firm's size class, for
+    production plants and R&D centres (closures in the last panel); events within a city are
+    counted in each panel's title.
+
+    Args:
+        establishments: The establishment event log.
+        title: Figure title.
+        path: Where to save the figure (optional; png, svg or pdf by suffix).
+        dpi: Resolution of raster output.
+
+    Returns:
+        The figure.
+    """
+    e = establishments
+    within = e["from_city"] == e["to_city"]
+    e = e.assign(pair=e["from_city"] + "→" + e["to_city"])
+    pairs = sorted(set(e.loc[~within, "pair"])) or ["none"]
+    panels = [
+        ("plants opened or moved", (e["kind"] == "plant") & (e["event"] != "close")),
+        ("R&D centres opened or moved", (e["kind"] == "R&D centre") & (e["event"] != "close")),
+        ("second sites closed", e["event"] == "close"),
+    ]
+    hatches = {"small": "", "medium": "//", "large": "xx"}
+    fig, axes = plt.subplots(1, 3, figsize=(16, 4.8), sharey=False)
+    width = 0.8 / len(SIZE_CLASSES)
+    for ax, (name, mask) in zip(axes, panels):
+        counts = e[mask & ~within].groupby(["pair", "size_class"]).size()
+        name = f"{name} (and {int((mask & within).sum()):,} within a city)"
+        x = np.arange(len(pairs))
+        for k, size in enumerate(SIZE_CLASSES):
+            values = [int(counts.get((p, size), 0)) for p in pairs]
+            ax.bar(
+                x + k * width,
+                values,
+                width,
+                label=size,
+                color=f"{0.25 + 0.25 * k:.2f}",
+                hatch=hatches[size],
+                edgecolor="black",
+                linewidth=0.4,
+            )
+        ax.set_xticks(x + width, pairs, rotation=60, ha="right", fontsize=8)
+        ax.set_ylabel("events over the run (count)")
+        ax.set_xlabel("from → to (cities)")
+        ax.set_title(name, fontsize=10)
+    axes[0].legend(title="firm size", fontsize=8)
+    fig.suptitle(
+        (f"{title}: " if title else "") + "second sites between cities, by city pair and firm size", fontsize=11
     )
     fig.tight_layout()
     if path is not None:
@@ -422,6 +480,7 @@ def plot_run(
     jobs = [
         ("city_series", lambda p: plot_city_series(tables["city_quarter"], title, p, dpi)),
         ("relocation_flows", lambda p: plot_relocation_flows(tables["relocations"], title, p, dpi)),
+        ("establishments", lambda p: plot_establishments(tables["establishments"], title, p, dpi)),
         (
             "size_selection_SZ",
             lambda p: plot_size_selection(tables["relocations"], tables["firms_by_class"], "SZ", title, p, dpi),

@@ -2,7 +2,9 @@
 
 Digest M1/M2 (000_c3879d280a9fce80.txt): when Shenzhen adds no land while demand grows, its
 rents rise, firms "vote with their feet" — more of them leave Shenzhen, mostly for Dongguan —
-and it is the small firms that leave, not the giants.
+and it is the small firms that leave, not the giants. The giants keep their R&D in Shenzhen and
+move production: Shenzhen firms' plants go to the other cities more than their R&D centres do,
+and more so without new land (seed 000, 产业梯度; seed 001, 全过程配套关联).
 """
 
 from __future__ import annotations
@@ -37,7 +39,19 @@ def _summary(tables: dict[str, pd.DataFrame]) -> dict[str, float]:
         "small_firm_quarters": float(firm_quarters.get("small", 0)),
         "large_firm_quarters": float(firm_quarters.get("large", 0)),
         "divisions_out": float((out["kind"] == "division").sum()),
+        **_second_sites(tables["establishments"]),
     }
+
+
+def _second_sites(est: pd.DataFrame) -> dict[str, float]:
+    """Second sites opened by Shenzhen-headquartered firms, by kind, in and out of Shenzhen."""
+    opened = est[(est["event"] == "open") & (est["from_city"] == "SZ")]
+    out = {}
+    for kind, key in (("plant", "plants"), ("R&D centre", "rd_centres")):
+        k = opened[opened["kind"] == kind]
+        out[f"{key}_opened"] = float(len(k))
+        out[f"{key}_out"] = float((k["to_city"] != "SZ").sum())
+    return out
 
 
 @pytest.fixture(scope="module")
@@ -82,3 +96,20 @@ def test_small_firms_leave_at_a_higher_rate_than_large_firms(paired_runs):
         r["small_firm_quarters"] + r["large_firm_quarters"] for r in s2
     )
     assert small_share_of_moves > small_share_of_firms
+
+
+def test_shenzhen_firms_send_plants_out_more_than_rd_centres(paired_runs):
+    """R&D stays in Shenzhen, production moves: over all runs (baseline and no new land), the
+    share of Shenzhen firms' new plants that open in another city exceeds that of their new R&D
+    centres."""
+    runs = [r for pair in paired_runs for r in pair]
+    plants = sum(r["plants_out"] for r in runs) / max(sum(r["plants_opened"] for r in runs), 1.0)
+    centres = sum(r["rd_centres_out"] for r in runs) / max(sum(r["rd_centres_opened"] for r in runs), 1.0)
+    assert sum(r["plants_out"] for r in runs) > 0
+    assert plants > centres, f"plants out {plants:.3f} vs R&D centres out {centres:.3f}"
+
+
+def test_no_new_land_sends_more_shenzhen_plants_out(paired_runs):
+    diffs = np.array([s2["plants_out"] - base["plants_out"] for base, s2 in paired_runs])
+    assert diffs.sum() > 0, f"paired differences: {diffs.tolist()}"
+    assert (diffs >= 0).sum() >= len(SEEDS) - 1, f"paired differences: {diffs.tolist()}"

@@ -35,16 +35,19 @@ FIGURES = ("city_series", "difference_from_baseline", "maps_change", "relocation
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory) -> dict[str, Path]:
     """Replicate sets (2 replicates, same master seed) of the baseline, S2, and a copy of the
-    baseline under another scenario name."""
+    baseline under another scenario name (set in Python: the command line cannot relabel a run)."""
     root = tmp_path_factory.mktemp("compare_runs")
     out = {}
-    for name, scenario, extra in (
-        ("baseline", "baseline", []),
-        ("s2", "s2_land_exhaustion", []),
-        ("copy", "baseline", ["scenario_name=baseline_copy"]),
+    for name, scenario, label in (
+        ("baseline", "baseline", None),
+        ("s2", "s2_land_exhaustion", None),
+        ("copy", "baseline", "baseline_copy"),
     ):
         out[name] = root / name
-        run_mode(tiny_config(scenario, "replicates=2", *extra), out[name])
+        config = tiny_config(scenario, "replicates=2")
+        if label:
+            config.scenario_name = label
+        run_mode(config, out[name])
     return out
 
 

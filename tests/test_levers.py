@@ -31,7 +31,7 @@ ONE_GROUP = {
     "innovation": [
         "innovation.research_output=1200",
         "innovation.knowledge_minutes=90",
-        "innovation.spillover_weight=1.0",
+        "innovation.spillover_elasticity=0.6",
         "innovation.patents_per_million=2.0",
     ],
 }

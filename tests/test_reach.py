@@ -11,7 +11,7 @@ import pytest
 from app import decompose, elasticity, reach
 from app.settings import Settings, compose_config
 from model.corridor import CorridorModel
-from model.params import check_key
+from model.params import ConfigError, check_key
 
 SMALL = ["n_firms=600", "n_talent=6000", "population_share=0.025", "output.progress=false", "seed=4"]
 
@@ -58,6 +58,11 @@ def test_every_lever_of_the_table_is_a_valid_override():
         for item in lever.overrides:
             check_key(item.split("=")[0], Settings)
         reach._config(settings, lever.overrides, seed=1)  # validates the values
+
+
+def test_an_unknown_lever_name_is_refused_before_anything_runs():
+    with pytest.raises(ConfigError, match="reach.levers: 'land.sz_supply' not a lever; allowed: land_sz"):
+        compose_config("baseline", ["mode=reach", "reach.levers=[land.sz_supply]"])
 
 
 def test_money_floor_and_rd_levers_reach_their_channels():

@@ -67,7 +67,7 @@ def test_collect_skips_and_reports_incomplete_jobs(sweep, tmp_path, capsys):
     assert table.attrs["skipped"] == [str(sweep_dir / "1")]
     assert main([str(sweep_dir)]) == 0
     out = capsys.readouterr().out
-    assert "3 job(s)" in out and "skipped (incomplete)" in out
+    assert "3 job(s)" in out and "skipped (incomplete or damaged" in out
     with pytest.raises(FileNotFoundError, match="no sweep jobs"):
         collect_sweep(tmp_path)
 
@@ -108,7 +108,7 @@ def test_launcher_configs_compose_with_single_threaded_jobs():
     assert any("OMP_NUM_THREADS=1" in line for line in slurm.setup)
     rehearsal = _launcher("slurm_local").launcher
     assert rehearsal._target_.endswith("submitit_launcher.LocalLauncher")
-    assert _launcher("basic").callbacks.collect._target_ == "reporting.collect.CollectCallback"
+    assert _launcher("basic").callbacks.collect._target_ == "app.sweeps.SweepCallback"
 
 
 def test_the_ray_launcher_config_names_the_missing_plugin():

@@ -18,12 +18,12 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from agents import firms as fm
-from model import views
-from model.allocation import allocate, sample_weighted_by_group
+from model import border, views
+from model.allocation import allocate
 from model.params import param
 from model.processes import government
 from model.processes.labour import release
-from model.processes.location import site_weights
+from model.processes.location import candidate_sites
 from model.processes.markets import LeaseMarket
 from model.processes.production import update_workforce
 from model.state import N_CITIES, N_SECTORS, State
@@ -79,7 +79,10 @@ def _exits(s: State, cfg: Config, rng: np.random.Generator) -> None:
     firms, ep = s.firms, cfg.entry
     alive = firms.alive_index()
     age = s.t - firms.born[alive]
-    broke = (firms.cash[alive] < 0) & (firms.loss_streak[alive] >= ep.exit_loss_quarters)
+    # a firm exits when it has run out of finance after sustained losses
+    broke = (firms.cash[alive] + views.finance_capacity(s, cfg, alive) < 0) & (
+        firms.loss_streak[alive] >= ep.exit_loss_quarters
+    )
     empty = (firms.workers[alive] + firms.workers_div[alive] == 0) & (age >= 4)
     hazard = rng.random(alive.size) < ep.exit_hazard
     gone = alive[broke | empty | hazard]
@@ -99,7 +102,8 @@ def _exits(s: State, cfg: Config, rng: np.random.Generator) -> None:
 
 
 def _entries(s: State, cfg: Config, rng: np.random.Generator) -> None:
-    """Skilled talent found firms: spin-offs in the employer's sector, or new ventures."""
+    """Skilled talent found firms: spin-offs in the employer's sector, new ventures, and
+    university spin-offs."""
     talent, firms, ep, city_of = s.talent, s.firms, cfg.entry, s.cells.city
     eligible = np.flatnonzero(talent.alive & (talent.skill >= ep.founder_min_skill))
     employer = talent.employer[eligible]
@@ -107,18 +111,24 @@ def _entries(s: State, cfg: Config, rng: np.random.Generator) -> None:
     recent = (employer >= 0) & ((s.t - firms.last_innovation[np.maximum(employer, 0)]) < 4)
     rate = ep.founding_rate * np.where(recent, cfg.innovation.spinoff_boost, 1.0)
     founders = eligible[rng.random(eligible.size) < rate]
-    if founders.size == 0:
-        return
     job = views.job_cells(s, founders)
     home_city = city_of[talent.home[founders]]
     city = np.where(job >= 0, city_of[np.maximum(job, 0)], home_city)
     parent = talent.employer[founders].copy()
     spinoff = (parent >= 0) & (rng.random(founders.size) < ep.spinoff_share)
+    # university spin-offs: researchers and graduates of the corridor's universities found firms
+    uni, uni_city = _university_founders(s, cfg, rng, eligible, founders)
+    university = np.r_[np.zeros(founders.size, dtype=bool), np.ones(uni.size, dtype=bool)]
+    founders, city = np.r_[founders, uni], np.r_[city, uni_city]
+    parent, spinoff = np.r_[parent, np.full(uni.size, -1)], np.r_[spinoff, np.zeros(uni.size, dtype=bool)]
+    if founders.size == 0:
+        return
     sector = np.where(spinoff, firms.sector[np.maximum(parent, 0)], _draw_sector(cfg, rng, city))
     log_a = _startup_productivity(s, cfg, rng, sector, city, np.where(spinoff, parent, -1))
-    # the founder picks among a few sites of their city by the firms' site logit
+    # the founder picks among sites of their city and of the whole corridor by the firms' site
+    # logit; founding on the other side of the HK–mainland border costs the founder its barrier
     free = views.free_commercial(s)
-    cand = sample_weighted_by_group(rng, city, city_of, site_weights(s), cfg.location.candidates, N_CITIES)
+    cand = candidate_sites(s, rng, city, cfg.location.candidates)
     cand_safe = np.maximum(cand, 0)
     labour = talent.skill[founders].astype(float) * s.talent_scale
     beta_s, gamma_s = cfg.firms.elasticities()
@@ -128,18 +138,21 @@ def _entries(s: State, cfg: Config, rng: np.random.Generator) -> None:
     floor = labour[:, None] * fm.floor_per_labour(beta, gamma, wage, np.maximum(s.cells.com_rent[cand_safe], 1e-9))
     lease = LeaseMarket(s, cfg)
     value = np.log(fm.site_index(tfp, wage, lease.rent(cand_safe, floor), beta, gamma))
+    origin = talent.origin[founders][:, None]
+    value -= border.work_barrier(cfg.border, s.map, origin, city_of[cand_safe], cand_safe)
     value = np.where(cand >= 0, value + cfg.location.taste_sd * rng.gumbel(size=value.shape), -np.inf)
     pick = np.argmax(value, axis=1)
     site = cand_safe[np.arange(founders.size), pick]
     need = floor[np.arange(founders.size), pick]
     ok = allocate(np.where(cand[np.arange(founders.size), pick] >= 0, site, -1), need, free, rng.random(founders.size))
-    founders, site, sector, log_a, parent, spinoff = (
+    founders, site, sector, log_a, parent, spinoff, university = (
         founders[ok],
         site[ok],
         sector[ok],
         log_a[ok],
         parent[ok],
         spinoff[ok],
+        university[ok],
     )
     if founders.size == 0:
         return
@@ -160,7 +173,7 @@ def _entries(s: State, cfg: Config, rng: np.random.Generator) -> None:
         born=s.t,
         cash=ep.startup_cash_quarters * wage,
         fixed_cost=fixed,
-        origin=np.where(spinoff, fm.ORIGIN_SPINOFF, fm.ORIGIN_STARTUP),
+        origin=np.select([spinoff, university], [fm.ORIGIN_SPINOFF, fm.ORIGIN_UNIVERSITY], fm.ORIGIN_STARTUP),
         parent=np.where(spinoff, parent, -1),
         origin_city=city_of[site].astype(np.int8),
         founder_origin=talent.origin[founders],
@@ -170,7 +183,7 @@ def _entries(s: State, cfg: Config, rng: np.random.Generator) -> None:
         {
             "t": np.full(new.size, s.t),
             "firm": new.astype(np.int64),
-            "kind": (firms.origin[new] == fm.ORIGIN_SPINOFF).astype(np.int8),
+            "kind": (firms.origin[new] - fm.ORIGIN_STARTUP).astype(np.int8),
             "sector": firms.sector[new].astype(np.int8),
             "city": city_of[firms.cell[new]].astype(np.int8),
             "cell": firms.cell[new].astype(np.int64),
@@ -184,6 +197,31 @@ def _entries(s: State, cfg: Config, rng: np.random.Generator) -> None:
     talent.must_search[founders] = False
     s.flows.entries += np.bincount(city_of[site], minlength=N_CITIES)
     update_workforce(s, cfg)
+
+
+def _university_founders(
+    s: State, cfg: Config, rng: np.random.Generator, eligible: np.ndarray, taken: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Founders of university spin-offs this quarter: for each university or lab,
+    Poisson(``innovation.university_spinoffs`` × its research output × population_share / 4)
+    skilled talent living in its city (not founding otherwise). Returns them and that city."""
+    rate = cfg.innovation.university_spinoffs * cfg.population_share / 4.0
+    if rate <= 0:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    strength = np.bincount(s.cells.city, weights=s.map.research_strength, minlength=N_CITIES)
+    counts = rng.poisson(rate * strength)
+    free = np.setdiff1d(eligible, taken)
+    free_city = s.cells.city[np.maximum(s.talent.home[free], 0)]
+    out, cities = [], []
+    for c in np.flatnonzero(counts):
+        pool = free[free_city == c]
+        n = min(int(counts[c]), pool.size)
+        if n:
+            out.append(rng.choice(pool, size=n, replace=False))
+            cities.append(np.full(n, c))
+    if not out:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    return np.concatenate(out), np.concatenate(cities)
 
 
 def _draw_sector(cfg: Config, rng: np.random.Generator, city: np.ndarray) -> np.ndarray:

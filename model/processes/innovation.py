@@ -4,16 +4,19 @@ Phase :func:`innovate` (stream ``innovation``).
 
 Each quarter firm ``i`` makes ``n_i ~ Poisson(λ_i)`` innovations (patent-like events) with
 
-    λ_i = patents_per_million · (R&D_i / ¥1m / wage index)^a · skill_i^b · (1 + w · log(1 + K[cell_i] / K_ref)),
+    λ_i = patents_per_million · (R&D_i / ¥1m / wage index)^a · skill_i^b · (K[site_i] / K_ref)^η,
 
-where K is the knowledge field: universities and labs (HKU, HKUST, CUHK, SUSTech, the Virtual
-University Park, Songshan Lake, Neutron Science City) and the decaying stock of recent
-innovations, spread over the map by ``exp(-minutes / knowledge_minutes)`` and cut across the
-HK–mainland border by the knowledge friction (less in the Qianhai and Hetao zones). R&D counts
-in researcher units (deflated by the growth of the city's wage since 2018) and the field enters
-concavely, so innovation grows with real research effort rather than compounding on itself. A
-firm that innovates gains ``productivity_step`` in log productivity. Zero R&D gives zero
-innovations.
+where K is the knowledge field at the firm's R&D site: universities and labs (Hong Kong's
+universities, Shenzhen University, University Town, SUSTech, the Virtual University Park,
+Songshan Lake, Neutron Science City, weighted by their research output) and the decaying stock of
+recent innovations (in whole-corridor units), spread over the map by
+``exp(-minutes / knowledge_minutes)`` and cut across the HK–mainland border by the knowledge
+friction (less in the Qianhai and Hetao zones). η (``spillover_elasticity``) is the elasticity of
+innovation to the knowledge it can draw on: 0.3, in the range the literature on knowledge
+spillovers estimates (Jaffe 1989, AER: 0.1–0.6 for university research; Bloom, Schankerman & Van
+Reenen 2013, Econometrica: about 0.3 for technology spillovers between firms). R&D counts in
+researcher units (deflated by the growth of the city's wage since 2018). A firm that innovates
+gains ``productivity_step`` in log productivity. Zero R&D gives zero innovations.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from agents import firms as fm
 from model import border
 from model.params import param
 from model.state import Knowledge, State
@@ -46,13 +50,14 @@ class InnovationParams:
     skill_elasticity: float = param(
         1.0, "1", "Elasticity of innovations to the mean skill of the firm's talent", lo=0.0, hi=5.0
     )
-    spillover_weight: float = param(
-        0.5,
+    spillover_elasticity: float = param(
+        0.3,
         "1",
-        "Innovation multiplier per unit of the (normalised) knowledge field at the firm's cell",
-        "seed 001 (HK research commercialised in Shenzhen); assumption",
+        "Elasticity of a firm's innovations to the knowledge field at its R&D site (relative to 2018)",
+        "Jaffe (1989, AER) 0.1–0.6 for university research; Bloom, Schankerman & Van Reenen (2013, "
+        "Econometrica) ≈ 0.3 for technology spillovers; seed 001 (HK research commercialised in Shenzhen)",
         lo=0.0,
-        hi=10.0,
+        hi=2.0,
     )
     knowledge_minutes: float = param(
         45.0, "minutes", "Travel time over which knowledge spillovers decay by 1/e", lo=1.0
@@ -61,10 +66,12 @@ class InnovationParams:
         0.05, "per quarter", "Decay of the local stock of recent innovations", lo=0.0, hi=1.0
     )
     research_output: float = param(
-        400.0,
-        "innovation-equivalents per quarter per unit strength",
-        "Knowledge a university or lab of strength 1 adds to the field each quarter",
-        "seed 001 (5 top-100 universities, 22 national labs in HK), seed 003",
+        7000.0,
+        "innovation-equivalents per quarter per thousand publications a year",
+        "Knowledge a university or lab adds to the field each quarter per thousand research "
+        "publications a year (model/geodata.py RESEARCH_SOURCES): universities are about a third "
+        "of the corridor's knowledge sources in 2018",
+        "assumption (seed 001: 5 top-100 universities, 22 national labs in HK; seed 003)",
         lo=0.0,
     )
     productivity_step: float = param(
@@ -73,6 +80,15 @@ class InnovationParams:
         "Productivity gain of a firm in a quarter it innovates",
         lo=0.0,
         hi=1.0,
+    )
+    university_spinoffs: float = param(
+        5.0,
+        "start-ups per year per thousand publications a year",
+        "Start-ups founded by researchers and graduates of a university or lab (industry–university links), "
+        "per thousand research publications a year of the institution, whole corridor",
+        "approx. public figure (Hong Kong's universities: ~100–200 technology start-ups a year under the "
+        "TSSSU scheme; seed 001: DJI from HKUST)",
+        lo=0.0,
     )
     spinoff_boost: float = param(
         2.0,
@@ -107,7 +123,7 @@ def innovation_rate(
     rate: float,
     rd_elasticity: float,
     skill_elasticity: float,
-    spillover_weight: float,
+    spillover_elasticity: float,
 ) -> np.ndarray:
     """Expected innovations per quarter (pure function).
 
@@ -118,7 +134,7 @@ def innovation_rate(
         rate: Innovations per (¥1m)^elasticity.
         rd_elasticity: Elasticity to R&D.
         skill_elasticity: Elasticity to skill.
-        spillover_weight: Weight of the knowledge field.
+        spillover_elasticity: Elasticity to the knowledge field.
 
     Returns:
         λ per firm; exactly zero where R&D is zero.
@@ -128,7 +144,7 @@ def innovation_rate(
         rate
         * np.power(rd, rd_elasticity)
         * np.power(mean_skill, skill_elasticity)
-        * (1.0 + spillover_weight * np.log1p(field_ratio))
+        * np.power(np.maximum(field_ratio, 0.0), spillover_elasticity)
     )
 
 
@@ -138,12 +154,23 @@ def real_rd(s: State, firm_idx: np.ndarray) -> np.ndarray:
     return s.firms.rd_spend[firm_idx] * s.cities.wage_2018[city] / s.cities.wage[city]
 
 
+def rd_site_field(s: State, firm_idx: np.ndarray, field: np.ndarray) -> np.ndarray:
+    """The knowledge field a firm's R&D draws on: at its headquarters, blended with its R&D
+    centre's by the centre's share of the firm's efficiency units."""
+    firms = s.firms
+    div = firms.div_cell[firm_idx]
+    centre = (div >= 0) & (firms.div_kind[firm_idx] == fm.KIND_RD)
+    share = np.where(firms.eff[firm_idx] > 0, firms.eff_div[firm_idx] / np.maximum(firms.eff[firm_idx], 1e-12), 0.0)
+    at_hq = field[firms.cell[firm_idx]]
+    return np.where(centre, (1.0 - share) * at_hq + share * field[np.maximum(div, 0)], at_hq)
+
+
 def expected_innovations(s: State, cfg: Config, firm_idx: np.ndarray, field: np.ndarray) -> np.ndarray:
     """λ of firms ``firm_idx`` given the knowledge field (see :func:`innovation_rate`)."""
     firms, ip = s.firms, cfg.innovation
     workers = firms.workers[firm_idx] + firms.workers_div[firm_idx]
     mean_skill = np.where(workers > 0, firms.eff[firm_idx] / np.maximum(workers, 1), 0.0)
-    ratio = field[firms.cell[firm_idx]] / s.knowledge.reference
+    ratio = rd_site_field(s, firm_idx, field) / s.knowledge.reference
     return innovation_rate(
         real_rd(s, firm_idx),
         mean_skill,
@@ -151,7 +178,7 @@ def expected_innovations(s: State, cfg: Config, firm_idx: np.ndarray, field: np.
         ip.patents_per_million,
         ip.rd_elasticity,
         ip.skill_elasticity,
-        ip.spillover_weight,
+        ip.spillover_elasticity,
     )
 
 
@@ -167,7 +194,8 @@ def innovate(s: State, cfg: Config, rng: np.random.Generator) -> None:
     firms.log_a[innovated] += ip.productivity_step
     firms.last_innovation[innovated] = s.t
     know.stock *= 1.0 - ip.knowledge_depreciation
-    know.stock += np.bincount(firms.cell[alive], weights=count, minlength=s.n_cells)
+    # the stock counts whole-corridor innovations, so universities weigh the same at any sample size
+    know.stock += np.bincount(firms.cell[alive], weights=count, minlength=s.n_cells) / cfg.population_share
     know.field = field
 
 
@@ -180,7 +208,7 @@ def set_initial_stock(s: State, cfg: Config) -> None:
     alive = firms.alive_index()
     for _ in range(3):
         lam = expected_innovations(s, cfg, alive, know.field)
-        rate = np.bincount(firms.cell[alive], weights=lam, minlength=s.n_cells)
+        rate = np.bincount(firms.cell[alive], weights=lam, minlength=s.n_cells) / cfg.population_share
         know.stock = rate / max(ip.knowledge_depreciation, 1e-6)
         _set_reference(s, cfg)
 

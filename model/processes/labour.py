@@ -241,7 +241,11 @@ def workforce_targets(s: State, cfg: Config, rng: np.random.Generator) -> np.nda
     step = np.maximum(growth * workers, 1.0)
     change = np.clip(change, -lp.max_growth * workers, step)
     change = fm.stochastic_round(change, rng.random(alive.size))
-    change = np.where((change > 0) & (firms.cash[alive] < 0), 0, change)  # hiring needs cash
+    # hiring needs finance: cash plus what the firm can borrow or raise, at a cost per hire
+    funds = np.maximum(firms.cash[alive] + views.finance_capacity(s, cfg, alive), 0.0)
+    per_hire = lp.hiring_cost_quarters * s.cities.wage[s.cells.city[cell]] * mean_skill * s.talent_scale
+    affordable = np.floor(funds / np.maximum(per_hire, 1e-9)).astype(np.int64)
+    change = np.where(change > 0, np.minimum(change, affordable), change)
     _fire(s, rng, alive, np.maximum(-change, 0))
     vacancies = np.zeros(firms.n, dtype=np.int64)
     vacancies[alive] = np.maximum(change, 0)

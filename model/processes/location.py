@@ -36,7 +36,7 @@ from model.allocation import allocate, sample_weighted, sample_weighted_by_group
 from model.params import param
 from model.processes.markets import LeaseMarket
 from model.processes.production import update_workforce
-from model.state import N_CITIES, SZ, State
+from model.state import N_CITIES, N_SECTORS, SZ, State
 
 if TYPE_CHECKING:
     from model.config import Config
@@ -79,8 +79,8 @@ class LocationParams:
     division_min_employees: float = param(
         1000.0,
         "employees",
-        "Smallest firm that may move a division (an R&D unit) instead of the whole firm",
-        "seed 000 (Huawei moved R&D to Songshan Lake)",
+        "Smallest firm that may open a second site (a production plant or an R&D centre)",
+        "seed 000 (Huawei moved R&D to Songshan Lake); calibrated to Shenzhen's out-move rate of firms above 100 employees",
         lo=1.0,
     )
     division_share: float = param(0.3, "share", "Share of a firm's workforce a division holds", lo=0.01, hi=0.9)
@@ -99,6 +99,16 @@ class LocationParams:
         "assumption (calibrated to Shenzhen's out-move rates, calibration/targets.csv)",
         lo=0.001,
         hi=10.0,
+    )
+    plant_land_share: float = param(
+        0.03,
+        "share",
+        "Cost share of a production plant's land-intensive inputs outside the modelled floor: a plant's "
+        "output per unit of inputs, relative to headquarters, scales as (rent at the plant / rent at "
+        "headquarters)^(−share) (seed 000: 产业梯度, production where land is cheap)",
+        "assumption (industrial land is 2–5% of manufacturing costs; sensitivity in calibration/parameters.csv)",
+        lo=0.0,
+        hi=0.3,
     )
     site_smoothing: float = param(
         0.5,
@@ -186,65 +196,150 @@ def floor_need(s: State, cfg: Config, firm_idx: np.ndarray, cells: np.ndarray, l
     return labour * fm.floor_per_labour(beta, gamma, s.cities.wage[s.cells.city[cells]], rent)
 
 
-def move_values(s: State, cfg: Config, lease: LeaseMarket, idx: np.ndarray, cand: np.ndarray) -> dict[str, np.ndarray]:
-    """Value of moving the whole firm, or a division, to each candidate site (log-profit units;
-    staying is worth 0).
+OPTION_BLOCKS: tuple[str, ...] = ("whole", "open_plant", "open_rd", "relocate")
+"""Blocks of k options after staying (column 0), in order; closing the secondary site is last."""
 
-    The gain is the log change in the site index (profit at optimal size); the moving cost is
-    taken relative to the firm's operating surplus ``(1-β-γ)(1-rd)·Y`` over the horizon; it grows
-    with the employees moved and the distance. Division moves keep headquarters where they are
-    and lose output to coordination with it.
+EVENT_OPEN, EVENT_RELOCATE, EVENT_CLOSE = 0, 1, 2
+EVENT_NAMES = ("open", "relocate", "close")
+
+
+def knowledge_valuation(s: State, cfg: Config, idx: np.ndarray) -> np.ndarray:
+    """What a firm's R&D site is worth to it beyond its sector's average, log-profit units per
+    unit change of ``(K/K_site)^η``: the horizon's extra log productivity from innovating,
+    ``H · step · (λ_i − λ̄_sector) / (1 − β − γ)``. The 2018 inversion makes every cell as
+    profitable as any other for the average firm, its valuation of knowledge included; a firm
+    that innovates more than its sector's average values knowledge more."""
+    from model.processes import innovation
+
+    firms, lp = s.firms, cfg.location
+    alive = firms.alive_index()
+    lam_all = innovation.expected_innovations(s, cfg, alive, s.knowledge.field)
+    sector_all = firms.sector[alive]
+    mean = np.bincount(sector_all, weights=lam_all, minlength=N_SECTORS) / np.maximum(
+        np.bincount(sector_all, minlength=N_SECTORS), 1
+    )
+    lam = innovation.expected_innovations(s, cfg, idx, s.knowledge.field)
+    beta_s, gamma_s = cfg.firms.elasticities()
+    k = 1.0 - beta_s - gamma_s
+    sector = firms.sector[idx]
+    return lp.horizon_quarters * cfg.innovation.productivity_step * (lam - mean[sector]) / k[sector]
+
+
+def move_values(s: State, cfg: Config, lease: LeaseMarket, idx: np.ndarray, cand: np.ndarray) -> dict[str, np.ndarray]:
+    """Value of each option of reviewing firms ``idx`` (log-profit units; staying is worth 0).
+
+    Options, for each candidate site j: move the whole firm (headquarters and its R&D) there;
+    open a production plant or an R&D centre there (firms with at least
+    ``location.division_min_employees`` and no second site); move the second site there; and
+    close the second site. The gain is the log change in the firm's site index (profit at
+    optimal size) — for a second site, of the blend of its two sites' outputs, less coordination
+    with headquarters — plus, where the firm's R&D site changes, the change in what its R&D
+    draws from the knowledge field (:func:`knowledge_valuation`). The moving cost is taken
+    relative to the firm's operating surplus ``(1-β-γ)(1-rd)·Y`` over the horizon; it grows with
+    the employees moved and the distance, and crossing the HK–mainland border multiplies it.
     """
     firms, lp = s.firms, cfg.location
     sector = firms.sector[idx]
     beta_s, gamma_s = cfg.firms.elasticities()
-    beta = beta_s[sector][:, None]
+    beta, gamma = beta_s[sector][:, None], gamma_s[sector][:, None]
+    k_inv = 1.0 / (1.0 - beta - gamma)
     scale = s.talent_scale
     workers = (firms.workers[idx] + firms.workers_div[idx])[:, None] * scale
     hq = firms.cell[idx][:, None]
+    div = firms.div_cell[idx][:, None]
+    has_div = div >= 0
+    div_safe = np.maximum(div, 0)
     cand_safe = np.maximum(cand, 0)
-    gamma = gamma_s[sector][:, None]
     surplus = ((1.0 - beta - gamma)[:, 0] * (1.0 - firms.rd[idx]) * np.maximum(firms.output[idx], 0.0))[:, None]
+    horizon_surplus = np.maximum(lp.horizon_quarters * surplus, 1e-9)
     need = floor_need(s, cfg, idx, cand_safe, firms.eff[idx][:, None] * scale)
-    here = site_index(s, cfg, idx, hq, lease.rent(hq) * _park_discount(s, cfg, idx, hq))
-    ratio = site_index(s, cfg, idx, cand_safe, lease.rent(cand_safe, need) * _park_discount(s, cfg, idx, cand_safe)) / (
-        np.maximum(here, 1e-300)
-    )
-    minutes = s.travel.minutes[hq, cand_safe]
+    here = np.maximum(site_index(s, cfg, idx, hq, lease.rent(hq) * _park_discount(s, cfg, idx, hq)), 1e-300)
+    discount = _park_discount(s, cfg, idx, cand_safe)
+    ratio = site_index(s, cfg, idx, cand_safe, lease.rent(cand_safe, need) * discount) / here
     wage_bill = firms.wage_bill[idx][:, None]
 
-    # moving across the HK–mainland border means a new legal entity, licences and visas
-    barrier = border.relocation_barrier(cfg.border, s.map, hq, cand_safe)
-    cost_whole = fm.moving_cost(workers, lp.moving_cost_fixed, lp.moving_cost_per_worker, lp.moving_cost_size_exponent)
-    cost_whole = barrier * cost_whole + lp.distance_cost_per_minute * minutes * wage_bill
-    horizon_surplus = np.maximum(lp.horizon_quarters * surplus, 1e-9)
-    value_whole = np.log(ratio) - (1.0 + lp.hurdle) * cost_whole / horizon_surplus
+    def cost(n_moved: np.ndarray, frm: np.ndarray, to: np.ndarray, share: np.ndarray | float) -> np.ndarray:
+        c = fm.moving_cost(n_moved, lp.moving_cost_fixed, lp.moving_cost_per_worker, lp.moving_cost_size_exponent)
+        # moving across the HK–mainland border means a new legal entity, licences and visas
+        c = border.relocation_barrier(cfg.border, s.map, frm, to) * c
+        return c + lp.distance_cost_per_minute * s.travel.minutes[frm, to] * wage_bill * share
+
+    rent_hq = lease.rent(hq) * _park_discount(s, cfg, idx, hq)
+
+    def split(site: np.ndarray, share: np.ndarray | float, with_need: bool, plant: np.ndarray | bool) -> np.ndarray:
+        """Profit with ``share`` of the workforce at ``site`` (a plant where ``plant``) over profit
+        all at headquarters."""
+        rent = lease.rent(site, share * need if with_need else 0.0) * _park_discount(s, cfg, idx, site)
+        r = site_index(s, cfg, idx, site, rent) / here
+        factor = views.division_factor(s, cfg, np.broadcast_to(hq, site.shape), site)
+        factor = factor * np.where(plant, fm.plant_factor(rent, rent_hq, lp.plant_land_share), 1.0)
+        return (1.0 - share) + share * r * np.power(factor, k_inv)
+
+    # the knowledge at the firm's R&D site now, and where it would be
+    field = np.maximum(s.knowledge.field, 1e-12)
+    eta = cfg.innovation.spillover_elasticity
+    worth = knowledge_valuation(s, cfg, idx)[:, None]
+    d_now = np.where(firms.eff[idx] > 0, firms.eff_div[idx] / np.maximum(firms.eff[idx], 1e-12), 0.0)[:, None]
+    rd_centre = has_div & (firms.div_kind[idx][:, None] == fm.KIND_RD)
+    plant_now = has_div & ~rd_centre
+    k_now = np.where(rd_centre, (1.0 - d_now) * field[hq] + d_now * field[div_safe], field[hq])
+
+    def knowledge(k_new: np.ndarray) -> np.ndarray:
+        return worth * (np.power(k_new / k_now, eta) - 1.0)
 
     d = lp.division_share
-    ratio_div = site_index(s, cfg, idx, cand_safe, lease.rent(cand_safe, d * need)) / np.maximum(here, 1e-300)
-    coordination = np.power(
-        views.division_factor(s, cfg, np.broadcast_to(hq, cand.shape), cand_safe), 1.0 / (1.0 - beta - gamma)
-    )
-    split_ratio = (1.0 - d) + d * ratio_div * coordination
-    cost_div = fm.moving_cost(
-        d * workers, lp.moving_cost_fixed, lp.moving_cost_per_worker, lp.moving_cost_size_exponent
-    )
-    cost_div = barrier * cost_div + lp.distance_cost_per_minute * minutes * wage_bill * d
-    eligible = (workers >= lp.division_min_employees) & (firms.div_cell[idx] < 0)[:, None]
-    value_div = np.where(eligible, np.log(split_ratio) - (1.0 + lp.hurdle) * cost_div / horizon_surplus, -np.inf)
-
+    eligible = (workers >= lp.division_min_employees) & ~has_div
     invalid = (cand < 0) | (cand == hq)
     cash = firms.cash[idx][:, None]
-    value_whole = np.where(invalid | (cash < cost_whole), -np.inf, value_whole)
-    value_div = np.where(invalid | (cash < cost_div), -np.inf, value_div)
-    return {"whole": value_whole, "division": value_div, "cost_whole": cost_whole, "cost_div": cost_div}
+
+    # the whole firm: headquarters (and its R&D) move; a second site stays where it is
+    k_whole = np.where(rd_centre, (1.0 - d_now) * field[cand_safe] + d_now * field[div_safe], field[cand_safe])
+    cost_whole = cost(workers, hq, cand_safe, 1.0)
+    whole = np.log(ratio) + knowledge(k_whole) - (1.0 + lp.hurdle) * cost_whole / horizon_surplus
+    # a new plant or R&D centre with a share d of the workforce
+    cost_open = cost(d * workers, hq, cand_safe, d)
+    open_cost = (1.0 + lp.hurdle) * cost_open / horizon_surplus
+    open_plant = np.where(eligible, np.log(split(cand_safe, d, True, True)) - open_cost, -np.inf)
+    open_rd = np.log(split(cand_safe, d, True, False)) - open_cost
+    open_rd = np.where(eligible, open_rd + knowledge((1.0 - d) * field[hq] + d * field[cand_safe]), -np.inf)
+    # the second site moves, or closes (its workers return to headquarters)
+    now = split(div_safe, d_now, False, plant_now)
+    cost_move = cost(d_now * workers, div_safe, cand_safe, d_now)
+    k_moved = np.where(rd_centre, (1.0 - d_now) * field[hq] + d_now * field[cand_safe], k_now)
+    relocate = (
+        np.log(split(cand_safe, d_now, True, plant_now) / now)
+        + knowledge(k_moved)
+        - (1.0 + lp.hurdle) * cost_move / horizon_surplus
+    )
+    relocate = np.where(has_div & (cand != div), relocate, -np.inf)
+    cost_close = cost(d_now * workers, div_safe, hq, d_now)
+    close = -np.log(now) + knowledge(field[hq]) - (1.0 + lp.hurdle) * cost_close / horizon_surplus
+    close = np.where(has_div, close, -np.inf)
+
+    return {
+        "whole": np.where(invalid | (cash < cost_whole), -np.inf, whole),
+        "open_plant": np.where(invalid | (cash < cost_open), -np.inf, open_plant),
+        "open_rd": np.where(invalid | (cash < cost_open), -np.inf, open_rd),
+        "relocate": np.where(invalid | (cash < cost_move), -np.inf, relocate),
+        "close": np.where(cash[:, 0] < cost_close[:, 0], -np.inf, close[:, 0]),
+        "cost_whole": cost_whole,
+        "cost_open": cost_open,
+        "cost_move": cost_move,
+        "cost_close": cost_close[:, 0],
+    }
+
+
+def option_values(value: dict[str, np.ndarray]) -> np.ndarray:
+    """Every option in one array: staying (column 0), the blocks of :data:`OPTION_BLOCKS`
+    (k columns each), closing the second site (last column)."""
+    n = value["whole"].shape[0]
+    return np.concatenate([np.zeros((n, 1)), *(value[b] for b in OPTION_BLOCKS), value["close"][:, None]], axis=1)
 
 
 def choice_probabilities(value: dict[str, np.ndarray], taste_sd: float) -> np.ndarray:
-    """The logit's probabilities of staying (column 0), moving the whole firm to each candidate
-    (columns 1..k) and moving a division there (k+1..2k), given :func:`move_values`."""
-    both = np.concatenate([np.zeros((value["whole"].shape[0], 1)), value["whole"], value["division"]], axis=1)
-    z = np.where(np.isfinite(both), both / taste_sd, -np.inf)
+    """The logit's probability of each option of :func:`option_values`, given :func:`move_values`."""
+    options = option_values(value)
+    z = np.where(np.isfinite(options), options / taste_sd, -np.inf)
     z -= z.max(axis=1, keepdims=True)
     w = np.exp(z)
     return w / w.sum(axis=1, keepdims=True)
@@ -253,61 +348,106 @@ def choice_probabilities(value: dict[str, np.ndarray], taste_sd: float) -> np.nd
 def _apply_moves(
     s: State, cfg: Config, rng: np.random.Generator, idx: np.ndarray, cand: np.ndarray, value: dict[str, np.ndarray]
 ) -> None:
-    firms, talent = s.firms, s.talent
-    # the logit: staying (worth 0) and every option, each with a Gumbel taste (Gumbel-max trick)
-    both = np.concatenate([np.zeros((idx.size, 1)), value["whole"], value["division"]], axis=1)
-    both = both + cfg.location.taste_sd * rng.gumbel(size=both.shape)
-    choice = np.argmax(both, axis=1)
-    moving = choice > 0
-    if not moving.any():
-        return
-    best_col = np.maximum(choice - 1, 0)
+    firms, talent, lp = s.firms, s.talent, cfg.location
     k = cand.shape[1]
-    kind = np.where(best_col >= k, fm.MOVE_DIVISION, fm.MOVE_WHOLE)
-    target = np.where(moving, cand[np.arange(idx.size), best_col % k], -1)
-    moved_share = np.where(kind == fm.MOVE_WHOLE, 1.0, cfg.location.division_share)
-    moved_workers = np.round(moved_share * (firms.workers[idx] + firms.workers_div[idx]))
-    need = floor_need(s, cfg, idx, np.maximum(target, 0), moved_share * firms.eff[idx] * s.talent_scale)
-    admitted = allocate(target, need, views.free_commercial(s), rng.random(idx.size))
-    go = idx[admitted]
-    go_kind = kind[admitted]
-    go_to = target[admitted]
-    cost = np.where(
-        go_kind == fm.MOVE_WHOLE,
-        value["cost_whole"][admitted, best_col[admitted] % k],
-        value["cost_div"][admitted, best_col[admitted] % k],
+    # the logit: staying (worth 0) and every option, each with a Gumbel taste (Gumbel-max trick)
+    options = option_values(value)
+    choice = np.argmax(options + lp.taste_sd * rng.gumbel(size=options.shape), axis=1)
+    if not (choice > 0).any():
+        return
+    block = np.where(choice == 0, -1, np.minimum((choice - 1) // k, len(OPTION_BLOCKS)))  # 4 = close
+    col = np.where((block >= 0) & (block < len(OPTION_BLOCKS)), (choice - 1) % k, 0)
+    rows = np.arange(idx.size)
+    target = np.where((block >= 0) & (block < len(OPTION_BLOCKS)), cand[rows, col], -1)
+    target = np.where(block == len(OPTION_BLOCKS), firms.cell[idx], target)
+    d_now = np.where(firms.eff[idx] > 0, firms.eff_div[idx] / np.maximum(firms.eff[idx], 1e-12), 0.0)
+    share = np.select([block == 0, (block == 1) | (block == 2), block == 3], [1.0, lp.division_share, d_now], 0.0)
+    # admission: the new site needs free floor for the share that moves there (closing needs none)
+    need = floor_need(s, cfg, idx, np.maximum(target, 0), share * firms.eff[idx] * s.talent_scale)
+    applicants = np.where((block >= 0) & (block < len(OPTION_BLOCKS)), target, -1)
+    admitted = allocate(applicants, need, views.free_commercial(s), rng.random(idx.size)) | (
+        block == len(OPTION_BLOCKS)
     )
-    origin_cell = firms.cell[go].copy()
-    firms.cash[go] -= cost
-    whole = go_kind == fm.MOVE_WHOLE
+    go, go_block, go_to = idx[admitted], block[admitted], target[admitted]
+    costs = np.select(
+        [go_block == 0, (go_block == 1) | (go_block == 2), go_block == 3],
+        [
+            value["cost_whole"][admitted, col[admitted]],
+            value["cost_open"][admitted, col[admitted]],
+            value["cost_move"][admitted, col[admitted]],
+        ],
+        value["cost_close"][admitted],
+    )
+    firms.cash[go] -= costs
+    moved_workers = np.round(share[admitted] * (firms.workers[go] + firms.workers_div[go]))
+    hq_before, div_before, kind_before = firms.cell[go].copy(), firms.div_cell[go].copy(), firms.div_kind[go].copy()
+
+    whole = go_block == 0
+    opened = (go_block == 1) | (go_block == 2)
+    moved = go_block == 3
+    closed = go_block == len(OPTION_BLOCKS)
     firms.cell[go[whole]] = go_to[whole]
-    firms.div_cell[go[~whole]] = go_to[~whole]
+    firms.div_cell[go[opened | moved]] = go_to[opened | moved]
+    firms.div_kind[go[opened]] = np.where(go_block[opened] == 2, fm.KIND_RD, fm.KIND_PLANT)
+    firms.div_cell[go[closed]] = -1
+
     employed = views.employed_index(s)
-    is_mover = np.zeros(firms.n, dtype=np.int8)
-    is_mover[go[whole]] = 1
-    is_mover[go[~whole]] = 2
-    flag = is_mover[talent.employer[employed]]
-    hq_staff = employed[(flag == 1) & ~talent.at_division[employed]]
-    talent.must_search[hq_staff] = True
-    div_pool = employed[flag == 2]
-    chosen = div_pool[rng.random(div_pool.size) < cfg.location.division_share]
+    flag = np.zeros(firms.n, dtype=np.int8)
+    for code, m in ((1, whole), (2, opened), (3, moved), (4, closed)):
+        flag[go[m]] = code
+    f = flag[talent.employer[employed]]
+    at_div = talent.at_division[employed]
+    talent.must_search[employed[(f == 1) & ~at_div]] = True  # headquarters moved
+    new_div = employed[(f == 2)]
+    chosen = new_div[rng.random(new_div.size) < lp.division_share]
     talent.at_division[chosen] = True
-    talent.must_search[chosen] = True
+    talent.must_search[chosen] = True  # staff of a new site
+    talent.must_search[employed[(f == 3) & at_div]] = True  # the site moved
+    back = employed[(f == 4) & at_div]
+    talent.at_division[back] = False
+    talent.must_search[back] = True  # the site closed: back to headquarters
     update_workforce(s, cfg)
+
     city = s.cells.city
-    from_city, to_city = city[origin_cell], city[go_to]
+    sector = firms.sector[go].astype(np.int8)
+    employees = ((firms.workers[go] + firms.workers_div[go]) * s.talent_scale).astype(float)
+    # relocations: whole firms, and second sites opened or moved (kind 'division')
+    site_move = whole | opened | moved
+    origin = np.where(whole, hq_before, np.where(moved, div_before, hq_before))
+    from_city, to_city = city[origin], city[go_to]
     s.flows.relocations_out += np.bincount(from_city[whole & (from_city != to_city)], minlength=N_CITIES)
     s.events.relocations.append(
         {
-            "t": np.full(go.size, s.t),
-            "firm": go.astype(np.int64),
-            "kind": go_kind.astype(np.int8),
-            "sector": firms.sector[go].astype(np.int8),
-            "employees": ((firms.workers[go] + firms.workers_div[go]) * s.talent_scale).astype(float),
-            "moved_employees": (moved_workers[admitted] * s.talent_scale).astype(float),
-            "from_city": from_city.astype(np.int8),
-            "from_cell": origin_cell.astype(np.int64),
-            "to_city": to_city.astype(np.int8),
-            "to_cell": go_to.astype(np.int64),
+            "t": np.full(int(site_move.sum()), s.t),
+            "firm": go[site_move].astype(np.int64),
+            "kind": np.where(whole, fm.MOVE_WHOLE, fm.MOVE_DIVISION)[site_move].astype(np.int8),
+            "sector": sector[site_move],
+            "employees": employees[site_move],
+            "moved_employees": (moved_workers * s.talent_scale)[site_move],
+            "from_city": from_city[site_move].astype(np.int8),
+            "from_cell": origin[site_move].astype(np.int64),
+            "to_city": to_city[site_move].astype(np.int8),
+            "to_cell": go_to[site_move].astype(np.int64),
+        }
+    )
+    # establishments: every event of a second site (open, move, close), with its kind
+    est = opened | moved | closed
+    event = np.select([opened, moved], [EVENT_OPEN, EVENT_RELOCATE], EVENT_CLOSE)[est]
+    kind = np.where(opened, np.where(go_block == 2, fm.KIND_RD, fm.KIND_PLANT), kind_before)[est]
+    frm = np.where(opened, hq_before, div_before)[est]
+    to = np.where(closed, hq_before, go_to)[est]
+    s.events.establishments.append(
+        {
+            "t": np.full(int(est.sum()), s.t),
+            "firm": go[est].astype(np.int64),
+            "event": event.astype(np.int8),
+            "kind": kind.astype(np.int8),
+            "sector": sector[est],
+            "employees": employees[est],
+            "site_employees": (moved_workers * s.talent_scale)[est],
+            "from_city": city[frm].astype(np.int8),
+            "from_cell": frm.astype(np.int64),
+            "to_city": city[to].astype(np.int8),
+            "to_cell": to.astype(np.int64),
         }
     )

@@ -128,6 +128,47 @@ class FirmParams:
         hi=0.9,
     )
     initial_cash_quarters: float = param(4.0, "quarters of wage bill", "Cash of the initial firms", lo=0.0, hi=100.0)
+    listed_share: float = param(
+        0.03,
+        "share of firms",
+        "Share of each city's 2018 firms that are listed (the largest); a share vc.hk_listing_share of "
+        "mainland listings are in Hong Kong",
+        "approx. public figure (seed 001: 101 Shenzhen firms listed in Hong Kong, over a quarter of its "
+        "listed firms; Shenzhen's 14,415 high-tech firms, seed 003)",
+        lo=0.0,
+        hi=1.0,
+    )
+    credit_share: float = param(
+        0.1,
+        "× annual output",
+        "Bank credit a firm can draw on (its financing capacity before any listing)",
+        "assumption (collateral-based lending to SMEs is scarce; seed 003 calls for IP-backed finance)",
+        lo=0.0,
+        hi=10.0,
+    )
+    credit_rate: float = param(
+        0.0435,
+        "per year",
+        "Interest a firm pays on the credit it draws (negative cash)",
+        "approx. public figure (PBoC one-year benchmark lending rate 4.35%, 2018)",
+        lo=0.0,
+        hi=0.5,
+    )
+    hiring_cost_quarters: float = param(
+        0.5,
+        "quarters of wage per hire",
+        "Cost of hiring a worker (recruiting, training, equipment) a firm must be able to finance",
+        lo=0.0,
+        hi=20.0,
+    )
+    constrained_rd_share: float = param(
+        0.5,
+        "× R&D intensity",
+        "R&D a firm keeps while it cannot finance its costs (cash plus financing capacity below zero)",
+        "Brown, Fazzari & Petersen (2009, J. Finance): R&D is cut first under financing constraints",
+        lo=0.0,
+        hi=1.0,
+    )
     productivity_drift: float = param(
         0.06,
         "per year",
@@ -216,7 +257,9 @@ def produce(s: State, cfg: Config) -> None:
     """Output, costs, tax and profit of every firm; profit accumulates in cash.
 
     Output is value added net of the goods border's costs (``goods_cost`` records them);
-    R&D rises with the city's R&D subsidy rate (``government.rd_response``)."""
+    R&D rises with the city's R&D subsidy rate (``government.rd_response``) and falls to
+    ``firms.constrained_rd_share`` while the firm cannot finance its costs; drawn credit
+    (negative cash) pays ``firms.credit_rate``."""
     firms, cells = s.firms, s.cells
     beta, gamma = cfg.firms.elasticities()
     corporate_tax = np.array(cfg.firms.corporate_tax.as_list())
@@ -235,15 +278,20 @@ def produce(s: State, cfg: Config) -> None:
     )
     city = cells.city[firms.cell[alive]]
     boost = 1.0 + cfg.government.rd_response * s.cities.rd_subsidy[city]
+    # a firm that cannot finance its costs cuts R&D first
+    constrained = firms.cash[alive] + views.finance_capacity(s, cfg, alive) < 0
+    boost = boost * np.where(constrained, cfg.firms.constrained_rd_share, 1.0)
     firms.rd_spend[alive] = firms.rd[alive] * boost * firms.output[alive]
     share = cells.goods_share[firms.cell[alive], sector]
     firms.goods_cost[alive] = firms.output[alive] * share / (1.0 - share)
+    interest = cfg.firms.credit_rate / 4.0 * np.maximum(-firms.cash[alive], 0.0)
     before_tax = (
         firms.output[alive]
         - firms.wage_bill[alive]
         - firms.rent_bill[alive]
         - firms.rd_spend[alive]
         - firms.fixed_cost[alive]
+        - interest
     )
     firms.tax[alive] = corporate_tax[city] * np.maximum(before_tax, 0.0)
     firms.profit[alive] = before_tax - firms.tax[alive]

@@ -76,6 +76,31 @@ class VCParams:
     acquisition_probability: float = param(
         0.02, "per quarter", "Chance a profitable portfolio firm is acquired in a quarter", lo=0.0, hi=1.0
     )
+    ipo_raise: float = param(
+        0.75,
+        "× annual output",
+        "New equity a firm raises when it lists (about a quarter of its value at exit_multiple)",
+        "assumption (IPO free floats of 20–30%)",
+        lo=0.0,
+        hi=20.0,
+    )
+    listed_finance_sz: float = param(
+        0.5,
+        "× annual output",
+        "Financing capacity a firm listed in Shenzhen gains (follow-on offerings, bonds)",
+        "assumption",
+        lo=0.0,
+        hi=20.0,
+    )
+    listed_finance_hk: float = param(
+        0.8,
+        "× annual output",
+        "Financing capacity a firm listed in Hong Kong gains (deeper, international market; a mainland "
+        "firm's access is cut by the capital friction)",
+        "seed 001 (Tencent's Hong Kong financing; 101 Shenzhen firms listed in Hong Kong)",
+        lo=0.0,
+        hi=20.0,
+    )
     hk_listing_share: float = param(
         0.25,
         "share",
@@ -222,6 +247,11 @@ def _resolve_stakes(s: State, cfg: Config, rng: np.random.Generator) -> None:
     friction = border.capital_friction(cfg.border, s.map, firms.cell[exiting])
     to_hk = in_hk | (rng.random(exiting.size) < vp.hk_listing_share * (1.0 - friction))
     kind = np.where((kind == vcm.EXIT_IPO_SZ) & to_hk, vcm.EXIT_IPO_HK, kind)
+    # a listing raises new equity and opens the market's finance to the firm
+    listing_now = kind != vcm.EXIT_ACQUISITION
+    lister = exiting[listing_now]
+    firms.listed[lister] = np.where(kind[listing_now] == vcm.EXIT_IPO_HK, 2, 1)
+    firms.cash[lister] += vp.ipo_raise * 4.0 * np.maximum(firms.output[lister], 0.0)
     value = vp.exit_multiple * 4.0 * np.maximum(firms.output[exiting], 0.0)
     firm_value = dict(zip(exiting.tolist(), value.tolist()))
     closing = live[np.isin(book.firm[live], exiting)]

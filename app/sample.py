@@ -1,0 +1,31 @@
+"""The population sample and seeds of the experiment commands (reach, decompose, elasticity)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from model.params import param
+
+
+@dataclass
+class SampleParams:
+    """The runs of an experiment: how many paired seeds, how long, how large a sample (run
+    control, not the model's)."""
+
+    seeds: int = param(10, "runs", "Paired seeds", lo=1, hi=1000, source="run setting")
+    quarters: int = param(4, "quarters", "Quarters simulated", lo=1, hi=400, source="run setting")
+    n_firms: int = param(2500, "agents", "Initial firm agents of each run", lo=40, source="run setting")
+    n_talent: int = param(25_000, "agents", "Initial talent agents of each run", lo=400, source="run setting")
+    population_share: float = param(
+        0.1, "share", "Share of the corridor the agents stand for", lo=0.001, hi=1.0, lo_open=True, source="run setting"
+    )
+
+    def sample(self) -> dict[str, Any]:
+        """The model keys these settings fix, for :func:`calibration.spec.apply_values`."""
+        return {
+            "quarters": self.quarters,
+            "n_firms": self.n_firms,
+            "n_talent": self.n_talent,
+            "population_share": self.population_share,
+        }
