@@ -43,7 +43,7 @@ def test_cities_differ_without_colour_and_in_greyscale():
 
 def test_run_plots_write_pdf_and_svg(small_run, tmp_path):
     written = plot_run(small_run.tables, small_run.cmap, tmp_path / "pdf", "test", fmt="pdf", dpi=100)
-    assert len(written) == 7 and all(p.suffix == ".pdf" and p.read_bytes()[:4] == b"%PDF" for p in written)
+    assert len(written) == 8 and all(p.suffix == ".pdf" and p.read_bytes()[:4] == b"%PDF" for p in written)
     assert not list((tmp_path / "pdf").glob("*.tmp.*"))
     svg = plot_city_series(small_run.tables["city_quarter"], "test", tmp_path / "city_series.svg")
     assert b"<svg" in (tmp_path / "city_series.svg").read_bytes()[:2000]
