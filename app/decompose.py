@@ -1,11 +1,13 @@
 """Which lever group produces a package's effect? One-at-a-time effects and Shapley values.
 
-    python run.py mode=decompose scenario=s8_combined_package
+    python run.py mode=decompose scenario=s8_combined_package decompose.border_channels=false
     python run.py mode=decompose scenario=s5_cross_border_open decompose.seeds=10 decompose.quarters=20
 
 The package is everything the scenario changes relative to the calibrated baseline. Its changes
 are grouped by lever (:data:`GROUPS`: land, cross-city parks, talent, border, transport, firm
-support, services, the economy). Every subset of the groups present (2^n runs per seed for n ≤ 6; sampled
+support, services, the economy), the border split into its channels (:data:`BORDER_CHANNELS`:
+capital, knowledge, goods, talent barriers, firm relocation, cooperation zones, crossing time)
+unless ``decompose.border_channels=false``. Every subset of the groups present (2^n runs per seed for n ≤ 6; sampled
 orderings beyond, Castro, Gómez & Tejada 2009) is simulated on the same seeds (common random
 numbers), and the change of each key outcome against the baseline is attributed to the groups:
 the Shapley value of a group is its marginal contribution averaged over the orders in which the
@@ -54,6 +56,18 @@ GROUPS: dict[str, tuple[str, ...]] = {
 }
 """Lever groups by key prefix; a changed key that matches none is its own group."""
 
+BORDER_CHANNELS: dict[str, tuple[str, ...]] = {
+    "capital": ("border.capital_friction",),
+    "knowledge": ("border.knowledge_friction",),
+    "goods": ("border.goods_friction",),
+    "talent barriers": ("border.work_barrier", "border.residence_barrier"),
+    "firm relocation": ("border.firm_relocation_barrier",),
+    "cooperation zones": ("border.zone_friction_factor",),
+    "crossing time": ("transport.border_crossing_minutes",),
+}
+"""The border's channels, each its own group when ``decompose.border_channels`` is on (checked
+before :data:`GROUPS`; a border key not listed falls into the ``border`` group)."""
+
 OUTCOMES: dict[str, str] = {
     "firms": "firms headquartered",
     "talent": "skilled workers living",
@@ -61,8 +75,14 @@ OUTCOMES: dict[str, str] = {
     "mean_house_price": "house price (¥/m²)",
     "innovations": "innovations per year",
     "vc_amount": "venture money per year (¥)",
+    "cross_border_commuters": "cross-border commuters",
+    "startups_hk_founders": "start-ups by HK founders per year",
+    "vc_cross_border_amount": "cross-border venture money per year (¥)",
 }
 """Key outcomes (``city_quarter`` columns), by city and for the corridor."""
+
+FLOWS = frozenset({"innovations", "vc_amount", "startups_hk_founders", "vc_cross_border_amount"})
+"""Outcomes summed over the last year (the others are averaged over its quarters)."""
 
 CITIES = ("HK", "SZ", "DG", "HZ")
 
@@ -91,6 +111,13 @@ class DecomposeParams(SampleParams):
         hi=10_000,
         source="run setting",
     )
+    border_channels: bool = param(
+        True,
+        "bool",
+        "Each channel of the border (capital, knowledge, goods, talent barriers, firm relocation, cooperation "
+        "zones, crossing time) a group of its own; false: one border group",
+        source="run setting",
+    )
 
 
 def _leaves(obj: Any, prefix: str = "") -> dict[str, Any]:
@@ -108,13 +135,15 @@ def _leaves(obj: Any, prefix: str = "") -> dict[str, Any]:
 RUN_KEYS = ("scenario_name", "calibrated_set", "seed", "start", "quarters", "n_firms", "n_talent", "population_share")
 
 
-def package(scenario: Config, baseline: Config) -> dict[str, dict[str, Any]]:
-    """The scenario's changes to the baseline, grouped: group → {key: value}."""
+def package(scenario: Config, baseline: Config, border_channels: bool = True) -> dict[str, dict[str, Any]]:
+    """The scenario's changes to the baseline, grouped: group → {key: value} (the border's
+    channels each a group of their own if ``border_channels``)."""
     new, old = _leaves(scenario), _leaves(baseline)
     changed = {k: v for k, v in new.items() if k not in RUN_KEYS and old.get(k) != v}
+    table = {**BORDER_CHANNELS, **GROUPS} if border_channels else GROUPS
     groups: dict[str, dict[str, Any]] = {}
     for key, value in changed.items():
-        name = next((g for g, prefixes in GROUPS.items() if key.startswith(prefixes)), key)
+        name = next((g for g, prefixes in table.items() if key.startswith(prefixes)), key)
         groups.setdefault(name, {})[key] = value
     return groups
 
@@ -169,7 +198,7 @@ def outcome_vector(tables: dict[str, pd.DataFrame]) -> np.ndarray:
     out = []
     for col in OUTCOMES:
         per_city = last.groupby("city")[col]
-        flow = col in ("innovations", "vc_amount")
+        flow = col in FLOWS
         values = (per_city.sum() if flow else per_city.mean()).reindex(list(CITIES)).to_numpy(dtype=float)
         corridor = float(np.nanmean(values)) if col.startswith("mean_") else float(values.sum())
         out.extend([*values, corridor])
@@ -199,7 +228,7 @@ def decompose(settings: Any, workers: int) -> tuple[pd.DataFrame, list[str]]:
     baseline = only_model(calibrated_defaults(settings.calibrated_set))
     sample = {**dp.sample(), "start": settings.start, "calibrated_set": settings.calibrated_set}
     baseline = _set(baseline, sample)
-    groups = package(only_model(settings), baseline)
+    groups = package(only_model(settings), baseline, settings.decompose.border_channels)
     if not groups:
         raise SystemExit(
             f"decompose: scenario {settings.scenario_name} changes nothing against the calibrated baseline."
@@ -351,7 +380,7 @@ def decompose_mode(settings: Any, out_dir: Path) -> None:
     baseline = _set(
         only_model(calibrated_defaults(settings.calibrated_set)), {"calibrated_set": settings.calibrated_set}
     )
-    groups = package(only_model(settings), baseline)
+    groups = package(only_model(settings), baseline, settings.decompose.border_channels)
     write_parquet(table, out_dir / "decompose.parquet")
     table.to_csv(out_dir / "decompose.csv", index=False)
     (out_dir / "decompose.md").write_text(decompose_markdown(table, names, settings.scenario_name, groups))

@@ -327,10 +327,15 @@ def _seed_text(seeds: list[int]) -> str:
 
 def load_city_quarter(sets: list[RunSet]) -> pd.DataFrame:
     """Every run's ``city_quarter`` table, stacked, with ``label`` and ``seed`` columns."""
+    return load_table(sets, "city_quarter")
+
+
+def load_table(sets: list[RunSet], name: str) -> pd.DataFrame:
+    """Every run's table ``name`` (e.g. ``relocations``), stacked, with ``label`` and ``seed`` columns."""
     frames = []
     for run_set in sets:
         for seed, run_dir in run_set.runs.items():
-            frame = pd.read_parquet(run_dir / "tables" / "city_quarter.parquet")
+            frame = pd.read_parquet(run_dir / "tables" / f"{name}.parquet")
             frame.insert(0, "seed", seed)
             frame.insert(0, "label", run_set.label)
             frames.append(frame)

@@ -199,6 +199,9 @@ def test_scenario_table_pairs_seeds_and_prices_the_extra_innovations():
                             "relocations_out": 1.0,
                             "innovations": 10.0 + 5.0 * bump,
                             "gov_spending": 1e9 + 1e8 * bump,
+                            "cross_border_commuters": 50.0 + (5.0 * bump if sz else 0.0),
+                            "startups_hk_founders": 2.0,
+                            "vc_cross_border_amount": 0.0,
                         }
                     )
     table = scenario_table(outcomes(pd.DataFrame(rows)).sort_index(), "baseline")
@@ -210,4 +213,47 @@ def test_scenario_table_pairs_seeds_and_prices_the_extra_innovations():
     # 4 quarters × 4 cities × ¥0.1bn extra, for 4 × 4 × 5 extra innovations
     assert row["extra_spending_bn"] == pytest.approx(1.6)
     assert row["yuan_per_innovation"] == pytest.approx(1.6e9 / 80)
-    assert "| `s9` | +7.5% (2/2)" in markdown(table)
+    assert row["commuters"] == pytest.approx(100 * 5 / 200)  # SZ's +5 over the four cities' 200
+    assert row["hk_startups"] == pytest.approx(0.0)
+    assert np.isnan(row["vc_cross"])  # no baseline level: no % change
+    text = markdown(table)
+    assert "| `s9` | +7.5% (2/2)" in text and "| —" in text
+
+
+def test_pattern_table_counts_moves_and_second_sites(monkeypatch):
+    import scripts.scenario_table as st
+
+    city = pd.DataFrame({"label": "baseline", "seed": [1] * 8, "t": list(range(8)), "city": "SZ"})
+    tables = {
+        "relocations": pd.DataFrame(
+            {
+                "label": "baseline",
+                "seed": 1,
+                "from_city": ["SZ", "SZ", "SZ", "SZ"],
+                "to_city": ["DG", "DG", "HZ", "SZ"],
+                "kind": ["whole firm", "whole firm", "whole firm", "whole firm"],
+                "size_class": ["small", "small", "large", "small"],
+            }
+        ),
+        "establishments": pd.DataFrame(
+            {
+                "label": "baseline",
+                "seed": 1,
+                "event": ["open", "open", "open", "relocate"],
+                "kind": ["plant", "plant", "R&D centre", "plant"],
+                "from_city": ["SZ", "SZ", "DG", "SZ"],
+                "to_city": ["DG", "SZ", "SZ", "HZ"],
+            }
+        ),
+        "firms_by_class": pd.DataFrame(
+            {"label": "baseline", "seed": 1, "city": "SZ", "size_class": ["small", "large"], "firms": [400.0, 40.0]}
+        ),
+    }
+    monkeypatch.setattr(st, "load_table", lambda sets, name: tables[name])
+    row = st.patterns([], city).loc[("baseline", 1)]
+    assert row["small_out"] == pytest.approx(100 * 2 / 100)  # 2 moves over 400 firm-quarters = 100 firm-years
+    assert row["above_out"] == pytest.approx(100 * 1 / 10)
+    assert row["dg_share"] == pytest.approx(2 / 3)
+    assert row["plants_out"] == pytest.approx(1 / 2) and row["plants_in_sz"] == pytest.approx(1 / 2)  # 8 quarters
+    assert row["rd_out"] == 0 and row["rd_into_sz"] == pytest.approx(1 / 2)
+    assert "`baseline`" in st.patterns_markdown(st.patterns([], city))

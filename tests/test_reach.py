@@ -109,9 +109,12 @@ def test_sampled_orderings_keep_efficiency():
 def test_a_package_is_grouped_by_lever():
     base = compose_config("baseline", SMALL)
     s8 = compose_config("s8_combined_package", SMALL)
-    groups = decompose.package(s8, base)
+    groups = decompose.package(s8, base, border_channels=False)
     assert {"land", "parks", "talent", "border", "transport", "firm support", "services"} <= set(groups)
     assert "border.knowledge_friction" in groups["border"]
+    channels = decompose.package(compose_config("s5_cross_border_open", SMALL), base)
+    assert {"capital", "knowledge", "goods", "talent barriers", "firm relocation", "cooperation zones"} <= set(channels)
+    assert "border" not in channels and "transport.border_crossing_minutes" in channels["crossing time"]
     assert all(not k.startswith(("seed", "scenario_name")) for g in groups.values() for k in g)
     flat = list(itertools.chain.from_iterable(groups.values()))
     assert len(flat) == len(set(flat))
@@ -127,6 +130,7 @@ def test_decomposition_adds_up_and_writes_its_outputs(tmp_path):
             "decompose.n_firms=600",
             "decompose.n_talent=6000",
             "decompose.population_share=0.025",
+            "decompose.border_channels=false",
             "workers=1",
         ],
     )
