@@ -167,8 +167,9 @@ def run_single(config: Settings, out_dir: Path, plots: bool = True, progress: bo
 
 
 def save_run(result: RunResult, out_dir: Path, plots: bool = True) -> Path:
-    """Write a run's directory: tables, then plots, then the provenance that marks it complete,
-    then its ``runs.parquet`` index (:mod:`reporting.index`).
+    """Write a run's directory: tables, then plots, then its ``runs.parquet`` index
+    (:mod:`reporting.index`), then the provenance that marks it complete (checksumming the tables
+    and the index).
 
     Args:
         result: The run's result.
@@ -199,8 +200,8 @@ def save_run(result: RunResult, out_dir: Path, plots: bool = True) -> Path:
         start=result.config.start,
         **result.extra,
     )
-    mark_complete(out_dir, prov, tables)
-    write_index(out_dir)
+    index = write_index(out_dir, pending=prov)  # before the provenance, which checksums it too
+    mark_complete(out_dir, prov, [*tables, index])
     return out_dir
 
 
@@ -296,12 +297,12 @@ def run_replicates(config: Settings, out_dir: Path) -> Path:
             fmt=config.output.format,
             dpi=config.output.dpi,
         )
+    index = write_index(out_dir)  # the replicates' rows; checksummed by the set's provenance
     mark_complete(
         out_dir,
         replicate_provenance(config, seeds, dirs, out_dir, time.perf_counter() - start),
-        [summary_path, *(d / "tables" / "city_quarter.parquet" for d in dirs)],
+        [summary_path, index, *(d / "tables" / "city_quarter.parquet" for d in dirs)],
     )
-    write_index(out_dir)
     return out_dir
 
 

@@ -9,8 +9,8 @@ or a plain run):
 * ``scenario``, ``seed`` (the seed the run used), ``master_seed`` (the seed given: differs for
   replicates), ``replicate`` (-1 for a single run), ``job`` (sweep job number, -1 outside sweeps);
 * ``status`` (``complete`` or ``incomplete``), ``commit``, ``dirty``, ``schema_version``,
-  ``quarters``, ``n_firms``, ``n_talent``, ``population_share``, ``calibrated_set``,
-  ``finished_utc``, ``wall_seconds``;
+  ``quarters``, ``n_firms``, ``n_talent``, ``population_share``, ``calibrated_set`` (nothing
+  that changes when the same run is made again, so a rerun rewrites the same index);
 * ``overrides`` — every command-line override of the run (hydra's ``.hydra/overrides.yaml``) as
   ``key=value`` text joined by spaces;
 * one column per overridden key other than ``scenario`` and ``seed`` (its value: a number where
@@ -54,8 +54,6 @@ INDEX_COLUMNS: dict[str, tuple[pa.DataType, str]] = {
     "n_talent": (pa.int64(), "initial talent agents"),
     "population_share": (pa.float64(), "share of the corridor the agents stand for"),
     "calibrated_set": (pa.string(), "calibrated parameter set in force"),
-    "finished_utc": (pa.string(), "when the run finished (UTC, ISO 8601)"),
-    "wall_seconds": (pa.float64(), "wall time of the simulation, s"),
     "overrides": (pa.string(), "command-line overrides, key=value separated by spaces"),
 }
 """The fixed columns of the index: (type, meaning); override columns follow."""
@@ -131,12 +129,20 @@ def find_runs(root: Path) -> list[Path]:
     return sorted(found, key=lambda p: [int(x) if x.isdigit() else x for x in p.relative_to(root).parts])
 
 
-def index_rows(root: Path) -> list[dict[str, Any]]:
-    """The index rows of the runs under ``root`` (see the module's docstring)."""
+def index_rows(root: Path, pending: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+    """The index rows of the runs under ``root`` (see the module's docstring).
+
+    Args:
+        root: The indexed directory.
+        pending: The provenance ``root`` is about to be marked complete with (a run writes its
+            index just before its provenance, so that the provenance checksums the index too).
+    """
     root = Path(root).resolve()
     rows = []
     for run_dir in find_runs(root):
         prov = _read_json(run_dir / COMPLETE_MARKER)
+        if not prov and pending is not None and run_dir == root:
+            prov = pending
         complete = prov.get("status") == "complete"
         cfg = prov.get("config", {})
         overrides = _overrides(run_dir, root)
@@ -164,8 +170,6 @@ def index_rows(root: Path) -> list[dict[str, Any]]:
             "n_talent": cfg.get("n_talent"),
             "population_share": cfg.get("population_share"),
             "calibrated_set": cfg.get("calibrated_set"),
-            "finished_utc": prov.get("finished_utc"),
-            "wall_seconds": prov.get("wall_seconds"),
             "overrides": " ".join(overrides),
         }
         for key, value in parsed.items():
@@ -186,10 +190,10 @@ def _override_type(values: list[Any]) -> pa.DataType:
     return pa.string()
 
 
-def index_table(root: Path) -> pa.Table:
+def index_table(root: Path, pending: dict[str, Any] | None = None) -> pa.Table:
     """The index of ``root`` as an arrow table: fixed columns with their types and meanings, then
-    one column per overridden key."""
-    rows = index_rows(root)
+    one column per overridden key (``pending``: see :func:`index_rows`)."""
+    rows = index_rows(root, pending)
     extra = list(dict.fromkeys(k for row in rows for k in row if k not in INDEX_COLUMNS))
     fields, arrays = [], []
     for name, (kind, meaning) in INDEX_COLUMNS.items():
@@ -211,12 +215,18 @@ def read_index(root: Path) -> pd.DataFrame:
     return index_table(root).to_pandas()
 
 
-def write_index(root: Path) -> Path:
-    """Write ``root/runs.parquet`` atomically and return its path."""
+def write_index(root: Path, pending: dict[str, Any] | None = None) -> Path:
+    """Write ``root/runs.parquet`` atomically and return its path.
+
+    Args:
+        root: The indexed directory.
+        pending: The provenance ``root`` is about to be marked complete with, if any (a run and a
+            replicate set write their index before their provenance, which checksums it).
+    """
     root = Path(root)
     path = root / INDEX_FILE
     tmp = path.with_name(path.name + ".tmp")
-    table = index_table(root)
+    table = index_table(root, pending)
     pq.write_table(table, tmp)
     os.replace(tmp, path)
     log.info("runs index: %d run(s) -> %s", table.num_rows, path)
