@@ -297,12 +297,9 @@ def run_replicates(config: Settings, out_dir: Path) -> Path:
             fmt=config.output.format,
             dpi=config.output.dpi,
         )
-    index = write_index(out_dir)  # the replicates' rows; checksummed by the set's provenance
-    mark_complete(
-        out_dir,
-        replicate_provenance(config, seeds, dirs, out_dir, time.perf_counter() - start),
-        [summary_path, index, *(d / "tables" / "city_quarter.parquet" for d in dirs)],
-    )
+    prov = replicate_provenance(config, seeds, dirs, out_dir, time.perf_counter() - start)
+    index = write_index(out_dir, pending=prov)  # the replicates' rows; checksummed by the set's provenance
+    mark_complete(out_dir, prov, [summary_path, index, *(d / "tables" / "city_quarter.parquet" for d in dirs)])
     return out_dir
 
 

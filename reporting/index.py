@@ -134,14 +134,15 @@ def index_rows(root: Path, pending: dict[str, Any] | None = None) -> list[dict[s
 
     Args:
         root: The indexed directory.
-        pending: The provenance ``root`` is about to be marked complete with (a run writes its
-            index just before its provenance, so that the provenance checksums the index too).
+        pending: The provenance ``root`` is about to be marked complete with (a run or a
+            replicate set writes its index just before its provenance, so that the provenance
+            checksums the index too).
     """
     root = Path(root).resolve()
     rows = []
     for run_dir in find_runs(root):
         prov = _read_json(run_dir / COMPLETE_MARKER)
-        if not prov and pending is not None and run_dir == root:
+        if not prov and pending is not None and run_dir == root and pending.get("kind") == "run":
             prov = pending
         complete = prov.get("status") == "complete"
         cfg = prov.get("config", {})
@@ -150,7 +151,11 @@ def index_rows(root: Path, pending: dict[str, Any] | None = None) -> list[dict[s
         for item in overrides:
             key, _, value = item.partition("=")
             parsed[key.lstrip("+~")] = _parse(value)
-        master = _read_json(run_dir.parent / COMPLETE_MARKER) if run_dir.name.startswith("rep_") else {}
+        master = {}
+        if run_dir.name.startswith("rep_"):
+            master = _read_json(run_dir.parent / COMPLETE_MARKER)
+            if not master and pending is not None and run_dir.parent == root:
+                master = pending  # the replicate set being marked complete
         replicate = int(run_dir.name[4:]) if master.get("kind") == "replicates" and run_dir.name[4:].isdigit() else -1
         master_seed = master.get("seed", parsed.get("seed", prov.get("seed")))
         git = prov.get("git", {})
