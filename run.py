@@ -4,8 +4,10 @@
     python run.py scenario=s2_land_exhaustion      # another scenario
     python run.py land.sz_supply=0 seed=7          # any parameter (see docs/parameters.md)
     python run.py -m scenario=baseline,s2_land_exhaustion 'seed=range(0,4)'   # a sweep
+    python run.py --help                           # modes, scenarios, levers (app/cli_help.py)
 
-Each run writes its tables, plots and provenance to hydra's run directory under ``outputs/``
+Installed, ``corridor`` is the same command (``corridor --help``). Each run writes its tables,
+plots and provenance to hydra's run directory under ``outputs/``
 (``hydra.run.dir=DIR`` puts it elsewhere). ``mode=...`` selects what is done (see MODES).
 The whole command is validated before hydra creates any folder (``app/cli.py``); a mistake
 or an interrupt ends in one line, never a traceback.
@@ -88,5 +90,17 @@ def main(cfg: DictConfig) -> None:
     log.info("done: %s", out_dir)
 
 
+def cli() -> None:
+    """The command line (``python run.py`` and the ``corridor`` console command): our help for
+    ``--help``/``-h`` (:mod:`app.cli_help`), else :func:`app.cli.run_command` (plan, validate, then hydra)."""
+    args = sys.argv[1:]
+    if "--help" in args or "-h" in args:
+        from app.cli_help import help_text
+
+        sys.stdout.write(help_text())
+        raise SystemExit(0)
+    raise SystemExit(run_command(args, main))
+
+
 if __name__ == "__main__":
-    raise SystemExit(run_command(sys.argv[1:], main))
+    cli()

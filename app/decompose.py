@@ -35,6 +35,7 @@ from model.config import Config, calibrated_defaults, only_model
 from model.params import param
 from model.rng import replicate_seeds
 from model.runio import begin_run, mark_complete, provenance, write_parquet
+from reporting.style import DEFAULT_DPI, RUN_COLOURS, save_figure
 
 log = logging.getLogger("corridor.decompose")
 
@@ -327,8 +328,9 @@ def decompose_markdown(table: pd.DataFrame, names: list[str], scenario: str, gro
     return "\n".join(lines) + "\n"
 
 
-def decompose_figure(table: pd.DataFrame, names: list[str], path: Path, title: str) -> None:
-    """Bars of each group's Shapley value (relative to the baseline) per outcome, corridor and SZ."""
+def decompose_figure(table: pd.DataFrame, names: list[str], path: Path, title: str, dpi: int = DEFAULT_DPI) -> None:
+    """Bars of each group's Shapley value (relative to the baseline) per outcome, corridor and SZ
+    (Okabe–Ito colours and hatches; format by ``path``'s suffix, ``dpi`` for raster output)."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -355,7 +357,7 @@ def decompose_figure(table: pd.DataFrame, names: list[str], path: Path, title: s
                 height,
                 xerr=[los, his],
                 label=name,
-                color="0.2" if name == "total" else f"C{g}",
+                color="0.2" if name == "total" else RUN_COLOURS[1:][g % (len(RUN_COLOURS) - 1)],
                 hatch=hatches[g % len(hatches)],
                 edgecolor="black",
                 linewidth=0.4,
@@ -367,8 +369,7 @@ def decompose_figure(table: pd.DataFrame, names: list[str], path: Path, title: s
     axes[0].legend(fontsize=8, loc="lower right")
     fig.suptitle(title)
     fig.tight_layout()
-    fig.savefig(path, dpi=130)
-    plt.close(fig)
+    save_figure(fig, path, dpi, close=True)
 
 
 def decompose_mode(settings: Any, out_dir: Path) -> None:
@@ -384,7 +385,13 @@ def decompose_mode(settings: Any, out_dir: Path) -> None:
     table.to_csv(out_dir / "decompose.csv", index=False)
     (out_dir / "decompose.md").write_text(decompose_markdown(table, names, settings.scenario_name, groups))
     try:
-        decompose_figure(table, names, out_dir / "decompose.png", f"{settings.scenario_name}: Shapley decomposition")
+        decompose_figure(
+            table,
+            names,
+            out_dir / f"decompose.{settings.output.format}",
+            f"{settings.scenario_name}: Shapley decomposition",
+            dpi=settings.output.dpi,
+        )
     except Exception as err:  # noqa: BLE001 — a failing figure must never lose the tables
         log.warning("decompose figure failed: %s", err)
     mark_complete(

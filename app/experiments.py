@@ -50,6 +50,7 @@ from model.runio import (
     write_tables,
 )
 from model.simulate import RunResult, simulate
+from reporting.index import write_index
 from reporting.plots import plot_run
 
 log = logging.getLogger("corridor")
@@ -166,7 +167,9 @@ def run_single(config: Settings, out_dir: Path, plots: bool = True, progress: bo
 
 
 def save_run(result: RunResult, out_dir: Path, plots: bool = True) -> Path:
-    """Write a run's directory: tables, then plots, then the provenance that marks it complete.
+    """Write a run's directory: tables, then plots, then its ``runs.parquet`` index
+    (:mod:`reporting.index`), then the provenance that marks it complete (checksumming the tables
+    and the index).
 
     Args:
         result: The run's result.
@@ -179,7 +182,15 @@ def save_run(result: RunResult, out_dir: Path, plots: bool = True) -> Path:
     out_dir = begin_run(out_dir)
     tables = write_tables(result.tables, out_dir)
     if plots:
-        plot_run(result.tables, result.cmap, out_dir / "plots", title=result.config.scenario_name)
+        output = getattr(result.config, "output", None)
+        plot_run(
+            result.tables,
+            result.cmap,
+            out_dir / "plots",
+            title=result.config.scenario_name,
+            fmt=getattr(output, "format", "png"),
+            dpi=getattr(output, "dpi", 150),
+        )
     prov = provenance(
         "run",
         result.config,
@@ -189,7 +200,8 @@ def save_run(result: RunResult, out_dir: Path, plots: bool = True) -> Path:
         start=result.config.start,
         **result.extra,
     )
-    mark_complete(out_dir, prov, tables)
+    index = write_index(out_dir, pending=prov)  # before the provenance, which checksums it too
+    mark_complete(out_dir, prov, [*tables, index])
     return out_dir
 
 
@@ -283,12 +295,16 @@ def run_replicates(config: Settings, out_dir: Path) -> Path:
     if config.output.plots:
         from reporting.compare import plot_replicate_summary
 
-        plot_replicate_summary(summary, out_dir / "plots", title=f"{config.scenario_name}, {len(seeds)} replicates")
-    mark_complete(
-        out_dir,
-        replicate_provenance(config, seeds, dirs, out_dir, time.perf_counter() - start),
-        [summary_path, *(d / "tables" / "city_quarter.parquet" for d in dirs)],
-    )
+        plot_replicate_summary(
+            summary,
+            out_dir / "plots",
+            title=f"{config.scenario_name}, {len(seeds)} replicates",
+            fmt=config.output.format,
+            dpi=config.output.dpi,
+        )
+    prov = replicate_provenance(config, seeds, dirs, out_dir, time.perf_counter() - start)
+    index = write_index(out_dir, pending=prov)  # the replicates' rows; checksummed by the set's provenance
+    mark_complete(out_dir, prov, [summary_path, index, *(d / "tables" / "city_quarter.parquet" for d in dirs)])
     return out_dir
 
 
@@ -418,6 +434,6 @@ def compare_mode(config: Settings, out_dir: Path) -> None:
     from reporting.compare import CompareError, compare_runs
 
     try:
-        compare_runs(list(config.runs), out_dir)
+        compare_runs(list(config.runs), out_dir, fmt=config.output.format, dpi=config.output.dpi)
     except CompareError as err:
         raise SystemExit(f"compare refused: {err}") from None

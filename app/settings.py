@@ -29,6 +29,7 @@ from model.params import ConfigError, check_key, list_param, param, validate
 MODES: dict[str, str] = {
     "run": "app.experiments:run_mode",
     "compare": "app.experiments:compare_mode",
+    "explore": "explorer.serve:explore_mode",
     "calibrate": "calibration.calibrate:calibrate_mode",
     "sensitivity": "calibration.sensitivity:sensitivity_mode",
     "recovery": "calibration.recovery:recovery_mode",
@@ -39,6 +40,10 @@ MODES: dict[str, str] = {
 """What ``python run.py mode=...`` does: mode → "module:function", called with (settings, run directory)."""
 
 
+FIGURE_FORMATS: tuple[str, ...] = ("png", "svg", "pdf")
+"""Figure formats ``output.format`` accepts (the same as :data:`reporting.style.FORMATS`)."""
+
+
 @dataclass
 class OutputParams:
     """What a run writes."""
@@ -46,8 +51,46 @@ class OutputParams:
     snapshot_every: int = param(
         4, "quarters", "Spatial snapshots of rent and firm density every n quarters", lo=1, hi=400, source="run setting"
     )
-    plots: bool = param(True, "bool", "Write PNG plots", source="run setting")
+    plots: bool = param(True, "bool", "Write plots (in output.format)", source="run setting")
     progress: bool = param(True, "bool", "Show progress on the terminal", source="run setting")
+    format: str = param(
+        "png", "-", "File format of every figure: png, svg or pdf (vector formats for papers)", source="run setting"
+    )
+    dpi: int = param(
+        150,
+        "dots per inch",
+        "Resolution of raster figures (png, and raster parts such as maps in svg/pdf)",
+        lo=50,
+        hi=1200,
+        source="run setting",
+    )
+
+    def check(self, root: object) -> None:
+        """A figure format the plots can write."""
+        if self.format not in FIGURE_FORMATS:
+            raise ConfigError(f"output.format = {self.format!r} is not a figure format; allowed: png, svg, pdf.")
+
+
+@dataclass
+class ExploreParams:
+    """The browser explorer (``python run.py mode=explore``): where it listens and what it starts with."""
+
+    host: str = param(
+        "127.0.0.1",
+        "-",
+        "Address the explorer's web server listens on (127.0.0.1: this machine only)",
+        source="run setting",
+    )
+    port: int = param(8765, "-", "TCP port of the explorer's web server", lo=1024, hi=65535, source="run setting")
+    population_share: float = param(
+        0.025,
+        "share",
+        "Population sample the explorer starts with: n_firms = 25,000 × share and n_talent = 250,000 × share "
+        "(0.025: 625 firms, 6,250 talent agents; a step takes a fraction of a second)",
+        lo=0.025,
+        hi=0.2,
+        source="run setting",
+    )
 
 
 @dataclass
@@ -57,9 +100,9 @@ class Settings(Config):
     mode: str = param(
         "run",
         "-",
-        "What run.py does: run (simulate, with replicates), compare (runs=[...]), calibrate, sensitivity, "
-        "recovery, reach (does every lever reach its channel), decompose (a package's effect by lever group), "
-        "elasticity (implied relocation elasticities)",
+        "What run.py does: run (simulate, with replicates), compare (runs=[...]), explore (the browser "
+        "explorer), calibrate, sensitivity, recovery, reach (does every lever reach its channel), decompose "
+        "(a package's effect by lever group), elasticity (implied relocation elasticities)",
         source="run setting",
     )
     replicates: int = param(
@@ -75,6 +118,7 @@ class Settings(Config):
     )
     runs: list[str] = list_param("paths", "Run or multirun directories to compare (mode=compare)")
     output: OutputParams = field(default_factory=OutputParams)
+    explore: ExploreParams = field(default_factory=ExploreParams)
     calibration: CalibrationParams = field(default_factory=CalibrationParams)
     cluster: ClusterParams = field(default_factory=ClusterParams)
     reach: ReachParams = field(default_factory=ReachParams)

@@ -16,6 +16,7 @@ from typing import Any
 
 from model.runio import write_json
 from reporting.collect import MANIFEST, collect_sweep
+from reporting.index import write_index
 
 log = logging.getLogger("corridor")
 
@@ -50,6 +51,10 @@ class SweepCallback(Callback):  # type: ignore[misc,valid-type]
         if config.get("mode", "run") != "run":
             return
         sweep_dir = Path(str(config.hydra.sweep.dir))
+        try:
+            write_index(sweep_dir)  # the runs index: SQL over every table (reporting.query)
+        except (OSError, ValueError) as err:
+            log.warning("runs index: could not index %s: %s", sweep_dir, err)
         try:
             collect_sweep(sweep_dir)
         except (OSError, ValueError) as err:

@@ -363,7 +363,7 @@ def run_calibration(
     if setup.skipped:
         lines.append(f"Not simulated (outside the horizon): {', '.join(setup.skipped)}.")
     io.write_text(out_dir / "report.md", fit_markdown(table, "Calibration report", lines))
-    io.draw("plot_fit", table, out_dir / "fit.png")
+    io.draw("plot_fit", table, *io.figure_file(out_dir, "fit", config))
     io.finish(
         out_dir,
         "calibrate",

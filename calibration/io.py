@@ -106,3 +106,20 @@ def draw(plot: str, *args: Any) -> None:
         getattr(plots, plot)(*args)
     except Exception as err:  # noqa: BLE001 — any plotting failure is reported and skipped
         log.warning("%s failed: %s", plot, err)
+
+
+def figure_file(out_dir: Path, stem: str, config: Any) -> tuple[Path, int]:
+    """Where a figure goes and its resolution: ``out_dir/stem.<output.format>`` and ``output.dpi``.
+
+    Args:
+        out_dir: Output directory.
+        stem: File name without suffix.
+        config: The composed settings (their ``output`` group; png at 150 dpi without one).
+
+    Returns:
+        The path and the dpi.
+    """
+    output = getattr(config, "output", None)
+    fmt = getattr(output, "format", "png")
+    dpi = int(getattr(output, "dpi", 150))
+    return Path(out_dir) / f"{stem}.{fmt}", dpi

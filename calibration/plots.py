@@ -1,5 +1,10 @@
 """Figures of the calibration commands (matplotlib, headless). Plotting reads result tables
-only; the simulation core never imports this module."""
+only; the simulation core never imports this module.
+
+Bars and points differ by fill, hatch and marker as well as by colour (Okabe–Ito), so every
+figure reads in greyscale; the format follows the path's suffix (png, svg, pdf; ``output.format``)
+and raster resolution ``output.dpi``.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +12,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+
+from reporting.style import DEFAULT_DPI, OKABE_ITO, save_figure
 
 
 def _pyplot():
@@ -18,17 +25,11 @@ def _pyplot():
     return plt
 
 
-def _save(fig, path: Path) -> None:
-    import os
-
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.stem + ".tmp" + path.suffix)
-    fig.savefig(tmp, dpi=120, bbox_inches="tight")
-    os.replace(tmp, path)
+def _save(fig, path: Path, dpi: int = DEFAULT_DPI) -> None:
+    save_figure(fig, Path(path), dpi, bbox_inches="tight")
 
 
-def plot_fit(table: pd.DataFrame, path: Path) -> None:
+def plot_fit(table: pd.DataFrame, path: Path, dpi: int = DEFAULT_DPI) -> None:
     """Model ÷ target for every target: the target's band (grey), the start point (open) and
     the calibrated point with its 5–95% band across seeds (filled), on a log axis."""
     plt = _pyplot()
@@ -37,29 +38,33 @@ def plot_fit(table: pd.DataFrame, path: Path) -> None:
     y = np.arange(len(rows))[::-1]
     t = rows["target"].to_numpy(dtype=float)
     ax.hlines(y, rows["low"] / t, rows["high"] / t, color="0.75", lw=6, label="target band")
-    ax.plot(rows["model_before"] / t, y, "o", mfc="none", mec="tab:grey", label="start")
+    ax.plot(rows["model_before"] / t, y, "o", mfc="none", mec="0.45", label="start")
     after = rows["model"] / t
     ax.errorbar(
         after,
         y,
         xerr=[np.maximum(after - rows["model_p05"] / t, 0), np.maximum(rows["model_p95"] / t - after, 0)],
-        fmt="o",
-        color="tab:blue",
+        fmt="s",
+        color=OKABE_ITO["blue"],
         label="calibrated (5–95% across seeds)",
     )
     ax.axvline(1.0, color="k", lw=0.8)
     ax.set_xscale("log")
     ax.set_yticks(y, [n + ("" if r == "fit" else " (check)") for n, r in zip(rows["name"], rows["role"])])
-    ax.set_xlabel("model ÷ target")
+    ax.set_xlabel("model ÷ target (ratio, log scale)")
+    ax.set_ylabel("target")
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8)
     ax.set_title("Calibration fit")
-    _save(fig, path)
+    _save(fig, path, dpi)
     plt.close(fig)
 
 
-def plot_sensitivity(morris: pd.DataFrame, sobol: pd.DataFrame | None, labels: dict[str, str], path: Path) -> None:
+def plot_sensitivity(
+    morris: pd.DataFrame, sobol: pd.DataFrame | None, labels: dict[str, str], path: Path, dpi: int = DEFAULT_DPI
+) -> None:
     """Bar charts: Morris μ* with σ per outcome (top row) and Sobol S1 / ST with their
-    confidence intervals (bottom row)."""
+    confidence intervals (bottom row). The two bars of a pair differ without colour: the first
+    is solid dark, the second light and hatched."""
     plt = _pyplot()
     outcomes = list(labels)
     rows = 2 if sobol is not None and not sobol.empty else 1
@@ -68,28 +73,69 @@ def plot_sensitivity(morris: pd.DataFrame, sobol: pd.DataFrame | None, labels: d
         ax = axes[0, j]
         m = morris[morris["outcome"] == outcome].sort_values("mu_star")
         ypos = np.arange(len(m))
-        ax.barh(ypos - 0.2, m["mu_star"], height=0.4, xerr=m["mu_star_conf"], label="μ* (95% CI)", color="tab:blue")
-        ax.barh(ypos + 0.2, m["sigma"], height=0.4, label="σ", color="tab:orange")
+        ax.barh(
+            ypos - 0.2,
+            m["mu_star"],
+            height=0.4,
+            xerr=m["mu_star_conf"],
+            label="μ* (95% CI)",
+            color=OKABE_ITO["blue"],
+            edgecolor="black",
+            lw=0.5,
+        )
+        ax.barh(
+            ypos + 0.2,
+            m["sigma"],
+            height=0.4,
+            label="σ",
+            color=OKABE_ITO["yellow"],
+            hatch="///",
+            edgecolor="black",
+            lw=0.5,
+        )
         ax.set_yticks(ypos, m["parameter"], fontsize=7)
+        ax.set_xlabel("elementary effect (units of the outcome)", fontsize=8)
         ax.set_title(f"Morris: {labels[outcome]}", fontsize=9)
         ax.legend(fontsize=7)
         if rows == 2:
             ax = axes[1, j]
             s = sobol[sobol["outcome"] == outcome].reset_index(drop=True)
             xpos = np.arange(len(s))
-            ax.bar(xpos - 0.2, s["S1"], width=0.4, yerr=s["S1_conf"], label="S1", color="tab:green", capsize=3)
-            ax.bar(xpos + 0.2, s["ST"], width=0.4, yerr=s["ST_conf"], label="ST", color="tab:red", capsize=3)
+            ax.bar(
+                xpos - 0.2,
+                s["S1"],
+                width=0.4,
+                yerr=s["S1_conf"],
+                label="S1 (first order)",
+                color=OKABE_ITO["blue"],
+                edgecolor="black",
+                lw=0.5,
+                capsize=3,
+            )
+            ax.bar(
+                xpos + 0.2,
+                s["ST"],
+                width=0.4,
+                yerr=s["ST_conf"],
+                label="ST (total)",
+                color=OKABE_ITO["yellow"],
+                hatch="///",
+                edgecolor="black",
+                lw=0.5,
+                capsize=3,
+            )
             ax.set_xticks(xpos, s["parameter"], rotation=30, ha="right", fontsize=7)
+            ax.set_ylabel("Sobol index (share of variance)", fontsize=8)
             ax.axhline(0, color="k", lw=0.6)
             ax.set_ylim(-0.25, 1.25)
             ax.set_title(f"Sobol: {labels[outcome]}", fontsize=9)
             ax.legend(fontsize=7)
     fig.tight_layout()
-    _save(fig, path)
+    _save(fig, path, dpi)
     plt.close(fig)
 
 
-def plot_recovery(draws: pd.DataFrame, summary: pd.DataFrame, path: Path) -> None:
+def plot_recovery(draws: pd.DataFrame, summary: pd.DataFrame, path: Path, dpi: int = DEFAULT_DPI) -> None:
     """True against recovered value of each free parameter (unit-cube coordinates), with the
     identity line and the verdict in the title."""
     plt = _pyplot()
@@ -100,7 +146,7 @@ def plot_recovery(draws: pd.DataFrame, summary: pd.DataFrame, path: Path) -> Non
     for ax, (_, row) in zip(axes.ravel(), summary.iterrows()):
         d = draws[draws["parameter"] == row["parameter"]]
         ax.plot([0, 1], [0, 1], color="0.6", lw=0.8)
-        ax.plot(d["true_unit"], d["recovered_unit"], "o", color="tab:blue")
+        ax.plot(d["true_unit"], d["recovered_unit"], "o", color=OKABE_ITO["blue"])
         ax.set_xlim(-0.02, 1.02)
         ax.set_ylim(-0.02, 1.02)
         ax.set_title(f"{row['parameter']}\n{row['verdict']} (ratio {row['rmse_ratio']:.2f})", fontsize=8)
@@ -109,5 +155,5 @@ def plot_recovery(draws: pd.DataFrame, summary: pd.DataFrame, path: Path) -> Non
     for ax in axes.ravel()[len(params) :]:
         ax.axis("off")
     fig.tight_layout()
-    _save(fig, path)
+    _save(fig, path, dpi)
     plt.close(fig)

@@ -194,7 +194,7 @@ def run_recovery(
         f"'ratio' = RMSE ÷ RMSE of guessing the prior mean; recovered if ratio < {cal.recovery_threshold}.",
     ]
     io.write_text(out_dir / "recovery.md", recovery_markdown(summary, lines))
-    io.draw("plot_recovery", draws, summary, out_dir / "recovery.png")
+    io.draw("plot_recovery", draws, summary, *io.figure_file(out_dir, "recovery", config))
     io.finish(
         out_dir,
         "recovery",

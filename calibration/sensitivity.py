@@ -242,7 +242,7 @@ def run_sensitivity(
     sobol = sobol_indices(top_params, y_sobol, seed32)
     io.write_csv(out_dir / "sobol.csv", sobol)
 
-    io.draw("plot_sensitivity", morris, sobol, OUTCOME_LABELS, out_dir / "sensitivity.png")
+    io.draw("plot_sensitivity", morris, sobol, OUTCOME_LABELS, *io.figure_file(out_dir, "sensitivity", config))
     base_values = ", ".join(f"`{p.name}` {get_value(base, p.name):.4g} [{p.lower:g}, {p.upper:g}]" for p in params)
     lines = [
         f"Sample: {base.n_firms} firms, {base.n_talent} talent, population_share {base.population_share}, "

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import functools
 import hashlib
 import json
 import os
@@ -28,17 +29,28 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 from model.params import ConfigError
+from model.tables import COLUMN_TYPES, TABLE_SCHEMAS
 
-SCHEMA_VERSION = 2
-"""Version of the outputs' schema (tables and provenance); bump when a column changes meaning or
-name. Version 2: the provenance records a checksum of every table (``files``)."""
+SCHEMA_VERSION = 3
+"""Version of the outputs' schema (tables and provenance); bump when a column changes meaning,
+name or type. Version 2: the provenance records a checksum of every table (``files``).
+Version 3: every table is written with its fixed arrow types, units and meanings
+(:func:`arrow_schema`)."""
 
 COMPLETE_MARKER = "provenance.json"
 """A run directory is complete if and only if this file exists with status 'complete'."""
 
 PACKAGES = ("numpy", "scipy", "pandas", "mesa", "hydra-core", "omegaconf", "matplotlib", "pyarrow")
+
+CONSTRAINTS = Path(__file__).resolve().parent.parent / "constraints.txt"
+"""The pinned versions of every package of the development environment (``pip freeze``)."""
+
+REINSTALL = 'pip install -c constraints.txt -e ".[test]"'
+"""The command that reinstalls the pinned versions (from a checkout of the recorded commit)."""
 
 
 def config_dict(cfg: Any) -> dict[str, Any]:
@@ -78,6 +90,32 @@ def package_versions(extra: tuple[str, ...] = ()) -> dict[str, str]:
     return versions
 
 
+@functools.lru_cache(maxsize=1)
+def reinstall_info() -> dict[str, Any]:
+    """How to reinstall the environment: the constraints file's digest, the command, and the
+    installed packages whose versions differ from it (empty when the environment matches)."""
+    if not CONSTRAINTS.is_file():
+        return {"command": REINSTALL, "constraints": None}
+    text = CONSTRAINTS.read_text()
+    differs = {}
+    for line in text.splitlines():
+        name, sep, pinned = line.strip().partition("==")
+        if not sep or name.startswith("#"):
+            continue
+        try:
+            installed = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            installed = "not installed"
+        if installed != pinned:
+            differs[name] = {"pinned": pinned, "installed": installed}
+    return {
+        "command": REINSTALL,
+        "constraints": CONSTRAINTS.name,
+        "constraints_sha256": hashlib.sha256(text.encode()).hexdigest(),
+        "differs_from_constraints": differs,
+    }
+
+
 def provenance(
     kind: str,
     config: Any = None,
@@ -106,6 +144,7 @@ def provenance(
         {
             "git": git_commit(),
             "packages": package_versions(extra_packages),
+            "reinstall": reinstall_info(),
             "platform": platform.platform(),
             "command": " ".join(sys.argv),
             "finished_utc": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -156,6 +195,9 @@ RUN_CONTROL_KEYS: tuple[tuple[str, ...], ...] = (
     ("workers",),
     ("output", "progress"),
     ("output", "plots"),
+    ("output", "format"),
+    ("output", "dpi"),
+    ("explore",),
     ("calibration",),
     ("cluster",),
 )
@@ -350,8 +392,77 @@ def begin_run(out_dir: Path) -> Path:
     return out_dir
 
 
+ARROW_TYPES: dict[str, pa.DataType] = {
+    "string": pa.string(),
+    "int64": pa.int64(),
+    "float64": pa.float64(),
+    "bool": pa.bool_(),
+}
+"""Arrow type of each column type of :data:`model.tables.COLUMN_TYPES`."""
+
+
+def arrow_schema(name: str) -> pa.Schema:
+    """The fixed arrow schema of an output table: explicit types, never ``null``; each field's
+    metadata holds its ``unit`` and ``meaning``, the schema's the table's name, what a row is and
+    the schema version.
+
+    Args:
+        name: A table of :data:`model.tables.TABLE_SCHEMAS`.
+
+    Returns:
+        The schema every file of that table is written with.
+    """
+    what, meanings = TABLE_SCHEMAS[name]
+    fields = [
+        pa.field(
+            col,
+            ARROW_TYPES[kind],
+            nullable=True,
+            metadata={"unit": unit, "meaning": meanings[col]},
+        )
+        for col, (kind, unit) in COLUMN_TYPES[name].items()
+    ]
+    meta = {"table": name, "rows": what, "schema_version": str(SCHEMA_VERSION)}
+    return pa.schema(fields, metadata=meta)
+
+
+def to_arrow(frame: pd.DataFrame, name: str) -> pa.Table:
+    """A run table as an arrow table of its fixed schema (:func:`arrow_schema`).
+
+    Values are converted safely (an int column becomes float64 where the schema says so; a lossy
+    conversion raises), so the values read back equal the values written.
+
+    Raises:
+        KeyError: if the frame lacks a column of the schema.
+        pyarrow.ArrowInvalid: if a value does not fit its column's type.
+    """
+    schema = arrow_schema(name)
+    missing = [c for c in schema.names if c not in frame.columns]
+    if missing:
+        raise KeyError(f"table {name} lacks column(s) {', '.join(missing)}")
+    columns = []
+    for fld in schema:
+        values = frame[fld.name]
+        if len(values) == 0:
+            columns.append(pa.array([], type=fld.type))
+        elif pa.types.is_string(fld.type):
+            columns.append(pa.array(values.astype(object).to_numpy(), type=pa.string()))
+        else:
+            columns.append(pa.array(values.to_numpy(), type=fld.type, from_pandas=True))
+    return pa.Table.from_arrays(columns, schema=schema)
+
+
+def write_table(frame: pd.DataFrame, path: Path, name: str) -> None:
+    """Write a run table atomically with its fixed schema (types, units and meanings)."""
+    path = Path(path)
+    tmp = path.with_name(path.name + ".tmp")
+    pq.write_table(to_arrow(frame, name), tmp)
+    os.replace(tmp, path)
+
+
 def write_tables(tables: dict[str, pd.DataFrame], out_dir: Path) -> list[Path]:
-    """Write every table of a run under ``out_dir/tables`` (each file atomically).
+    """Write every table of a run under ``out_dir/tables`` (each file atomically; tables of
+    :data:`model.tables.TABLE_SCHEMAS` with their fixed schema).
 
     Returns:
         The files written.
@@ -360,7 +471,10 @@ def write_tables(tables: dict[str, pd.DataFrame], out_dir: Path) -> list[Path]:
     tables_dir.mkdir(parents=True, exist_ok=True)
     written = []
     for name, frame in tables.items():
-        write_parquet(frame, tables_dir / f"{name}.parquet")
+        if name in TABLE_SCHEMAS:
+            write_table(frame, tables_dir / f"{name}.parquet", name)
+        else:
+            write_parquet(frame, tables_dir / f"{name}.parquet")
         written.append(tables_dir / f"{name}.parquet")
     return written
 

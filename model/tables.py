@@ -223,3 +223,172 @@ TABLE_SCHEMAS: dict[str, tuple[str, dict[str, str]]] = {
     "vc_funds": ("one row per fund at the end of the run", FUND_COLUMNS),
 }
 """Every output table: (what a row is, columns and meanings)."""
+
+
+# --------------------------------------------------------------------------------------------
+# types and units: every file of a table has the same schema (model.runio.arrow_schema)
+
+STRING, INT, FLOAT, BOOL = "string", "int64", "float64", "bool"
+"""Column types: arrow ``string`` (UTF-8), ``int64``, ``float64`` (double) and ``bool``."""
+
+_QUARTER = {"quarter": (STRING, "YYYYQn"), "t": (INT, "quarter index")}
+_CITY = (STRING, "city code")
+_PERSONS = (FLOAT, "persons")
+_YUAN_Q = (FLOAT, "¥/quarter")
+_FIRMS = (INT, "firms")
+_LABEL = (STRING, "-")
+
+COLUMN_TYPES: dict[str, dict[str, tuple[str, str]]] = {
+    "city_quarter": {
+        **_QUARTER,
+        "city": _CITY,
+        **{c: _FIRMS for c in CITY_COLUMNS if c.startswith("firms")},
+        "talent_agents": (INT, "agents"),
+        "talent": _PERSONS,
+        "talent_hk_origin": _PERSONS,
+        "jobs": _PERSONS,
+        "unemployed": _PERSONS,
+        "mean_commercial_rent": (FLOAT, "¥/m²/month"),
+        "mean_residential_rent": (FLOAT, "¥/m²/month"),
+        "mean_house_price": (FLOAT, "¥/m²"),
+        "mean_wage": (FLOAT, "¥/year"),
+        "wage_index": (FLOAT, "¥/year per unit of skill"),
+        "output": _YUAN_Q,
+        "rd_spending": _YUAN_Q,
+        "relocations_out": (INT, "firms/quarter"),
+        "relocations_in": (INT, "firms/quarter"),
+        "relocations_within": (INT, "firms/quarter"),
+        "divisions_out": (INT, "divisions/quarter"),
+        "divisions_in": (INT, "divisions/quarter"),
+        "cross_border_commuters": _PERSONS,
+        "entries": (FLOAT, "firms/quarter"),
+        "exits": (FLOAT, "firms/quarter"),
+        "in_migrants": (FLOAT, "persons/quarter"),
+        "in_migrants_hk_origin": (FLOAT, "persons/quarter"),
+        "out_migrants": (FLOAT, "persons/quarter"),
+        "commercial_floor_m2": (FLOAT, "m²"),
+        "residential_floor_m2": (FLOAT, "m²"),
+        "commercial_occupancy": (FLOAT, "share (0–1)"),
+        "innovations": (FLOAT, "innovations/quarter"),
+        "innovating_firms": _FIRMS,
+        "startups_hk_founders": (INT, "firms/quarter"),
+        "vc_deals": (INT, "deals/quarter"),
+        "vc_amount": _YUAN_Q,
+        "vc_cross_border_deals": (INT, "deals/quarter"),
+        "vc_cross_border_amount": _YUAN_Q,
+        "gov_revenue": _YUAN_Q,
+        "gov_spending": _YUAN_Q,
+        "gov_reserves": (FLOAT, "¥"),
+    },
+    "firms_by_class": {
+        **_QUARTER,
+        "city": _CITY,
+        "sector": _LABEL,
+        "size_class": _LABEL,
+        "firms": _FIRMS,
+        "employees": _PERSONS,
+    },
+    "relocations": {
+        **_QUARTER,
+        "firm": (INT, "firm index"),
+        "kind": _LABEL,
+        "sector": _LABEL,
+        "employees": _PERSONS,
+        "size_class": _LABEL,
+        "moved_employees": _PERSONS,
+        "from_city": _CITY,
+        "from_cell": (INT, "cell index"),
+        "to_city": _CITY,
+        "to_cell": (INT, "cell index"),
+    },
+    "establishments": {
+        **_QUARTER,
+        "firm": (INT, "firm index"),
+        "event": _LABEL,
+        "kind": _LABEL,
+        "sector": _LABEL,
+        "employees": _PERSONS,
+        "size_class": _LABEL,
+        "site_employees": _PERSONS,
+        "from_city": _CITY,
+        "from_cell": (INT, "cell index"),
+        "to_city": _CITY,
+        "to_cell": (INT, "cell index"),
+    },
+    "snapshots": {
+        **_QUARTER,
+        "cell": (INT, "cell index"),
+        "commercial_rent": (FLOAT, "¥/m²/month"),
+        "residential_rent": (FLOAT, "¥/m²/month"),
+        "house_price": (FLOAT, "¥/m²"),
+        "firms": _FIRMS,
+        "jobs": _PERSONS,
+        "residents": _PERSONS,
+        "commercial_floor_m2": (FLOAT, "m²"),
+        "residential_floor_m2": (FLOAT, "m²"),
+    },
+    "cells": {
+        "cell": (INT, "cell index"),
+        "city": _CITY,
+        "lon": (FLOAT, "°E"),
+        "lat": (FLOAT, "°N"),
+        "x_km": (FLOAT, "km"),
+        "y_km": (FLOAT, "km"),
+        "land_use": _LABEL,
+        "district": _LABEL,
+        "place": _LABEL,
+        "special_zone": _LABEL,
+        "centrality": (FLOAT, "index (0–1)"),
+        "amenity": (FLOAT, "index (0–1.5)"),
+    },
+    "entries": {
+        **_QUARTER,
+        "firm": (INT, "firm index"),
+        "kind": _LABEL,
+        "sector": _LABEL,
+        "city": _CITY,
+        "cell": (INT, "cell index"),
+        "founder_origin": _LABEL,
+        "parent": (INT, "firm index"),
+        "incubator_grant": (FLOAT, "¥"),
+    },
+    "vc_deals": {
+        **_QUARTER,
+        "fund": (INT, "fund id"),
+        "fund_city": _CITY,
+        "guidance": (BOOL, "-"),
+        "firm": (INT, "firm index"),
+        "firm_city": _CITY,
+        "stage": _LABEL,
+        "amount": (FLOAT, "¥"),
+        "cross_border": (BOOL, "-"),
+    },
+    "vc_exits": {**_QUARTER, "firm": (INT, "firm index"), "firm_city": _CITY, "kind": _LABEL, "value": (FLOAT, "¥")},
+    "government": {
+        **_QUARTER,
+        "city": _CITY,
+        "opening_reserves": (FLOAT, "¥"),
+        **{c: _YUAN_Q for c in GOVERNMENT_COLUMNS if c.startswith(("revenue_", "spend_"))},
+        "reserves": (FLOAT, "¥"),
+        "land_multiplier": (FLOAT, "× baseline"),
+        "subsidy_factor": (FLOAT, "share (0–1)"),
+        "talent_subsidy_per_quarter": (FLOAT, "¥/quarter per eligible talent"),
+        "hospital_beds_per_10k": (FLOAT, "beds per 10,000 residents"),
+        "students_per_teacher": (FLOAT, "students per teacher"),
+    },
+    "vc_funds": {
+        "fund": (INT, "fund id"),
+        "manager": (INT, "manager id"),
+        "city": _CITY,
+        "guidance": (BOOL, "-"),
+        "vintage": (INT, "quarter index"),
+        **{
+            c: (FLOAT, "¥")
+            for c in FUND_COLUMNS
+            if c not in ("fund", "manager", "city", "guidance", "vintage", "active")
+        },
+        "active": (BOOL, "-"),
+    },
+}
+"""Every table's columns: (type, unit), in the column order of :data:`TABLE_SCHEMAS`. The files
+carry them (and the meaning) in their parquet field metadata; "-" marks labels and flags."""

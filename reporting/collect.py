@@ -17,6 +17,8 @@ command counts: it is the same run); every other job folder is left out and list
 never mixes launches silently. A sweep folder without ``sweep.json`` (made before it existed)
 is collected from every complete job, with a warning, and its columns are the keys whose values
 differ between the jobs. It runs by itself at the end of every multirun and by hand::
+The sweep's ``runs.parquet`` index (:mod:`reporting.index`: one row per run with its
+overrides, for SQL over every table, :mod:`reporting.query`) is written with it.
 
     python -m reporting.collect outputs/multirun/2026-11-23_10-00-00
 """
@@ -34,6 +36,7 @@ from typing import Any
 import pandas as pd
 
 from model.runio import COMPLETE_MARKER, config_digest, recorded_provenance, run_status, write_parquet
+from reporting.index import write_index
 
 log = logging.getLogger("corridor")
 
@@ -284,6 +287,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     for sweep_dir in args.sweep_dirs:
         try:
+            write_index(sweep_dir)
             table = collect_sweep(sweep_dir)
         except FileNotFoundError as err:
             print(f"collect: {err}", file=sys.stderr)

@@ -59,8 +59,9 @@ from model.runio import (  # noqa: E402
 )
 from model.state import SIZE_CLASSES  # noqa: E402
 from reporting.collect import is_multirun_dir, run_dirs_of, sweep_jobs  # noqa: E402
-from reporting.maps import CITY_COLOURS, plot_cell_field  # noqa: E402
-from reporting.plots import SERIES, quarter_axis  # noqa: E402
+from reporting.maps import plot_cell_field  # noqa: E402
+from reporting.plots import SERIES, YEAR_AXIS, quarter_axis  # noqa: E402
+from reporting.style import DEFAULT_DPI, DIVERGING_CMAP, city_style, figure_path, run_styles, save_figure  # noqa: E402
 
 log = logging.getLogger("corridor")
 
@@ -72,12 +73,12 @@ PAIRING_KEYS: tuple[str, ...] = ("quarters", "start", "n_firms", "n_talent", "po
 """Config keys every compared run must share with the baseline (besides its seeds)."""
 
 KEY_SERIES: list[tuple[str, str, float]] = [
-    ("firms", "firms", 1.0),
+    ("firms", "firms (count)", 1.0),
     ("talent", "skilled residents (millions)", 1e-6),
     ("mean_commercial_rent", "commercial rent (¥/m²/month)", 1.0),
     ("mean_house_price", "house price (¥ thousand/m²)", 1e-3),
     ("innovations", "innovations (per yr)", 4.0),
-    ("relocations_out", "firms moving out to other cities (per yr)", 4.0),
+    ("relocations_out", "firms moving out to other cities (firms/yr)", 4.0),
 ]
 """(column, label, multiplier) of the compare time series; flows are annualised."""
 
@@ -531,14 +532,9 @@ def corridor_map(config: dict[str, Any]) -> Any:
 # figures
 
 
-def _save(fig: plt.Figure, path: Path, dpi: int = 110) -> Path:
-    """Save a figure atomically (temporary name, then rename) and close it."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.stem + ".tmp.png")
-    fig.savefig(tmp, dpi=dpi)
-    plt.close(fig)
-    tmp.replace(path)
-    return path
+def _save(fig: plt.Figure, path: Path, dpi: int = DEFAULT_DPI) -> Path:
+    """Save a figure atomically (temporary name, then rename; format by suffix) and close it."""
+    return save_figure(fig, path, dpi, close=True)
 
 
 def slug(label: str) -> str:
@@ -546,9 +542,9 @@ def slug(label: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.=-]+", "_", label).strip("_") or "run"
 
 
-def _colours(labels: list[str]) -> dict[str, Any]:
-    cmap = plt.get_cmap("tab10")
-    return {label: cmap(i % 10) for i, label in enumerate(labels)}
+def _colours(labels: list[str]) -> dict[str, dict[str, Any]]:
+    """Colour and line style of each run (Okabe–Ito colours, distinct line styles)."""
+    return run_styles(labels)
 
 
 def plot_band_grid(
@@ -565,7 +561,7 @@ def plot_band_grid(
         frame: Columns ``variable, city, quarter, t, <colour_by>, mean, p05, p95``.
         series: (variable, label, multiplier) rows to draw.
         colour_by: Column naming the line of each group.
-        colours: Colour of each group.
+        colours: Style of each group (``color`` and ``linestyle``, :func:`reporting.style.run_styles`).
         title: Figure title.
         zero_line: Draw y = 0 (for differences).
 
@@ -577,19 +573,21 @@ def plot_band_grid(
         for j, city in enumerate(CITIES):
             ax = axes[i, j]
             rows = frame[(frame["variable"] == var) & (frame["city"] == city)]
-            for group, colour in colours.items():
+            for group, style in colours.items():
                 g = rows[rows[colour_by] == group].sort_values("t")
                 if g.empty:
                     continue
                 x = quarter_axis(g["quarter"])
-                ax.plot(x, g["mean"] * mult, color=colour, lw=1.5, label=group)
-                ax.fill_between(x, g["p05"] * mult, g["p95"] * mult, color=colour, alpha=0.18, lw=0)
+                ax.plot(x, g["mean"] * mult, lw=1.5, label=group, **style)
+                ax.fill_between(x, g["p05"] * mult, g["p95"] * mult, color=style["color"], alpha=0.15, lw=0)
             if zero_line:
                 ax.axhline(0.0, color="black", lw=0.7, ls="--")
             if i == 0:
                 ax.set_title(geodata.CITY_NAMES[city], fontsize=10)
             if j == 0:
                 ax.set_ylabel(label, fontsize=8)
+            if i == len(series) - 1:
+                ax.set_xlabel(YEAR_AXIS, fontsize=8)
             ax.grid(alpha=0.3)
             ax.tick_params(labelsize=7)
             ax.ticklabel_format(axis="x", useOffset=False)
@@ -601,6 +599,7 @@ def plot_band_grid(
             loc="upper center",
             ncol=min(len(labels), 4),
             fontsize=8,
+            handlelength=3.5,
             frameon=False,
             bbox_to_anchor=(0.5, 0.985),
         )
@@ -643,22 +642,29 @@ def plot_flows(sets: list[RunSet], flows: dict[str, dict[str, np.ndarray]], base
             else:
                 d = m - flows[baseline][name]
                 vmax = float(np.abs(d[off]).max()) or 1.0
-                ax.imshow(np.where(off, d, np.nan), cmap="RdBu_r", norm=TwoSlopeNorm(0.0, -vmax, vmax))
+                ax.imshow(np.where(off, d, np.nan), cmap=DIVERGING_CMAP, norm=TwoSlopeNorm(0.0, -vmax, vmax))
                 texts = [[f"{m[a, b]:,.1f}\n({d[a, b]:+,.1f})" for b in range(4)] for a in range(4)]
             for a in range(4):
                 for b in range(4):
                     ax.text(
-                        b, a, texts[a][b], ha="center", va="center", fontsize=7, color="grey" if a == b else "black"
+                        b,
+                        a,
+                        texts[a][b],
+                        ha="center",
+                        va="center",
+                        fontsize=7,
+                        color="grey" if a == b else "black",
+                        bbox=dict(fc="white", ec="none", alpha=0.6, pad=0.5),
                     )
             ax.set_xticks(range(4), CITIES)
             ax.set_yticks(range(4), CITIES)
-            ax.set_xlabel("to", fontsize=8)
-            ax.set_ylabel(f"{run_set.label}\nfrom" if j == 0 else "from", fontsize=8)
+            ax.set_xlabel("to (city)", fontsize=8)
+            ax.set_ylabel(f"{run_set.label}\nfrom (city)" if j == 0 else "from (city)", fontsize=8)
             if i == 0:
                 ax.set_title(name, fontsize=10)
     fig.suptitle(
         "Relocations between cities over the whole run, mean per replicate "
-        "(scenarios: count and difference from the baseline in brackets; colour = difference)",
+        "(firms; scenarios: count and difference from the baseline in brackets; dark = fewer, light = more)",
         fontsize=10,
     )
     fig.tight_layout(rect=(0, 0, 1, 0.97))
@@ -711,12 +717,11 @@ def plot_scenario_summary(
             mean,
             y,
             xerr=np.nan_to_num(np.abs(err)),
-            fmt="o",
             ms=4,
-            color=CITY_COLOURS[city],
             label=geodata.CITY_NAMES[city],
             capsize=2,
-            lw=1,
+            elinewidth=1,
+            **{**city_style(city, markers=True), "linestyle": "none"},  # points, not a line across indicators
         )
     ax.axvline(0.0, color="black", lw=0.7)
     ax.set_yticks(range(len(indicators)), indicators, fontsize=8)
@@ -733,11 +738,13 @@ def plot_scenario_summary(
         for city in CITIES:
             g = d[d["city"] == city].sort_values("t")
             x = quarter_axis(g["quarter"])
-            ax.plot(x, g["mean"], color=CITY_COLOURS[city], lw=1.5, label=geodata.CITY_NAMES[city])
-            ax.fill_between(x, g["p05"], g["p95"], color=CITY_COLOURS[city], alpha=0.18, lw=0)
+            ax.plot(x, g["mean"], lw=1.5, label=geodata.CITY_NAMES[city], **city_style(city))
+            ax.fill_between(x, g["p05"], g["p95"], color=city_style(city)["color"], alpha=0.15, lw=0)
         ax.axhline(0.0, color="black", lw=0.7, ls="--")
         ax.ticklabel_format(axis="x", useOffset=False)
         ax.set_title(ylabel, fontsize=10)
+        ax.set_ylabel("firms" if var == "firms" else "% difference", fontsize=8)
+        ax.set_xlabel(YEAR_AXIS, fontsize=8)
         ax.grid(alpha=0.3)
         ax.legend(fontsize=7, frameon=False)
     draw_change(cmap, change.rent_pct, f"commercial rent, % vs baseline, {change.quarter}", "% difference", axes[1, 0])
@@ -745,7 +752,7 @@ def plot_scenario_summary(
     ax = axes[1, 2]
     off = ~np.eye(4, dtype=bool)
     vmax = float(np.abs(flow_diff[off]).max()) or 1.0
-    ax.imshow(np.where(off, flow_diff, np.nan), cmap="RdBu_r", norm=TwoSlopeNorm(0.0, -vmax, vmax))
+    ax.imshow(np.where(off, flow_diff, np.nan), cmap=DIVERGING_CMAP, norm=TwoSlopeNorm(0.0, -vmax, vmax))
     for a in range(4):
         for b in range(4):
             ax.text(
@@ -756,27 +763,32 @@ def plot_scenario_summary(
                 va="center",
                 fontsize=9,
                 color="grey" if a == b else "black",
+                bbox=dict(fc="white", ec="none", alpha=0.6, pad=0.5),
             )
     ax.set_xticks(range(4), CITIES)
     ax.set_yticks(range(4), CITIES)
-    ax.set_xlabel("to")
-    ax.set_ylabel("from")
+    ax.set_xlabel("to (city)")
+    ax.set_ylabel("from (city)")
     ax.set_title("whole-firm moves over the run: difference from baseline (mean per replicate)", fontsize=10)
     fig.suptitle(f"{label} vs {baseline}: {n_pairs} paired replicate(s)", fontsize=14)
     fig.tight_layout(rect=(0, 0, 1, 0.96))
     return fig
 
 
-def plot_replicate_summary(summary: pd.DataFrame, plots_dir: Path, title: str = "") -> list[Path]:
+def plot_replicate_summary(
+    summary: pd.DataFrame, plots_dir: Path, title: str = "", fmt: str = "png", dpi: int = DEFAULT_DPI
+) -> list[Path]:
     """Plots of a replicate set: the city time series, mean and 90% band over replicates.
 
     Args:
         summary: The ``summary_city_quarter`` table of :func:`app.experiments.summarise_replicates`.
         plots_dir: Output folder (created if needed).
         title: Figure title (scenario and number of replicates).
+        fmt: File format: png, svg or pdf.
+        dpi: Resolution of raster output.
 
     Returns:
-        Paths of the PNG files written.
+        Paths of the files written.
     """
     paths = []
     fig, axes = plt.subplots(3, 3, figsize=(14, 10), sharex=True)
@@ -785,17 +797,20 @@ def plot_replicate_summary(summary: pd.DataFrame, plots_dir: Path, title: str = 
         for city in CITIES:
             g = rows[rows["city"] == city].sort_values("t")
             x = quarter_axis(g["quarter"])
-            ax.plot(x, g["mean"] * mult, color=CITY_COLOURS[city], lw=1.5, label=geodata.CITY_NAMES[city])
-            ax.fill_between(x, g["p05"] * mult, g["p95"] * mult, color=CITY_COLOURS[city], alpha=0.2, lw=0)
+            ax.plot(x, g["mean"] * mult, lw=1.5, label=geodata.CITY_NAMES[city], **city_style(city))
+            ax.fill_between(x, g["p05"] * mult, g["p95"] * mult, color=city_style(city)["color"], alpha=0.15, lw=0)
         ax.set_title(label, fontsize=9)
+        ax.set_ylabel(label, fontsize=7)
         ax.grid(alpha=0.3)
         ax.ticklabel_format(axis="x", useOffset=False)
         if var in ("mean_commercial_rent", "mean_house_price", "mean_wage", "output"):
             ax.set_yscale("log")
-    axes[0, 0].legend(fontsize=8, frameon=False)
+    for ax in axes[-1]:
+        ax.set_xlabel(YEAR_AXIS)
+    axes[0, 0].legend(fontsize=8, frameon=False, handlelength=3)
     fig.suptitle(f"{title}: city time series, mean and 90% band over replicates", fontsize=12)
     fig.tight_layout()
-    paths.append(_save(fig, Path(plots_dir) / "city_series.png", dpi=120))
+    paths.append(_save(fig, figure_path(plots_dir, "city_series", fmt), dpi=dpi))
     return paths
 
 
@@ -803,12 +818,14 @@ def plot_replicate_summary(summary: pd.DataFrame, plots_dir: Path, title: str = 
 # the comparison
 
 
-def compare_runs(paths: list[str | Path], out_dir: Path) -> dict[str, Any]:
+def compare_runs(paths: list[str | Path], out_dir: Path, fmt: str = "png", dpi: int = DEFAULT_DPI) -> dict[str, Any]:
     """Compare runs against the baseline and write figures, the summary table and provenance.
 
     Args:
         paths: Run, replicate-set or sweep directories (the baseline among them).
         out_dir: Output directory.
+        fmt: Figure format: png, svg or pdf (``output.format``).
+        dpi: Resolution of raster figures (``output.dpi``).
 
     Returns:
         The provenance written (labels, seeds, files).
@@ -818,7 +835,7 @@ def compare_runs(paths: list[str | Path], out_dir: Path) -> dict[str, Any]:
     """
     sets = check_compare(paths, out_dir)
     try:
-        return _compare(sets, Path(out_dir))
+        return _compare(sets, Path(out_dir), fmt, dpi)
     except (OSError, ValueError) as err:  # a table that became unreadable after it was checked
         if isinstance(err, CompareError):
             raise
@@ -877,7 +894,7 @@ def check_compare(paths: list[str | Path], out_dir: Path) -> list[RunSet]:
     return [baseline] + [s for s in sets if s is not baseline]
 
 
-def _compare(sets: list[RunSet], out_dir: Path) -> dict[str, Any]:
+def _compare(sets: list[RunSet], out_dir: Path, fmt: str = "png", dpi: int = DEFAULT_DPI) -> dict[str, Any]:
     """Draw and write a comparison of checked run sets (the baseline first) into ``out_dir``."""
     baseline = sets[0]
     scenarios = sets[1:]
@@ -910,7 +927,8 @@ def _compare(sets: list[RunSet], out_dir: Path) -> dict[str, Any]:
                 colours,
                 f"City time series: mean and 90% band over {n} replicate(s) per run",
             ),
-            figures / "city_series.png",
+            figure_path(figures, "city_series", fmt),
+            dpi,
         )
     )
     diffs = paired_differences(smoothed, baseline.label, [v for v, _, _ in KEY_SERIES])
@@ -925,7 +943,8 @@ def _compare(sets: list[RunSet], out_dir: Path) -> dict[str, Any]:
                 f"Difference from {baseline.label}: mean and 90% band over {n} paired replicate(s)",
                 zero_line=True,
             ),
-            figures / "difference_from_baseline.png",
+            figure_path(figures, "difference_from_baseline", fmt),
+            dpi,
         )
     )
 
@@ -937,9 +956,9 @@ def _compare(sets: list[RunSet], out_dir: Path) -> dict[str, Any]:
 
     cmap = corridor_map(baseline.config)
     changes = {s.label: cell_changes(s, baseline, cmap.cell_area_km2) for s in scenarios}
-    written.append(_save(plot_map_changes(changes, cmap), figures / "maps_change.png", dpi=90))
+    written.append(_save(plot_map_changes(changes, cmap), figure_path(figures, "maps_change", fmt), dpi))
     flows = {s.label: mean_flows(s) for s in sets}
-    written.append(_save(plot_flows(sets, flows, baseline.label), figures / "relocation_flows.png"))
+    written.append(_save(plot_flows(sets, flows, baseline.label), figure_path(figures, "relocation_flows", fmt), dpi))
     page_bands = difference_bands(paired_differences(city, baseline.label, ["firms", "mean_commercial_rent"]))
     for s in scenarios:
         fig = plot_scenario_summary(
@@ -952,7 +971,7 @@ def _compare(sets: list[RunSet], out_dir: Path) -> dict[str, Any]:
             cmap,
             n,
         )
-        written.append(_save(fig, figures / f"summary_{slug(s.label)}.png", dpi=90))
+        written.append(_save(fig, figure_path(figures, f"summary_{slug(s.label)}", fmt), dpi))
 
     prov = provenance(
         "compare",

@@ -20,9 +20,15 @@ from model.geography import (  # noqa: E402
     km_to_lonlat,
     lonlat_to_km,
 )
+from reporting.style import (  # noqa: E402
+    CITY_COLOURS,
+    DEFAULT_DPI,
+    DIVERGING_CMAP,
+    SEQUENTIAL_CMAP,
+    save_figure,
+)
 
-CITY_COLOURS = {"HK": "#c0392b", "SZ": "#2471a3", "DG": "#229954", "HZ": "#b9770e"}
-"""One colour per city, used by every plot."""
+__all__ = ["CITY_COLOURS", "draw_background", "draw_outlines", "plot_base_map", "plot_cell_field"]
 
 
 def _extent(cmap: CorridorMap) -> list[float]:
@@ -49,6 +55,12 @@ def _draw_outlines(ax: plt.Axes, lw: float = 0.8) -> None:
             xs = [p[0] for p in ring] + [ring[0][0]]
             ys = [p[1] for p in ring] + [ring[0][1]]
             ax.plot(xs, ys, color="#333333", lw=lw)
+
+
+draw_background = _draw_background
+"""Sea and land behind a map (public name, for other views of the map such as the explorer's)."""
+draw_outlines = _draw_outlines
+"""City outlines on a map (public name)."""
 
 
 LABEL_OFFSETS: dict[str, tuple[float, float]] = {
@@ -126,13 +138,14 @@ def _draw_cities(ax: plt.Axes, cmap: CorridorMap) -> None:
     )
 
 
-def plot_base_map(cmap: CorridorMap, path: Path | None = None) -> plt.Figure:
+def plot_base_map(cmap: CorridorMap, path: Path | None = None, dpi: int = DEFAULT_DPI) -> plt.Figure:
     """The corridor with its four cities, land use, places and border crossings, and a zoom on
     the urban core around the Hong Kong–Shenzhen border.
 
     Args:
         cmap: The map.
-        path: Where to save a PNG (optional).
+        path: Where to save the figure (optional; png, svg or pdf by suffix).
+        dpi: Resolution of raster output.
 
     Returns:
         The figure.
@@ -163,7 +176,7 @@ def plot_base_map(cmap: CorridorMap, path: Path | None = None) -> plt.Figure:
     zoom.set_title("Urban core: places and the five HK–Shenzhen land crossings (x)", fontsize=9)
     fig.tight_layout()
     if path is not None:
-        fig.savefig(path, dpi=120)
+        save_figure(fig, path, dpi)
     return fig
 
 
@@ -177,6 +190,9 @@ def plot_cell_field(
     diverging: bool = False,
     ax: plt.Axes | None = None,
     zoom: bool = True,
+    vmin: float | None = None,
+    vmax: float | None = None,
+    dpi: int = DEFAULT_DPI,
 ) -> plt.Figure:
     """A per-cell field on the map (rent, firm density, a change from the baseline...).
 
@@ -187,9 +203,13 @@ def plot_cell_field(
         label: Colour-bar label.
         path: Where to save a PNG (optional).
         log: Logarithmic colour scale (positive values only).
-        diverging: Centre the colour scale on zero (for differences).
+        diverging: Centre the colour scale on zero (for differences; dark = negative, light =
+            positive, so the sign reads in greyscale).
         ax: Draw into this axis instead of a new figure.
         zoom: Show the urban core (west of 114.8°E, south of 23.3°N) rather than the whole box.
+        vmin: Lower end of the colour scale (default: the data's), e.g. to share a scale.
+        vmax: Upper end of the colour scale (default: the data's).
+        dpi: Resolution of raster output.
 
     Returns:
         The figure.
@@ -202,16 +222,18 @@ def plot_cell_field(
     _draw_background(ax, cmap)
     grid = cmap.to_raster(np.asarray(values, dtype=float))
     if diverging:
-        vmax = float(np.nanmax(np.abs(grid))) or 1.0
-        norm = TwoSlopeNorm(vmin=-vmax, vcenter=0.0, vmax=vmax)
-        colours = "RdBu_r"
+        finite = np.abs(grid[np.isfinite(grid)])
+        limit = vmax if vmax is not None else (float(finite.max()) if finite.size else 0.0)
+        limit = limit or 1.0
+        norm = TwoSlopeNorm(vmin=-limit, vcenter=0.0, vmax=limit)
+        colours = DIVERGING_CMAP
     elif log:
         positive = grid[np.isfinite(grid) & (grid > 0)]
-        lo = float(positive.min()) if positive.size else 1.0
-        hi = float(positive.max()) if positive.size else 10.0
+        lo = vmin if vmin is not None else (float(positive.min()) if positive.size else 1.0)
+        hi = vmax if vmax is not None else (float(positive.max()) if positive.size else 10.0)
         grid = np.where(grid > 0, grid, np.nan)
         norm = LogNorm(vmin=lo, vmax=max(hi, lo * 1.01))
-        colours = "magma_r"
+        colours = SEQUENTIAL_CMAP
     else:
         norm, colours = None, "viridis"
     im = ax.imshow(
@@ -236,7 +258,7 @@ def plot_cell_field(
     if own:
         fig.tight_layout()
         if path is not None:
-            fig.savefig(path, dpi=130)
+            save_figure(fig, path, dpi)
     return fig
 
 

@@ -18,10 +18,19 @@ from matplotlib.ticker import MaxNLocator  # noqa: E402
 from model import geodata  # noqa: E402
 from model.geography import CorridorMap  # noqa: E402
 from model.state import SIZE_CLASSES  # noqa: E402
-from reporting.maps import CITY_COLOURS, plot_base_map, plot_cell_field  # noqa: E402
+from reporting.maps import plot_base_map, plot_cell_field  # noqa: E402
+from reporting.style import (  # noqa: E402
+    CITY_COLOURS,
+    DEFAULT_DPI,
+    HATCHES,
+    OKABE_ITO,
+    city_style,
+    figure_path,
+    save_figure,
+)
 
 SERIES: list[tuple[str, str, float]] = [
-    ("firms", "firms", 1.0),
+    ("firms", "firms (count)", 1.0),
     ("talent", "skilled workers living in the city (millions)", 1e-6),
     ("jobs", "skilled jobs in modelled firms (millions)", 1e-6),
     ("mean_commercial_rent", "commercial rent (¥/m²/month)", 1.0),
@@ -29,9 +38,12 @@ SERIES: list[tuple[str, str, float]] = [
     ("mean_wage", "mean skilled wage (¥ thousand/yr)", 1e-3),
     ("output", "output of modelled firms (¥ bn/yr)", 4e-9),
     ("rd_spending", "R&D spending (¥ bn/yr)", 4e-9),
-    ("relocations_out", "firms moving out to other cities (per yr)", 4.0),
+    ("relocations_out", "firms moving out to other cities (firms/yr)", 4.0),
 ]
-"""(column, axis label, multiplier) of the city time-series panels; flows are annualised."""
+"""(column, axis label with unit, multiplier) of the city time-series panels; flows are annualised."""
+
+YEAR_AXIS = "year"
+"""Label of every time axis (decimal years; 2018.0 = 2018Q1)."""
 
 
 def quarter_axis(labels: pd.Series) -> np.ndarray:
@@ -48,13 +60,17 @@ def _smooth(values: np.ndarray, window: int) -> np.ndarray:
     return np.convolve(padded, kernel, mode="valid")
 
 
-def plot_city_series(city: pd.DataFrame, title: str = "", path: Path | None = None) -> plt.Figure:
-    """A 3×3 panel of the main city time series (flows smoothed over four quarters).
+def plot_city_series(
+    city: pd.DataFrame, title: str = "", path: Path | None = None, dpi: int = DEFAULT_DPI
+) -> plt.Figure:
+    """A 3×3 panel of the main city time series (flows smoothed over four quarters); cities differ
+    by colour and line style.
 
     Args:
         city: The ``city_quarter`` table.
         title: Figure title.
-        path: Where to save a PNG (optional).
+        path: Where to save the figure (optional; png, svg or pdf by suffix).
+        dpi: Resolution of raster output.
 
     Returns:
         The figure.
@@ -66,16 +82,19 @@ def plot_city_series(city: pd.DataFrame, title: str = "", path: Path | None = No
             y = rows[col].to_numpy(dtype=float) * mult
             if col == "relocations_out":
                 y = _smooth(y, 4)
-            ax.plot(quarter_axis(rows["quarter"]), y, color=CITY_COLOURS[code], label=geodata.CITY_NAMES[code], lw=1.6)
+            ax.plot(quarter_axis(rows["quarter"]), y, label=geodata.CITY_NAMES[code], lw=1.6, **city_style(code))
         ax.set_title(label, fontsize=9)
+        ax.set_ylabel(label, fontsize=7)
         ax.grid(alpha=0.3)
         if col in ("mean_commercial_rent", "mean_house_price", "mean_wage", "output"):
             ax.set_yscale("log")
-    axes[0, 0].legend(fontsize=8, frameon=False)
+    for ax in axes[-1]:
+        ax.set_xlabel(YEAR_AXIS)
+    axes[0, 0].legend(fontsize=8, frameon=False, handlelength=3)
     fig.suptitle(f"{title}: city time series" if title else "City time series", fontsize=12)
     fig.tight_layout()
     if path is not None:
-        fig.savefig(path, dpi=120)
+        save_figure(fig, path, dpi)
     return fig
 
 
@@ -88,13 +107,17 @@ def flow_matrix(relocations: pd.DataFrame, kind: str = "whole firm") -> pd.DataF
     return m
 
 
-def plot_relocation_flows(relocations: pd.DataFrame, title: str = "", path: Path | None = None) -> plt.Figure:
-    """Flow matrices between cities by firm size class, and division moves.
+def plot_relocation_flows(
+    relocations: pd.DataFrame, title: str = "", path: Path | None = None, dpi: int = DEFAULT_DPI
+) -> plt.Figure:
+    """Flow matrices between cities by firm size class, and division moves (counts written in
+    every cell, so the figure reads without colour).
 
     Args:
         relocations: The relocation log.
         title: Figure title.
-        path: Where to save a PNG (optional).
+        path: Where to save the figure (optional; png, svg or pdf by suffix).
+        dpi: Resolution of raster output.
 
     Returns:
         The figure.
@@ -112,25 +135,31 @@ def plot_relocation_flows(relocations: pd.DataFrame, title: str = "", path: Path
             .to_numpy()
         )
         shown = np.where(np.eye(4, dtype=bool), np.nan, m.astype(float))
-        ax.imshow(shown, cmap="Blues")
+        im = ax.imshow(shown, cmap="Blues")
+        top = np.nanmax(shown) if np.isfinite(shown).any() else 0.0
         for i in range(4):
             for j in range(4):
-                ax.text(j, i, f"{m[i, j]:,}", ha="center", va="center", fontsize=8, color="grey" if i == j else "black")
+                dark = i != j and top > 0 and m[i, j] > 0.6 * top
+                colour = "grey" if i == j else ("white" if dark else "black")
+                ax.text(j, i, f"{m[i, j]:,}", ha="center", va="center", fontsize=8, color=colour)
         ax.set_xticks(range(4), geodata.CITY_CODES)
         ax.set_yticks(range(4), geodata.CITY_CODES)
-        ax.set_xlabel("to")
-        ax.set_ylabel("from")
+        ax.set_xlabel("to (city of the new site)")
+        ax.set_ylabel("from (city of the headquarters)")
         ax.set_title(name, fontsize=10)
+        fig.colorbar(im, ax=ax, shrink=0.7, label="moves over the run (firms)")
     fig.suptitle(
         (f"{title}: " if title else "") + "relocations between cities, whole run (grey: within a city)", fontsize=11
     )
     fig.tight_layout()
     if path is not None:
-        fig.savefig(path, dpi=120)
+        save_figure(fig, path, dpi)
     return fig
 
 
-def plot_establishments(establishments: pd.DataFrame, title: str = "", path: Path | None = None) -> plt.Figure:
+def plot_establishments(
+    establishments: pd.DataFrame, title: str = "", path: Path | None = None, dpi: int = DEFAULT_DPI
+) -> plt.Figure:
     """Second sites opened or moved between cities, by city pair and the firm's size class, for
     production plants and R&D centres (closures in the last panel); events within a city are
     counted in each panel's title.
@@ -138,7 +167,8 @@ def plot_establishments(establishments: pd.DataFrame, title: str = "", path: Pat
     Args:
         establishments: The establishment event log.
         title: Figure title.
-        path: Where to save a PNG (optional).
+        path: Where to save the figure (optional; png, svg or pdf by suffix).
+        dpi: Resolution of raster output.
 
     Returns:
         The figure.
@@ -172,7 +202,8 @@ def plot_establishments(establishments: pd.DataFrame, title: str = "", path: Pat
                 linewidth=0.4,
             )
         ax.set_xticks(x + width, pairs, rotation=60, ha="right", fontsize=8)
-        ax.set_ylabel("events over the run")
+        ax.set_ylabel("events over the run (count)")
+        ax.set_xlabel("from → to (cities)")
         ax.set_title(name, fontsize=10)
     axes[0].legend(title="firm size", fontsize=8)
     fig.suptitle(
@@ -180,12 +211,17 @@ def plot_establishments(establishments: pd.DataFrame, title: str = "", path: Pat
     )
     fig.tight_layout()
     if path is not None:
-        fig.savefig(path, dpi=120)
+        save_figure(fig, path, dpi)
     return fig
 
 
 def plot_size_selection(
-    relocations: pd.DataFrame, classes: pd.DataFrame, city: str = "SZ", title: str = "", path: Path | None = None
+    relocations: pd.DataFrame,
+    classes: pd.DataFrame,
+    city: str = "SZ",
+    title: str = "",
+    path: Path | None = None,
+    dpi: int = DEFAULT_DPI,
 ) -> plt.Figure:
     """Who leaves a city: yearly out-relocation rate by size class (moves ÷ firms of the class).
 
@@ -194,7 +230,8 @@ def plot_size_selection(
         classes: The ``firms_by_class`` table.
         city: The city whose leavers are shown.
         title: Figure title.
-        path: Where to save a PNG (optional).
+        path: Where to save the figure (optional; png, svg or pdf by suffix).
+        dpi: Resolution of raster output.
 
     Returns:
         The figure.
@@ -205,38 +242,51 @@ def plot_size_selection(
     firms["year"] = firms["quarter"].str[:4].astype(int)
     stock = firms.groupby(["year", "size_class"])["firms"].sum() / 4.0
     fig, ax = plt.subplots(figsize=(8, 4.5))
-    for size, colour in zip(SIZE_CLASSES, ("#1b9e77", "#d95f02", "#7570b3")):
+    styles = zip(
+        SIZE_CLASSES,
+        (OKABE_ITO["vermillion"], OKABE_ITO["blue"], OKABE_ITO["black"]),
+        ("-", (0, (6, 2)), (0, (1, 1.5))),
+        ("o", "s", "^"),
+    )
+    for size, colour, ls, marker in styles:
         moves = out[(out["size_class"] == size) & (out["kind"] == "whole firm")].groupby("year").size()
         years = stock.xs(size, level="size_class").index
         rate = moves.reindex(years, fill_value=0) / stock.xs(size, level="size_class").replace(0, np.nan)
-        ax.plot(years, 100 * rate, marker="o", ms=3, color=colour, label=f"{size} firms, whole-firm moves")
+        ax.plot(years, 100 * rate, marker=marker, ms=4, color=colour, ls=ls, label=f"{size} firms, whole-firm moves")
     div = out[out["kind"] == "division"].groupby("year").size()
     large = stock.xs("large", level="size_class")
     ax.plot(
         large.index,
         100 * div.reindex(large.index, fill_value=0) / large.replace(0, np.nan),
-        ls="--",
-        color="#7570b3",
+        ls=(0, (6, 2, 1, 2)),
+        marker="D",
+        mfc="white",
+        ms=4,
+        color=OKABE_ITO["reddish_purple"],
         label="large firms, division moves",
     )
-    ax.set_ylabel(f"% of {city} firms of the class per year")
+    ax.set_ylabel(f"moves out of {city} (% of the class's firms per year)")
+    ax.set_xlabel(YEAR_AXIS)
     ax.set_title((f"{title}: " if title else "") + f"who leaves {geodata.CITY_NAMES[city]}", fontsize=11)
     ax.grid(alpha=0.3)
-    ax.legend(fontsize=8, frameon=False)
+    ax.legend(fontsize=8, frameon=False, handlelength=3)
     fig.tight_layout()
     if path is not None:
-        fig.savefig(path, dpi=120)
+        save_figure(fig, path, dpi)
     return fig
 
 
-def plot_maps(snapshots: pd.DataFrame, cmap: CorridorMap, title: str = "", path: Path | None = None) -> plt.Figure:
+def plot_maps(
+    snapshots: pd.DataFrame, cmap: CorridorMap, title: str = "", path: Path | None = None, dpi: int = DEFAULT_DPI
+) -> plt.Figure:
     """Commercial rent and firm density at the first and last snapshot, and the change in firms.
 
     Args:
         snapshots: The ``snapshots`` table.
         cmap: The map.
         title: Figure title.
-        path: Where to save a PNG (optional).
+        path: Where to save the figure (optional; png, svg or pdf by suffix).
+        dpi: Resolution of raster output.
 
     Returns:
         The figure.
@@ -265,19 +315,20 @@ def plot_maps(snapshots: pd.DataFrame, cmap: CorridorMap, title: str = "", path:
     fig.suptitle((f"{title}: " if title else "") + "maps of the urban core", fontsize=12)
     fig.tight_layout()
     if path is not None:
-        fig.savefig(path, dpi=110)
+        save_figure(fig, path, dpi)
     return fig
 
 
 def plot_innovation_and_capital(
-    tables: dict[str, pd.DataFrame], title: str = "", path: Path | None = None
+    tables: dict[str, pd.DataFrame], title: str = "", path: Path | None = None, dpi: int = DEFAULT_DPI
 ) -> plt.Figure:
     """Innovation, start-ups by founder origin and venture capital by city (annual totals).
 
     Args:
         tables: The run's tables (``city_quarter``, ``entries``, ``vc_deals``).
         title: Figure title.
-        path: Where to save a PNG (optional).
+        path: Where to save the figure (optional; png, svg or pdf by suffix).
+        dpi: Resolution of raster output.
 
     Returns:
         The figure.
@@ -287,11 +338,11 @@ def plot_innovation_and_capital(
     yearly = city.groupby(["year", "city"]).sum(numeric_only=True).reset_index()
     fig, axes = plt.subplots(2, 3, figsize=(15, 8.5))
     panels = [
-        ("innovations", "innovations per year", 1.0),
-        ("entries", "start-ups and spin-offs per year", 1.0),
-        ("startups_hk_founders", "start-ups by Hong Kong founders per year", 1.0),
+        ("innovations", "innovations (per year)", 1.0),
+        ("entries", "start-ups and spin-offs (firms per year)", 1.0),
+        ("startups_hk_founders", "start-ups by Hong Kong founders (firms per year)", 1.0),
         ("vc_amount", "venture capital invested (¥ bn per year)", 1e-9),
-        ("vc_deals", "venture deals per year", 1.0),
+        ("vc_deals", "venture deals (deals per year)", 1.0),
         ("vc_cross_border_amount", "cross-border venture capital (¥ bn per year)", 1e-9),
     ]
     for ax, (col, label, mult) in zip(axes.ravel(), panels):
@@ -300,39 +351,51 @@ def plot_innovation_and_capital(
             ax.plot(
                 rows["year"],
                 rows[col] * mult,
-                marker="o",
-                ms=2.5,
-                color=CITY_COLOURS[code],
+                ms=3,
                 label=geodata.CITY_NAMES[code],
+                **city_style(code, markers=True),
             )
         ax.set_title(label, fontsize=9)
+        ax.set_ylabel(label, fontsize=7)
+        ax.set_xlabel(YEAR_AXIS, fontsize=8)
         ax.grid(alpha=0.3)
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-    axes[0, 0].legend(fontsize=8, frameon=False)
+    axes[0, 0].legend(fontsize=8, frameon=False, handlelength=3)
     deals = tables.get("vc_deals")
     if deals is not None and len(deals):
         inset = axes[1, 2].inset_axes([0.55, 0.55, 0.42, 0.4])
         share = deals.groupby("fund_city")["amount"].sum()
         x = np.arange(share.size)
-        inset.bar(x, share.to_numpy() / share.sum(), color=[CITY_COLOURS[c] for c in share.index])
+        inset.bar(
+            x,
+            share.to_numpy() / share.sum(),
+            color=[CITY_COLOURS[c] for c in share.index],
+            hatch=[HATCHES[list(geodata.CITY_CODES).index(c) + 1] for c in share.index],
+            edgecolor="black",
+            lw=0.5,
+        )
         inset.set_xticks(x, list(share.index))
+        inset.set_ylabel("share", fontsize=6)
         inset.set_title("share of VC by fund's city", fontsize=7)
         inset.tick_params(labelsize=6)
     fig.suptitle((f"{title}: " if title else "") + "innovation, start-ups and venture capital", fontsize=12)
     fig.tight_layout()
     if path is not None:
-        fig.savefig(path, dpi=120)
+        save_figure(fig, path, dpi)
     return fig
 
 
-def plot_government(government: pd.DataFrame, title: str = "", path: Path | None = None) -> plt.Figure:
+def plot_government(
+    government: pd.DataFrame, title: str = "", path: Path | None = None, dpi: int = DEFAULT_DPI
+) -> plt.Figure:
     """Each city government's revenue by source and spending by lever (¥ bn per year), and its
-    reserves.
+    reserves; areas differ by hatch as well as colour.
 
     Args:
         government: The ``government`` table.
         title: Figure title.
-        path: Where to save a PNG (optional).
+        path: Where to save the figure (optional; png, svg or pdf by suffix).
+        dpi: Resolution of raster output.
 
     Returns:
         The figure.
@@ -342,7 +405,7 @@ def plot_government(government: pd.DataFrame, title: str = "", path: Path | None
     spend_cols = [c for c in g.columns if c.startswith("spend_")]
     revenue_cols = [c for c in g.columns if c.startswith("revenue_")]
     fig, axes = plt.subplots(2, 4, figsize=(18, 8), sharex=True)
-    colours = plt.get_cmap("tab10")
+    colours = [*OKABE_ITO.values()][1:] + ["#BBBBBB", "#666666", "#FFFFFF"]
     for k, code in enumerate(geodata.CITY_CODES):
         rows = g[g["city"] == code].groupby("year")
         spend = rows[spend_cols].sum() / 1e9
@@ -352,23 +415,33 @@ def plot_government(government: pd.DataFrame, title: str = "", path: Path | None
             spend.index,
             spend.T.to_numpy(),
             labels=[c[6:].replace("_", " ") for c in spend_cols],
-            colors=[colours(i) for i in range(len(spend_cols))],
+            colors=[colours[i % len(colours)] for i in range(len(spend_cols))],
+            hatch=[HATCHES[i % len(HATCHES)] for i in range(len(spend_cols))],
+            edgecolor="black",
+            lw=0.3,
         )
         ax.set_title(f"{geodata.CITY_NAMES[code]}: spending by lever (¥ bn/yr)", fontsize=9)
+        ax.set_ylabel("spending (¥ bn/yr)", fontsize=8)
         ax.grid(alpha=0.3)
         ax = axes[1, k]
         ax.stackplot(
             revenue.index,
             revenue.T.to_numpy(),
             labels=[c[8:].replace("_", " ") for c in revenue_cols],
-            colors=[colours(i + 4) for i in range(len(revenue_cols))],
+            colors=[colours[(i + 4) % len(colours)] for i in range(len(revenue_cols))],
+            hatch=[HATCHES[(i + 4) % len(HATCHES)] for i in range(len(revenue_cols))],
+            edgecolor="black",
+            lw=0.3,
             alpha=0.8,
         )
         reserves = g[g["city"] == code].groupby("year")["reserves"].last() / 1e9
         twin = ax.twinx()
-        twin.plot(reserves.index, reserves, color="black", lw=1.2, label="reserves (right)")
+        twin.plot(reserves.index, reserves, color="black", lw=1.2, ls=(0, (6, 2)), label="reserves (right)")
         twin.tick_params(labelsize=7)
+        twin.set_ylabel("reserves (¥ bn)", fontsize=7)
         ax.set_title(f"{geodata.CITY_NAMES[code]}: revenue (¥ bn/yr), reserves", fontsize=9)
+        ax.set_ylabel("revenue (¥ bn/yr)", fontsize=8)
+        ax.set_xlabel(YEAR_AXIS, fontsize=8)
         ax.grid(alpha=0.3)
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     axes[0, 0].legend(fontsize=7, frameon=False, loc="upper left")
@@ -376,11 +449,18 @@ def plot_government(government: pd.DataFrame, title: str = "", path: Path | None
     fig.suptitle((f"{title}: " if title else "") + "city governments' budgets", fontsize=12)
     fig.tight_layout()
     if path is not None:
-        fig.savefig(path, dpi=110)
+        save_figure(fig, path, dpi)
     return fig
 
 
-def plot_run(tables: dict[str, pd.DataFrame], cmap: CorridorMap, plots_dir: Path, title: str = "") -> list[Path]:
+def plot_run(
+    tables: dict[str, pd.DataFrame],
+    cmap: CorridorMap,
+    plots_dir: Path,
+    title: str = "",
+    fmt: str = "png",
+    dpi: int = DEFAULT_DPI,
+) -> list[Path]:
     """Draw every plot of a run into ``plots_dir``.
 
     Args:
@@ -388,31 +468,31 @@ def plot_run(tables: dict[str, pd.DataFrame], cmap: CorridorMap, plots_dir: Path
         cmap: The map.
         plots_dir: Output folder (created if needed).
         title: Title prefix (the scenario's name).
+        fmt: File format: png, svg or pdf (``output.format``).
+        dpi: Resolution of raster output (``output.dpi``).
 
     Returns:
-        Paths of the PNG files written.
+        Paths of the files written.
     """
     plots_dir = Path(plots_dir)
     plots_dir.mkdir(parents=True, exist_ok=True)
     written = []
     jobs = [
-        ("city_series.png", lambda p: plot_city_series(tables["city_quarter"], title, p)),
-        ("relocation_flows.png", lambda p: plot_relocation_flows(tables["relocations"], title, p)),
-        ("establishments.png", lambda p: plot_establishments(tables["establishments"], title, p)),
+        ("city_series", lambda p: plot_city_series(tables["city_quarter"], title, p, dpi)),
+        ("relocation_flows", lambda p: plot_relocation_flows(tables["relocations"], title, p, dpi)),
+        ("establishments", lambda p: plot_establishments(tables["establishments"], title, p, dpi)),
         (
-            "size_selection_SZ.png",
-            lambda p: plot_size_selection(tables["relocations"], tables["firms_by_class"], "SZ", title, p),
+            "size_selection_SZ",
+            lambda p: plot_size_selection(tables["relocations"], tables["firms_by_class"], "SZ", title, p, dpi),
         ),
-        ("maps.png", lambda p: plot_maps(tables["snapshots"], cmap, title, p)),
-        ("innovation_and_capital.png", lambda p: plot_innovation_and_capital(tables, title, p)),
-        ("government.png", lambda p: plot_government(tables["government"], title, p)),
-        ("base_map.png", lambda p: plot_base_map(cmap, p)),
+        ("maps", lambda p: plot_maps(tables["snapshots"], cmap, title, p, dpi)),
+        ("innovation_and_capital", lambda p: plot_innovation_and_capital(tables, title, p, dpi)),
+        ("government", lambda p: plot_government(tables["government"], title, p, dpi)),
+        ("base_map", lambda p: plot_base_map(cmap, p, dpi)),
     ]
     for name, draw in jobs:
-        path = plots_dir / name
-        tmp = path.with_name(path.stem + ".tmp.png")
-        fig = draw(tmp)
+        path = figure_path(plots_dir, name, fmt)
+        fig = draw(path)  # saved atomically by reporting.style.save_figure
         plt.close(fig)
-        tmp.replace(path)
         written.append(path)
     return written

@@ -17,7 +17,7 @@ sys.path.insert(0, str(ROOT))
 from app.settings import Settings  # noqa: E402
 from model.config import calibrated_defaults  # noqa: E402
 from model.params import parameters_markdown  # noqa: E402
-from model.tables import TABLE_SCHEMAS  # noqa: E402
+from model.tables import COLUMN_TYPES, TABLE_SCHEMAS  # noqa: E402
 
 START, END = "<!-- schemas:start -->", "<!-- schemas:end -->"
 
@@ -28,9 +28,12 @@ def schema_markdown() -> str:
     for name, (what, columns) in TABLE_SCHEMAS.items():
         out.append(f"**`tables/{name}.parquet`** — {what}.")
         out.append("")
-        out.append("| column | meaning |")
-        out.append("|---|---|")
-        out += [f"| `{col}` | {meaning} |" for col, meaning in columns.items()]
+        out.append("| column | type | unit | meaning |")
+        out.append("|---|---|---|---|")
+        out += [
+            f"| `{col}` | {COLUMN_TYPES[name][col][0]} | {COLUMN_TYPES[name][col][1]} | {meaning} |"
+            for col, meaning in columns.items()
+        ]
         out.append("")
     out.append(END)
     return "\n".join(out)

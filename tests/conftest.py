@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import logging
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -42,3 +45,31 @@ def small_config(**overrides):
 def small_run() -> RunResult:
     """One small baseline run, shared by the tests that only read its tables."""
     return simulate(small_config(seed=11))
+
+
+ROOT = Path(__file__).resolve().parent.parent
+SWEEP = ["scenario=baseline,s2_land_exhaustion", "land.hz_supply=0.5,1"]
+"""The shared sweep's swept keys: 2 scenarios × 2 values of Huizhou's land supply."""
+SWEEP_TINY = ["quarters=2", *TINY_SAMPLE, "output.plots=false"]
+
+
+def multirun(args: list[str], sweep_dir: Path) -> subprocess.CompletedProcess:
+    """``python run.py -m ARGS`` (tiny runs) into ``sweep_dir``; fails the test if the command fails."""
+    proc = subprocess.run(
+        [sys.executable, "run.py", "-m", *args, *SWEEP_TINY, f"hydra.sweep.dir={sweep_dir}"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return proc
+
+
+@pytest.fixture(scope="session")
+def shared_sweep(tmp_path_factory) -> Path:
+    """Four jobs (2 scenarios × 2 values of land.hz_supply) in two local worker processes, shared
+    by the tests of sweeps and of queries (read only: copy it before changing it)."""
+    sweep_dir = tmp_path_factory.mktemp("sweep") / "multirun"
+    multirun(["hydra/launcher=local_parallel", *SWEEP], sweep_dir)
+    return sweep_dir

@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import importlib.util
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pandas as pd
@@ -18,32 +16,15 @@ from model.config import SCENARIO_DIR
 from model.runio import is_complete
 from reporting.collect import COLLECTED_TABLE, collect_sweep, job_dirs, main, swept_keys
 from reporting.compare import load_run_sets
-from tests.conftest import TINY_SAMPLE
+from tests.conftest import SWEEP, multirun
 
 ROOT = Path(__file__).resolve().parent.parent
-TINY = ["quarters=2", *TINY_SAMPLE, "output.plots=false"]
-SWEEP = ["scenario=baseline,s2_land_exhaustion", "land.hz_supply=0.5,1"]
-
-
-def multirun(args: list[str], sweep_dir: Path) -> subprocess.CompletedProcess:
-    """``python run.py -m ARGS`` into ``sweep_dir``; fails the test if the command fails."""
-    proc = subprocess.run(
-        [sys.executable, "run.py", "-m", *args, *TINY, f"hydra.sweep.dir={sweep_dir}"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=900,
-    )
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    return proc
 
 
 @pytest.fixture(scope="module")
-def sweep(tmp_path_factory) -> Path:
+def sweep(shared_sweep) -> Path:
     """Four jobs (2 scenarios × 2 values of land.hz_supply) in two local worker processes."""
-    sweep_dir = tmp_path_factory.mktemp("sweep") / "multirun"
-    multirun(["hydra/launcher=local_parallel", *SWEEP], sweep_dir)
-    return sweep_dir
+    return shared_sweep
 
 
 def test_a_sweep_is_collected_into_one_tidy_table_with_the_swept_parameters(sweep):
