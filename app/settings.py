@@ -235,6 +235,8 @@ def check_overrides(args: list[str]) -> None:
                     if not choice.startswith(("choice(", "glob(")) and choice not in names:
                         raise ConfigError(f"Unknown calibrated set '{choice}'. Allowed: {', '.join(names)}.")
             continue
+        if key == "paths" or key.startswith("paths."):
+            continue  # checked with the composed paths (model.timeline.check), naming key and quarter
         check_key(key, Settings)
         ktype = key_type(key)
         if ktype in (int, float, bool) and not value.isascii():

@@ -99,6 +99,7 @@ def build_state(owner: mesa.Model, cfg: Config, streams: RandomStreams) -> State
         talent_scale=talent_scale,
         household_floor=cfg.talent.floor_m2_per_talent * talent_scale,
         t=-cfg.market.burn_in_quarters,
+        economy=markets.start_economy(cfg, -cfg.market.burn_in_quarters),
     )
     cells.goods_share = border.goods_cost_share(
         cfg.border, cfg.transport, cmap, geography.haul_minutes(cmap, cfg.transport)
@@ -110,6 +111,7 @@ def build_state(owner: mesa.Model, cfg: Config, streams: RandomStreams) -> State
     while s.t < 0:
         markets.baseline_land(s, cfg)
         markets.clear_markets(s, cfg)
+        markets.advance_economy(s, cfg)
         s.t += 1
     invert_firms(s, cfg)
     _list_largest(s, cfg, streams.get("init_listing"))

@@ -188,6 +188,20 @@ class Capital:
         return {f.unique_id: f for f in self.funds + self.guidance_funds}
 
 
+@dataclass
+class Economy:
+    """Levels of the city economies around the modelled agents, advanced each quarter by the
+    growth rates in force (``economy.*``, which may follow paths, :mod:`model.timeline`).
+
+    Attributes:
+        residents: Resident population per city, persons.
+        per_resident: GDP and income per resident relative to 2018Q1, per city (× 2018).
+    """
+
+    residents: np.ndarray
+    per_resident: np.ndarray
+
+
 def _per_city() -> np.ndarray:
     return np.zeros(N_CITIES)
 
@@ -248,6 +262,7 @@ class State:
         talent_scale: Real skilled workers per talent agent (1 at full scale).
         household_floor: Residential floor one talent agent's households use, m².
         t: Quarter index (0 = the first simulated quarter; negative during burn-in).
+        economy: Residents and income per resident of the cities this quarter.
         governments: The four city governments (set up at the end of the 2018 state).
         capital: Venture funds and stakes (set up at the end of the 2018 state).
         flows: This quarter's flows.
@@ -266,6 +281,7 @@ class State:
     talent_scale: float
     household_floor: float
     t: int
+    economy: Economy | None = None
     governments: list[CityGovernment] = field(default_factory=list)
     capital: Capital | None = None
     flows: Flows = field(default_factory=Flows)

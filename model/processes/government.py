@@ -406,7 +406,7 @@ def _parks(s: State, cfg: Config) -> None:
 def _services(s: State, cfg: Config) -> None:
     """Spending on school places and hospital beds raises the service index and amenity."""
     gp, sp = cfg.government, cfg.services
-    residents = cfg.economy.residents_at(s.t)
+    residents = s.economy.residents
     for gov in s.governments:
         amount = gov.subsidy_factor * gp.services_spending.as_list()[gov.city] / 4.0
         if amount <= 0:

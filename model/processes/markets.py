@@ -26,7 +26,7 @@ import numpy as np
 from model import geography, views
 from model.params import PUBLIC, PerCity, param, per_city
 from model.processes.production import update_workforce
-from model.state import N_CITIES, State
+from model.state import N_CITIES, Economy, State
 
 if TYPE_CHECKING:
     from model.config import Config
@@ -271,13 +271,29 @@ def spread_by_weight(city_total: np.ndarray, cell_city: np.ndarray, weight: np.n
 # the background economy and the market phase
 
 
+def start_economy(cfg: Config, t: int) -> Economy:
+    """Residents and income per resident in quarter ``t`` (≤ 0) at the rates of ``cfg``."""
+    eco = cfg.economy
+    return Economy(residents=eco.residents_at(t), per_resident=eco.per_resident_growth(t))
+
+
+def advance_economy(s: State, cfg: Config) -> None:
+    """Grow residents and income per resident by one quarter at the rates in force:
+    ``N(t+1) = N(t)·(1 + n)^¼`` and ``y(t+1) = y(t)·(1 + g)^¼`` (``economy.resident_growth``,
+    ``economy.nominal_growth``; with constant rates the closed forms of
+    :meth:`EconomyParams.residents_at` and :meth:`EconomyParams.per_resident_growth`)."""
+    eco = cfg.economy
+    s.economy.residents = s.economy.residents * np.power(1.0 + np.array(eco.resident_growth.as_list()), 0.25)
+    s.economy.per_resident = s.economy.per_resident * np.power(1.0 + np.array(eco.nominal_growth.as_list()), 0.25)
+
+
 def background_spend(s: State, cfg: Config) -> tuple[np.ndarray, np.ndarray]:
     """Quarterly spending of the rest of the economy on floor space, per cell (¥): shares of the
     city's GDP (commercial) and of its other residents' income (residential), both growing with
     residents and with income per resident."""
     eco = cfg.economy
-    per_resident = eco.per_resident_growth(s.t)
-    residents = eco.residents_at(s.t)
+    per_resident = s.economy.per_resident
+    residents = s.economy.residents
     gdp = np.array(eco.gdp.as_list()) * per_resident * (residents / np.array(eco.residents.as_list())) / 4.0
     st_workers = np.array(cfg.talent.st_workers.as_list()) * cfg.population_share
     income = np.array(eco.income_per_resident.as_list())
