@@ -57,6 +57,7 @@ PHASES: tuple[Phase, ...] = (
     Phase("location", location.review_locations, ("location",)),
     Phase("exit_and_entry", entry_exit.exit_and_entry, ("exit", "entry")),
     Phase("venture_capital", venture.venture_phase, ("venture",)),
+    Phase("budgets", government.recurrent_budget),
 )
 """The phases of a quarter, in order (the record phase follows them)."""
 
@@ -129,7 +130,10 @@ class CorridorModel(mesa.Model):
         8. **Exit and entry**: loss-making firms exit; talent found start-ups and spin-offs
            (incubator grants).
         9. **Venture capital**: fees, exits and write-offs, fund life cycles, new deals.
-        10. **Record** the quarter's tables.
+        10. **Budgets**: each government's fiscal rule sets its recurrent spending (public
+            services, transfers, infrastructure) from trend revenue, what the levers took and
+            the gap between its reserves and their target.
+        11. **Record** the quarter's tables.
         """
         s = self.state
         self._follow_timeline()

@@ -57,6 +57,9 @@ class Recorder:
             row.update(
                 {
                     "reserves": gov.reserves,
+                    "trend_revenue": gov.trend_revenue,
+                    "credit_limit": gov.credit_limit,
+                    "shortfall": gov.shortfall,
                     "land_multiplier": gov.land_multiplier,
                     "subsidy_factor": gov.subsidy_factor,
                     "talent_subsidy_per_quarter": float(s.cities.talent_subsidy[gov.city]),

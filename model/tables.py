@@ -6,7 +6,7 @@ files' documentation are generated from these dictionaries (``python scripts/wri
 
 from __future__ import annotations
 
-from agents.government import LEVERS, REVENUE_SOURCES
+from agents.government import LEVERS, RECURRENT, REVENUE_SOURCES
 from model.state import SECTORS
 
 CITY_COLUMNS: dict[str, str] = {
@@ -53,7 +53,7 @@ CITY_COLUMNS: dict[str, str] = {
     "vc_cross_border_deals": "deals in firms of the city by funds on the other side of the HK–mainland border",
     "vc_cross_border_amount": "money of those cross-border deals, ¥",
     "gov_revenue": "government revenue this quarter, ¥ (see government.parquet)",
-    "gov_spending": "government spending on the levers this quarter, ¥",
+    "gov_spending": "government spending this quarter (levers and recurrent budget), ¥",
     "gov_reserves": "government reserves at the end of the quarter, ¥",
 }
 """Columns of ``city_quarter.parquet`` and their meaning."""
@@ -146,8 +146,14 @@ GOVERNMENT_COLUMNS: dict[str, str] = {
     "city": "HK, SZ, DG or HZ",
     "opening_reserves": "reserves at the start of the quarter, ¥",
     **{f"revenue_{k}": f"revenue from {k.replace('_', ' ')}, ¥" for k in REVENUE_SOURCES},
-    **{f"spend_{k}": f"spending on {k.replace('_', ' ')}, ¥" for k in LEVERS},
-    "reserves": "reserves at the end of the quarter, ¥",
+    **{f"spend_{k}": f"spending on the lever {k.replace('_', ' ')}, ¥" for k in LEVERS},
+    **{f"spend_{k}": f"recurrent spending on {k.replace('_', ' ')}, ¥ (fiscal rule)" for k in RECURRENT},
+    "reserves": "reserves at the end of the quarter, ¥ (negative: debt); opening reserves + every "
+    "revenue column − every spend column",
+    "trend_revenue": "trend revenue per quarter the budget is planned on, ¥",
+    "credit_limit": "how far reserves may fall below zero this quarter, ¥",
+    "shortfall": "spending asked for this quarter that the borrowing limit refused, ¥ (> 0: the "
+    "budget constraint binds)",
     "land_multiplier": "land-supply multiplier in force (adaptive land rule)",
     "subsidy_factor": "share of subsidies paid (adaptive budget rule)",
     "talent_subsidy_per_quarter": "talent subsidy paid per eligible talent this quarter, ¥",
