@@ -35,7 +35,9 @@ class TalentPopulation(Population):
     ``home`` (cell), ``origin`` (local / mainland / Hong Kong / overseas), ``reservation``
     (log-utility of the outside option at the start, grows with outside incomes),
     ``unemployed_q`` (quarters without a modelled job), ``entered`` (quarter of arrival),
-    ``must_search`` (the job moved or ended: search and review home this quarter).
+    ``must_search`` (the job moved or ended: search and review home this quarter), ``floor``
+    (residential floor per worker of the household, m²; it answers income and rent,
+    :func:`model.processes.markets.household_floor`).
     """
 
     SCHEMA = {
@@ -50,6 +52,7 @@ class TalentPopulation(Population):
         "unemployed_q": (np.int16, 0),
         "entered": (np.int32, 0),
         "must_search": (np.bool_, False),
+        "floor": (np.float32, 30.0),
     }
 
     def __init__(self, model, capacity: int = 1024) -> None:

@@ -215,13 +215,32 @@ def home_part(
     else:
         origin = talent.origin[idx]
     commute = np.where(job >= 0, s.travel.minutes[homes, np.maximum(job, 0)], 0.0)
+    rent = s.cells.res_rent[homes]
     return tm.home_utility(
         income,
-        s.cells.res_rent[homes] * (s.household_floor / s.talent_scale),
+        rent * household_floor(s, cfg, income, rent),
         commute,
         home_value(s, cfg)[homes],
         border.residence_barrier(cfg.border, s.map, origin, s.cells.city[homes], homes),
         cfg.talent.commute_disutility_per_minute,
+    )
+
+
+def household_floor(s: State, cfg: Config, income: np.ndarray, rent: np.ndarray) -> np.ndarray:
+    """Residential floor per worker of a talent household with quarterly ``income`` at ``rent``
+    (¥ per m² per quarter), m²: constant income and price elasticities around the 2018
+    reference household (:func:`model.processes.markets.household_floor`)."""
+    from model.processes.markets import household_floor as kernel
+
+    mk = cfg.market
+    return kernel(
+        cfg.talent.floor_m2_per_talent,
+        income,
+        rent,
+        s.cities.talent_income_reference,
+        s.cities.talent_rent_reference,
+        mk.housing_income_elasticity,
+        mk.housing_price_elasticity,
     )
 
 
@@ -249,21 +268,28 @@ def reservation_now(s: State, cfg: Config, idx: np.ndarray) -> np.ndarray:
 
 
 def floor_use(s: State) -> tuple[np.ndarray, np.ndarray]:
-    """Floor used by modelled firms (commercial) and talent (residential), m² per cell."""
+    """Floor the modelled firms (commercial) and talent (residential) stand for, m² per cell:
+    the agents' own floor × ``market_weight`` (1 / population_share), so that a sample weighs in
+    the markets as the whole population it represents."""
     firms, talent = s.firms, s.talent
     alive = firms.alive_index()
     com = np.bincount(firms.cell[alive], weights=firms.floor_hq[alive], minlength=s.n_cells)
     has_div = firms.div_cell[alive] >= 0
     com += np.bincount(firms.div_cell[alive][has_div], weights=firms.floor_div[alive][has_div], minlength=s.n_cells)
-    homes = talent.home[talent.alive & (talent.home >= 0)]
-    res = np.bincount(homes, minlength=s.n_cells) * s.household_floor
-    return com, res
+    housed = talent.alive & (talent.home >= 0)
+    res = np.bincount(talent.home[housed], weights=talent.floor[housed].astype(float), minlength=s.n_cells)
+    return com * s.market_weight, res * s.talent_scale * s.market_weight
 
 
-def free_households(s: State) -> np.ndarray:
-    """Households that still fit in each cell's residential floor space."""
+def free_residential(s: State) -> np.ndarray:
+    """Residential floor not used by the modelled talent, m² per cell (market scale)."""
     _, res_use = floor_use(s)
-    return np.floor(np.maximum(s.cells.res_cap - res_use, 0.0) / s.household_floor).astype(np.int64)
+    return np.maximum(s.cells.res_cap - res_use, 0.0)
+
+
+def household_market_floor(s: State, floor_per_worker: np.ndarray) -> np.ndarray:
+    """Market floor (m²) one talent agent's households take at ``floor_per_worker`` m² each."""
+    return floor_per_worker * s.talent_scale * s.market_weight
 
 
 def free_commercial(s: State) -> np.ndarray:
