@@ -18,6 +18,7 @@ from typing import Any
 from hydra.core.config_store import ConfigStore
 from omegaconf import DictConfig, OmegaConf
 
+from app.backtest import BacktestParams
 from app.decompose import DecomposeParams
 from app.elasticity import ElasticityParams
 from app.reach import ReachParams
@@ -34,6 +35,7 @@ MODES: dict[str, str] = {
     "reach": "app.reach:reach_mode",
     "decompose": "app.decompose:decompose_mode",
     "elasticity": "app.elasticity:elasticity_mode",
+    "backtest": "app.backtest:backtest_mode",
 }
 """What ``python run.py mode=...`` does: mode → "module:function", called with (settings, run directory)."""
 
@@ -58,7 +60,7 @@ class Settings(Config):
         "-",
         "What run.py does: run (simulate, with replicates), compare (runs=[...]), calibrate, sensitivity, "
         "recovery, reach (does every lever reach its channel), decompose (a package's effect by lever group), "
-        "elasticity (implied relocation elasticities)",
+        "elasticity (implied relocation elasticities), backtest (2018–2024 paths against public figures)",
         source="run setting",
     )
     replicates: int = param(
@@ -78,6 +80,7 @@ class Settings(Config):
     reach: ReachParams = field(default_factory=ReachParams)
     decompose: DecomposeParams = field(default_factory=DecomposeParams)
     elasticity: ElasticityParams = field(default_factory=ElasticityParams)
+    backtest: BacktestParams = field(default_factory=BacktestParams)
 
     def check(self, root: Config) -> None:
         """The model's rules, and a mode ``run.py`` knows."""

@@ -95,6 +95,18 @@ class EconomyParams:
         hi=0.3,
     )
 
+    credit_premium: PerCity = param(
+        per_city(0.0, 0.0, 0.0, 0.0),
+        "per year",
+        "Premium on the user cost of housing from property-credit rules (loan-to-value caps, banks' "
+        "mortgage concentration limits, lending against reference prices): 0 under the rules of "
+        "2018; a path can tighten or ease it (scenario historical)",
+        "assumption (its size); the rules: PBOC/CBIRC concentration caps from 2021-01-01, Shenzhen "
+        "reference prices from 2021-02-08 (research/issue12_figures.md B3)",
+        lo=-0.05,
+        hi=0.2,
+    )
+
     def residents_at(self, t: int) -> np.ndarray:
         """Residents per city in quarter ``t`` (0 = 2018Q1), persons."""
         return np.array(self.residents.as_list()) * np.power(1.0 + np.array(self.resident_growth.as_list()), t / 4.0)
@@ -305,15 +317,18 @@ def house_price(
     depreciation: float,
     expected_growth: np.ndarray,
     min_user_cost: float,
+    credit_premium: np.ndarray | float = 0.0,
 ) -> np.ndarray:
     """Asset price per m²: annual rent over the user cost of owning.
 
-    ``price = 4 × rent / max(mortgage + depreciation − expected growth, min_user_cost)``.
+    ``price = 4 × rent / (max(mortgage + depreciation − expected growth, min_user_cost) + premium)``:
+    the credit premium (``economy.credit_premium``) of tighter property-credit rules raises the
+    cost of owning whatever owners expect.
 
     Returns:
         Price per m² per cell.
     """
-    user_cost = np.maximum(mortgage_rate + depreciation - expected_growth, min_user_cost)
+    user_cost = np.maximum(mortgage_rate + depreciation - expected_growth, min_user_cost) + credit_premium
     return 4.0 * quarterly_rent / user_cost
 
 
@@ -446,12 +461,14 @@ def update_house_prices(s: State, cfg: Config, old_rent: np.ndarray) -> None:
     cells.expected_growth = update_expectations(
         cells.expected_growth, old_rent, cells.res_rent, mk.expectation_smoothing
     )
+    eco = cfg.economy
     cells.house_price = house_price(
         cells.res_rent,
-        np.array(cfg.economy.mortgage_rate.as_list())[cells.city],
+        np.array(eco.mortgage_rate.as_list())[cells.city],
         mk.depreciation,
         cells.expected_growth,
         mk.min_user_cost,
+        np.array(eco.credit_premium.as_list())[cells.city],
     )
 
 
