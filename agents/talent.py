@@ -100,6 +100,31 @@ def home_utility(
     return np.log(left) - np.log(income) - kappa * commute_minutes + home_value - barrier
 
 
+def household_floor(
+    floor_ref: float,
+    income: np.ndarray,
+    rent: np.ndarray,
+    income_ref: float,
+    rent_ref: float,
+    income_elasticity: float,
+    price_elasticity: float,
+) -> np.ndarray:
+    """Housing floor per worker: ``h = h₀·(y / y₀)^ε_y·(r / r₀)^(−ε_p)``, m².
+
+    Args:
+        floor_ref: Floor of the reference household, h₀ (m²).
+        income: Income per quarter, y.
+        rent: Rent per m² per quarter, r.
+        income_ref: Reference income y₀.
+        rent_ref: Reference rent r₀.
+        income_elasticity: ε_y.
+        price_elasticity: ε_p (absolute value).
+    """
+    y = np.maximum(np.asarray(income, dtype=float), 1e-9) / income_ref
+    r = np.maximum(np.asarray(rent, dtype=float), 1e-9) / rent_ref
+    return floor_ref * np.power(y, income_elasticity) * np.power(r, -price_elasticity)
+
+
 def job_utility(income: np.ndarray, job_value: np.ndarray, barrier: np.ndarray) -> np.ndarray:
     """The part of utility a job decides: ``log(income) + job value − work barrier``."""
     return np.log(income) + job_value - barrier

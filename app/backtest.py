@@ -225,6 +225,7 @@ def plot_backtest(table: pd.DataFrame, path: Path | None = None) -> Any:
         ax.plot(x[order], group["model_median"].to_numpy()[order], "-", label="model median")
         ax.plot(x[order], group["observed"].to_numpy()[order], "ko", ms=4, label="observed")
         ax.axhline(1.0, color="0.6", lw=0.5)
+        ax.set_xlim(2018.0, 2025.2)
         ax.set_title(f"{series} {city} (÷ {group['base'].iloc[0]})", fontsize=9)
         ax.tick_params(labelsize=8)
     for ax in axes.ravel()[n:]:

@@ -165,7 +165,7 @@ class Config:
             )
         from model import timeline
 
-        timeline.check(self)
+        timeline.check(self, calibrated_defaults(self.calibrated_set) if self.package_start else None)
 
 
 def only_model(cfg: Config) -> Config:

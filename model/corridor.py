@@ -17,7 +17,7 @@ from typing import NamedTuple
 import mesa
 
 from model import levers, setup, timeline
-from model.config import Config, only_model, quarter_labels
+from model.config import Config, calibrated_defaults, only_model, quarter_labels
 from model.params import validate
 from model.processes import (
     entry_exit,
@@ -87,7 +87,7 @@ class CorridorModel(mesa.Model):
 
     def __init__(self, cfg: Config, snapshot_every: int = 4, structural: tuple[str, ...] = ()) -> None:
         cfg = only_model(validate(cfg))
-        self.timeline = timeline.Timeline(cfg)
+        self.timeline = timeline.Timeline(cfg, calibrated_defaults(cfg.calibrated_set) if cfg.package_start else None)
         self.scenario_cfg = cfg
         # the configuration in force in 2018Q1: the 2018 state never sees a later path value
         cfg = self.timeline.config_at(0)
@@ -98,6 +98,7 @@ class CorridorModel(mesa.Model):
         self.labels = quarter_labels(cfg.start, cfg.quarters)
         self.phase_seconds: dict[str, float] = {}
         self.recorder = Recorder(self.labels, snapshot_every)
+        self.recorder.timeline = self.timeline.events()
 
         # the 2018 state, with every reference level, is built under the reference levers ...
         self.state = setup.build_state(self, self.reference, self.streams)

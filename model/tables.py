@@ -212,6 +212,15 @@ CELL_COLUMNS: dict[str, str] = {
 """Columns of ``cells.parquet``."""
 
 
+TIMELINE_COLUMNS: dict[str, str] = {
+    "quarter": "quarter label from which the value holds",
+    "t": "quarter index (0 = 2018Q1)",
+    "key": "the parameter (dotted key) whose value changes",
+    "value": "its value from this quarter on",
+}
+"""Columns of ``timeline.parquet``."""
+
+
 TABLE_SCHEMAS: dict[str, tuple[str, dict[str, str]]] = {
     "city_quarter": ("one row per city per quarter", CITY_COLUMNS),
     "firms_by_class": ("one row per quarter, city, sector and size class with firms", CLASS_COLUMNS),
@@ -227,5 +236,9 @@ TABLE_SCHEMAS: dict[str, tuple[str, dict[str, str]]] = {
     "vc_exits": ("one row per exit of a portfolio firm", EXIT_COLUMNS),
     "government": ("one row per city government per quarter: revenue, spending by lever, reserves", GOVERNMENT_COLUMNS),
     "vc_funds": ("one row per fund at the end of the run", FUND_COLUMNS),
+    "timeline": (
+        "one row per point of a parameter path (scenario paths and a package's start; empty without any)",
+        TIMELINE_COLUMNS,
+    ),
 }
 """Every output table: (what a row is, columns and meanings)."""

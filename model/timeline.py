@@ -120,14 +120,12 @@ def quarter_index(when: Any, key: str) -> int:
 
 
 @functools.cache
-def _timed_leaves() -> dict[str, tuple[type, dict[str, Any]]]:
-    """Every leaf key of the timed groups with its type and its ``param`` metadata."""
+def _timed_leaves(root: type) -> dict[str, tuple[type, dict[str, Any]]]:
+    """Every leaf key of the timed groups of a configuration class with its type and metadata."""
     import typing
 
-    from model.config import Config
-
     out: dict[str, tuple[type, dict[str, Any]]] = {}
-    hints = typing.get_type_hints(Config)
+    hints = typing.get_type_hints(root)
     for group in TIMED_GROUPS:
         cls = hints[group]
         group_hints = typing.get_type_hints(cls)
@@ -141,8 +139,8 @@ def _timed_leaves() -> dict[str, tuple[type, dict[str, Any]]]:
     return out
 
 
-def _check_timed_key(key: str) -> tuple[type, dict[str, Any]]:
-    leaves = _timed_leaves()
+def _check_timed_key(key: str, root: type) -> tuple[type, dict[str, Any]]:
+    leaves = _timed_leaves(root)
     if key in leaves:
         return leaves[key]
     import difflib
@@ -209,8 +207,8 @@ def _number(key: str, when: str, value: Any, vtype: type, meta: dict[str, Any]) 
     return int(value) if vtype is int else float(value)
 
 
-def _parse_spec(key: str, spec: dict[Any, Any]) -> Path:
-    vtype, meta = _check_timed_key(key)
+def _parse_spec(key: str, spec: dict[Any, Any], root: type) -> Path:
+    vtype, meta = _check_timed_key(key, root)
     points: list[tuple[int, float]] = []
     if "values" in spec or "from" in spec:
         unknown = set(spec) - {"from", "by", "values", "until"}
@@ -258,8 +256,13 @@ def _parse_spec(key: str, spec: dict[Any, Any]) -> Path:
     return Path(key, tuple(sorted(points)))
 
 
-def parse_paths(paths: Any) -> list[Path]:
+def parse_paths(paths: Any, root: type) -> list[Path]:
     """The paths of a configuration's ``paths`` mapping, one per leaf key.
+
+    Args:
+        paths: The ``paths`` mapping.
+        root: The configuration class whose keys the paths name (:class:`model.config.Config`
+            or a class that extends it).
 
     Raises:
         ConfigError: naming the key (and the quarter) of the first bad entry.
@@ -268,7 +271,7 @@ def parse_paths(paths: Any) -> list[Path]:
         return []
     if not isinstance(paths, dict):
         raise ConfigError(f"paths = {paths!r} is not a mapping of keys to paths.")
-    return [_parse_spec(key, spec) for key, spec in _flatten(_plain(paths), "")]
+    return [_parse_spec(key, spec, root) for key, spec in _flatten(_plain(paths), "")]
 
 
 def _plain(node: Any) -> Any:
@@ -328,6 +331,8 @@ class Timeline:
 
     Args:
         cfg: A configuration (its ``paths`` and ``package_start``).
+        reference: The calibrated reference configuration (needed only with ``package_start``:
+            :func:`model.config.calibrated_defaults` of ``cfg.calibrated_set``).
 
     Attributes:
         base: The configuration before any path point (the package's levers at their reference
@@ -335,17 +340,16 @@ class Timeline:
         paths: Every path, explicit ones and those ``package_start`` makes.
     """
 
-    def __init__(self, cfg: Config) -> None:
-        explicit = parse_paths(cfg.paths)
+    def __init__(self, cfg: Config, reference: Config | None = None) -> None:
+        explicit = parse_paths(cfg.paths, type(cfg))
         base = copy.deepcopy(cfg)
         base.paths = {}
         base.package_start = ""
         paths = {p.key: p for p in explicit}
         if cfg.package_start:
             start = quarter_index(cfg.package_start, "package_start")
-            from model.config import calibrated_defaults
-
-            reference = calibrated_defaults(cfg.calibrated_set)
+            if reference is None:
+                raise ValueError("a package start needs the reference configuration")
             for group in PACKAGE_GROUPS:
                 ours = _leaves(getattr(cfg, group), f"{group}.")
                 theirs = _leaves(getattr(reference, group), f"{group}.")
@@ -384,9 +388,13 @@ class Timeline:
         return self._cache[last]
 
 
-def check(cfg: Config) -> None:
+def check(cfg: Config, reference: Config | None = None) -> None:
     """Validate the paths and the package start of a configuration: keys, quarters, lengths and
     ranges; and every cross-field rule under the configuration in force at each change.
+
+    Args:
+        cfg: The configuration.
+        reference: The calibrated reference (needed with ``package_start``).
 
     Raises:
         ConfigError: naming the key and the quarter.
@@ -395,7 +403,7 @@ def check(cfg: Config) -> None:
         quarter_index(cfg.package_start, "package_start")
     if not cfg.paths and not cfg.package_start:
         return
-    timeline = Timeline(cfg)
+    timeline = Timeline(cfg, reference)
     from model.params import validate
 
     for t in timeline.change_quarters:

@@ -230,10 +230,8 @@ def household_floor(s: State, cfg: Config, income: np.ndarray, rent: np.ndarray)
     """Residential floor per worker of a talent household with quarterly ``income`` at ``rent``
     (¥ per m² per quarter), m²: constant income and price elasticities around the 2018
     reference household (:func:`model.processes.markets.household_floor`)."""
-    from model.processes.markets import household_floor as kernel
-
     mk = cfg.market
-    return kernel(
+    return tm.household_floor(
         cfg.talent.floor_m2_per_talent,
         income,
         rent,

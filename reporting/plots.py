@@ -48,13 +48,46 @@ def _smooth(values: np.ndarray, window: int) -> np.ndarray:
     return np.convolve(padded, kernel, mode="valid")
 
 
-def plot_city_series(city: pd.DataFrame, title: str = "", path: Path | None = None) -> plt.Figure:
-    """A 3×3 panel of the main city time series (flows smoothed over four quarters).
+def mark_changes(axes: np.ndarray, timeline: pd.DataFrame | None, label_first: bool = True) -> None:
+    """Mark on every panel the quarters at which a parameter path changes a lever or driver
+    (dashed lines); the first panel names the keys that change there."""
+    if timeline is None or timeline.empty:
+        return
+    when = timeline.groupby("quarter")["key"].apply(
+        lambda keys: ", ".join(
+            sorted({k.rsplit(".", 1)[0] if k.rsplit(".", 1)[-1] in ("hk", "sz", "dg", "hz") else k for k in keys})
+        )
+    )
+    x = dict(zip(when.index, quarter_axis(pd.Series(when.index))))
+    for ax in np.ravel(axes):
+        for q in when.index:
+            ax.axvline(x[q], color="0.5", lw=0.7, ls="--", zorder=0)
+    if label_first:
+        ax = np.ravel(axes)[0]
+        for q, keys in when.items():
+            ax.annotate(
+                f"{q}: {keys}",
+                (x[q], 1.0),
+                xycoords=("data", "axes fraction"),
+                rotation=90,
+                fontsize=5,
+                va="top",
+                ha="right",
+                color="0.3",
+            )
+
+
+def plot_city_series(
+    city: pd.DataFrame, title: str = "", path: Path | None = None, timeline: pd.DataFrame | None = None
+) -> plt.Figure:
+    """A 3×3 panel of the main city time series (flows smoothed over four quarters); dashed lines
+    mark where a parameter path changes a lever or driver.
 
     Args:
         city: The ``city_quarter`` table.
         title: Figure title.
         path: Where to save a PNG (optional).
+        timeline: The ``timeline`` table (optional).
 
     Returns:
         The figure.
@@ -72,6 +105,7 @@ def plot_city_series(city: pd.DataFrame, title: str = "", path: Path | None = No
         if col in ("mean_commercial_rent", "mean_house_price", "mean_wage", "output"):
             ax.set_yscale("log")
     axes[0, 0].legend(fontsize=8, frameon=False)
+    mark_changes(axes, timeline)
     fig.suptitle(f"{title}: city time series" if title else "City time series", fontsize=12)
     fig.tight_layout()
     if path is not None:
@@ -325,14 +359,17 @@ def plot_innovation_and_capital(
     return fig
 
 
-def plot_government(government: pd.DataFrame, title: str = "", path: Path | None = None) -> plt.Figure:
-    """Each city government's revenue by source and spending by lever (¥ bn per year), and its
-    reserves.
+def plot_government(
+    government: pd.DataFrame, title: str = "", path: Path | None = None, timeline: pd.DataFrame | None = None
+) -> plt.Figure:
+    """Each city government's revenue by source and spending by lever and recurrent item (¥ bn
+    per year), and its reserves; dashed lines mark where a parameter path changes a value.
 
     Args:
         government: The ``government`` table.
         title: Figure title.
         path: Where to save a PNG (optional).
+        timeline: The ``timeline`` table (optional).
 
     Returns:
         The figure.
@@ -342,7 +379,7 @@ def plot_government(government: pd.DataFrame, title: str = "", path: Path | None
     spend_cols = [c for c in g.columns if c.startswith("spend_")]
     revenue_cols = [c for c in g.columns if c.startswith("revenue_")]
     fig, axes = plt.subplots(2, 4, figsize=(18, 8), sharex=True)
-    colours = plt.get_cmap("tab10")
+    colours = plt.get_cmap("tab20")
     for k, code in enumerate(geodata.CITY_CODES):
         rows = g[g["city"] == code].groupby("year")
         spend = rows[spend_cols].sum() / 1e9
@@ -371,8 +408,13 @@ def plot_government(government: pd.DataFrame, title: str = "", path: Path | None
         ax.set_title(f"{geodata.CITY_NAMES[code]}: revenue (¥ bn/yr), reserves", fontsize=9)
         ax.grid(alpha=0.3)
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-    axes[0, 0].legend(fontsize=7, frameon=False, loc="upper left")
+    axes[0, 0].legend(fontsize=6, frameon=False, loc="upper left")
     axes[1, 0].legend(fontsize=7, frameon=False, loc="upper left")
+    if timeline is not None and not timeline.empty:
+        years = timeline.assign(year=timeline["quarter"].str[:4].astype(int))
+        for ax in axes.ravel():
+            for year in sorted(set(years["year"])):
+                ax.axvline(year, color="0.5", lw=0.7, ls="--", zorder=0)
     fig.suptitle((f"{title}: " if title else "") + "city governments' budgets", fontsize=12)
     fig.tight_layout()
     if path is not None:
@@ -396,7 +438,7 @@ def plot_run(tables: dict[str, pd.DataFrame], cmap: CorridorMap, plots_dir: Path
     plots_dir.mkdir(parents=True, exist_ok=True)
     written = []
     jobs = [
-        ("city_series.png", lambda p: plot_city_series(tables["city_quarter"], title, p)),
+        ("city_series.png", lambda p: plot_city_series(tables["city_quarter"], title, p, tables.get("timeline"))),
         ("relocation_flows.png", lambda p: plot_relocation_flows(tables["relocations"], title, p)),
         ("establishments.png", lambda p: plot_establishments(tables["establishments"], title, p)),
         (
@@ -405,7 +447,7 @@ def plot_run(tables: dict[str, pd.DataFrame], cmap: CorridorMap, plots_dir: Path
         ),
         ("maps.png", lambda p: plot_maps(tables["snapshots"], cmap, title, p)),
         ("innovation_and_capital.png", lambda p: plot_innovation_and_capital(tables, title, p)),
-        ("government.png", lambda p: plot_government(tables["government"], title, p)),
+        ("government.png", lambda p: plot_government(tables["government"], title, p, tables.get("timeline"))),
         ("base_map.png", lambda p: plot_base_map(cmap, p)),
     ]
     for name, draw in jobs:

@@ -8,6 +8,7 @@ import pytest
 
 from app.settings import compose_config
 from model import timeline
+from model.config import Config
 from model.corridor import CorridorModel
 from model.params import ConfigError
 from tests.conftest import TINY_SAMPLE
@@ -52,14 +53,16 @@ def test_cross_field_rules_hold_under_the_values_of_every_quarter():
 
 def test_paths_in_yaml_and_on_the_command_line_are_the_same():
     from_cli = compose_config("baseline", ["+paths.border.work_barrier_hk={2020Q1:6.0,2023Q1:1.2}"])
-    assert timeline.parse_paths(from_cli.paths) == [timeline.Path("border.work_barrier_hk", ((8, 6.0), (20, 1.2)))]
+    assert timeline.parse_paths(from_cli.paths, Config) == [
+        timeline.Path("border.work_barrier_hk", ((8, 6.0), (20, 1.2)))
+    ]
     spec = {"land": {"sz_supply": {"from": "2026Q1", "by": "year", "values": [1.5, 2.0]}}}
-    assert timeline.parse_paths(spec)[0].points == ((32, 1.5), (36, 2.0))
+    assert timeline.parse_paths(spec, Config)[0].points == ((32, 1.5), (36, 2.0))
 
 
 def test_the_historical_scenario_validates_and_its_2018_values_are_the_defaults():
     cfg = compose_config("historical", TINY_SAMPLE)
-    line = timeline.Timeline(cfg)
+    line = timeline.Timeline(cfg, None)
     first = line.config_at(0)
     assert first.transport.border_crossing_minutes == cfg.transport.border_crossing_minutes
     assert line.config_at(8).transport.border_crossing_minutes == 600.0  # 2020Q1

@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from agents.talent import household_floor  # noqa: F401  (the housing-demand kernel, re-exported)
 from model import geography, views
 from model.params import PUBLIC, PerCity, param, per_city
 from model.processes.production import update_workforce
@@ -186,31 +187,6 @@ class MarketParams:
 # pure kernels
 
 _TINY = 1e-9
-
-
-def household_floor(
-    floor_ref: float,
-    income: np.ndarray,
-    rent: np.ndarray,
-    income_ref: float,
-    rent_ref: float,
-    income_elasticity: float,
-    price_elasticity: float,
-) -> np.ndarray:
-    """Housing floor per worker: ``h = h₀·(y / y₀)^ε_y·(r / r₀)^(−ε_p)``, m².
-
-    Args:
-        floor_ref: Floor of the reference household, h₀ (m²).
-        income: Income per quarter, y.
-        rent: Rent per m² per quarter, r.
-        income_ref: Reference income y₀.
-        rent_ref: Reference rent r₀.
-        income_elasticity: ε_y.
-        price_elasticity: ε_p (absolute value).
-    """
-    y = np.maximum(np.asarray(income, dtype=float), _TINY) / income_ref
-    r = np.maximum(np.asarray(rent, dtype=float), _TINY) / rent_ref
-    return floor_ref * np.power(y, income_elasticity) * np.power(r, -price_elasticity)
 
 
 def background_housing_demand(
