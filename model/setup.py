@@ -115,6 +115,7 @@ def build_state(owner: mesa.Model, cfg: Config, streams: RandomStreams) -> State
         markets.clear_markets(s, cfg)
         markets.advance_economy(s, cfg)
         s.t += 1
+    markets.reset_expectations(s, cfg)
     invert_firms(s, cfg)
     _list_largest(s, cfg, streams.get("init_listing"))
     cells.site_density = location.site_density(s, cfg.location.site_smoothing)

@@ -431,6 +431,22 @@ def clear_markets(s: State, cfg: Config) -> None:
     update_house_prices(s, cfg, old)
 
 
+def reset_expectations(s: State, cfg: Config) -> None:
+    """Owners' expected rent growth back to the economy's trend growth, and prices with it (at
+    the end of the burn-in: the rent moves of a spin-up with agents held in place are not news
+    owners learn from)."""
+    cells, mk = s.cells, cfg.market
+    cells.expected_growth = cfg.economy.expected_growth()[cells.city]
+    cells.house_price = house_price(
+        cells.res_rent,
+        np.array(cfg.economy.mortgage_rate.as_list())[cells.city],
+        mk.depreciation,
+        cells.expected_growth,
+        mk.min_user_cost,
+        np.array(cfg.economy.credit_premium.as_list())[cells.city],
+    )
+
+
 def update_house_prices(s: State, cfg: Config, old_rent: np.ndarray) -> None:
     """Expected appreciation learns from the latest rent change; prices capitalise rents."""
     mk, cells = cfg.market, s.cells
