@@ -1,12 +1,15 @@
 """City governments: four rich agents (plain ``mesa.Agent``) with a budget and policy levers.
 
-Each government collects revenue (profit tax of firms, tax on skilled wages, land sales,
-incubator repayments) and spends on the levers of the documents (L1–L8): new land and urban
-renewal, talent subsidies and talent housing, start-up rent subsidies, R&D subsidies, public
-services, incubator grants, its guidance fund and (Shenzhen) cross-city parks. Spending can
-never exceed its reserves, which hold all past revenue less all past spending:
+Each government collects revenue (profit tax of firms, tax on skilled wages, the taxes of the
+rest of the economy, land sales, incubator repayments, interest on reserves) and spends it: on
+recurrent budget items (public services, transfers, infrastructure and administration, debt
+service) and on the levers of the documents (L1–L8): new land and urban renewal, talent
+subsidies and talent housing, start-up rent subsidies, R&D subsidies, extra public services,
+incubator grants, its guidance fund and (Shenzhen) cross-city parks. Reserves hold all past
+revenue less all past spending; they may fall below zero (debt) down to a borrowing limit, and
+no spending is granted beyond it:
 
-    reserves(t+1) = reserves(t) + revenue(t) − spending(t),   spending(t) ≤ reserves(t) + revenue(t).
+    reserves(t+1) = reserves(t) + revenue(t) − spending(t),   reserves(t+1) ≥ −credit_limit(t).
 
 A lever is either fixed (its parameter) or follows an adaptive rule: more land when firms leave,
 austerity when reserves run low.
@@ -17,7 +20,9 @@ from __future__ import annotations
 import mesa
 import numpy as np
 
-REVENUE_SOURCES = ("profit_tax", "wage_tax", "land_sales", "incubator_repayments")
+REVENUE_SOURCES = ("profit_tax", "wage_tax", "other_taxes", "land_sales", "incubator_repayments", "interest")
+RECURRENT = ("public_services", "transfers", "infrastructure", "debt_service")
+"""Recurrent budget items (the fiscal rule of :mod:`model.processes.government` sets them)."""
 LEVERS = (
     "land",
     "talent_subsidy",
@@ -60,16 +65,21 @@ class CityGovernment(mesa.Agent):
         self.students_per_teacher = float(students_per_teacher)
         self.subsidy_factor = 1.0
         self.revenue: dict[str, float] = dict.fromkeys(REVENUE_SOURCES, 0.0)
-        self.spending: dict[str, float] = dict.fromkeys(LEVERS, 0.0)
+        self.spending: dict[str, float] = dict.fromkeys(LEVERS + RECURRENT, 0.0)
         self.opening_reserves = self.reserves
         self.last_revenue = 0.0
+        self.trend_revenue = 0.0
+        self.credit_limit = 0.0
+        self.other_tax_share = 0.0
+        self.shortfall = 0.0
 
     def open_quarter(self) -> None:
         """Start a quarter's books (last quarter's revenue is kept in ``last_revenue``)."""
         self.last_revenue = self.total_revenue
         self.revenue = dict.fromkeys(REVENUE_SOURCES, 0.0)
-        self.spending = dict.fromkeys(LEVERS, 0.0)
+        self.spending = dict.fromkeys(LEVERS + RECURRENT, 0.0)
         self.opening_reserves = self.reserves
+        self.shortfall = 0.0
 
     def collect(self, source: str, amount: float) -> None:
         """Book revenue; it is available for spending at once."""
@@ -78,16 +88,30 @@ class CityGovernment(mesa.Agent):
         self.revenue[source] += amount
         self.reserves += amount
 
-    def spend(self, lever: str, amount: float) -> float:
-        """Spend up to ``amount`` on a lever, never more than the reserves; returns what was spent."""
-        granted = min(max(amount, 0.0), max(self.reserves, 0.0))
-        self.spending[lever] += granted
+    @property
+    def capacity(self) -> float:
+        """What the government can still spend now: reserves plus what it may borrow, ¥."""
+        return max(self.reserves + self.credit_limit, 0.0)
+
+    def spend(self, item: str, amount: float, force: bool = False) -> float:
+        """Spend up to ``amount`` on a lever or budget item, never beyond the borrowing limit
+        (``force``: debt service, which is always paid); returns what was spent. What the
+        limit refuses is counted in ``shortfall`` (the budget constraint binds)."""
+        wanted = max(amount, 0.0)
+        granted = wanted if force else min(wanted, self.capacity)
+        self.shortfall += wanted - granted
+        self.spending[item] += granted
         self.reserves -= granted
         return granted
 
     def affordable_share(self, amount: float) -> float:
-        """Share of ``amount`` the reserves can pay now (1 if all)."""
-        return 1.0 if amount <= self.reserves else max(self.reserves, 0.0) / amount
+        """Share of ``amount`` the reserves and the borrowing limit can pay now (1 if all)."""
+        return 1.0 if amount <= self.capacity else self.capacity / amount
+
+    @property
+    def lever_spending(self) -> float:
+        """Spending on the policy levers this quarter."""
+        return sum(self.spending[k] for k in LEVERS)
 
     @property
     def total_revenue(self) -> float:

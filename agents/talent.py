@@ -35,7 +35,9 @@ class TalentPopulation(Population):
     ``home`` (cell), ``origin`` (local / mainland / Hong Kong / overseas), ``reservation``
     (log-utility of the outside option at the start, grows with outside incomes),
     ``unemployed_q`` (quarters without a modelled job), ``entered`` (quarter of arrival),
-    ``must_search`` (the job moved or ended: search and review home this quarter).
+    ``must_search`` (the job moved or ended: search and review home this quarter), ``floor``
+    (residential floor per worker of the household, m²; it answers income and rent,
+    :func:`model.processes.markets.household_floor`).
     """
 
     SCHEMA = {
@@ -50,6 +52,7 @@ class TalentPopulation(Population):
         "unemployed_q": (np.int16, 0),
         "entered": (np.int32, 0),
         "must_search": (np.bool_, False),
+        "floor": (np.float32, 30.0),
     }
 
     def __init__(self, model, capacity: int = 1024) -> None:
@@ -95,6 +98,31 @@ def home_utility(
     """
     left = np.maximum(income - housing_cost, floor_share * income)
     return np.log(left) - np.log(income) - kappa * commute_minutes + home_value - barrier
+
+
+def household_floor(
+    floor_ref: float,
+    income: np.ndarray,
+    rent: np.ndarray,
+    income_ref: float,
+    rent_ref: float,
+    income_elasticity: float,
+    price_elasticity: float,
+) -> np.ndarray:
+    """Housing floor per worker: ``h = h₀·(y / y₀)^ε_y·(r / r₀)^(−ε_p)``, m².
+
+    Args:
+        floor_ref: Floor of the reference household, h₀ (m²).
+        income: Income per quarter, y.
+        rent: Rent per m² per quarter, r.
+        income_ref: Reference income y₀.
+        rent_ref: Reference rent r₀.
+        income_elasticity: ε_y.
+        price_elasticity: ε_p (absolute value).
+    """
+    y = np.maximum(np.asarray(income, dtype=float), 1e-9) / income_ref
+    r = np.maximum(np.asarray(rent, dtype=float), 1e-9) / rent_ref
+    return floor_ref * np.power(y, income_elasticity) * np.power(r, -price_elasticity)
 
 
 def job_utility(income: np.ndarray, job_value: np.ndarray, barrier: np.ndarray) -> np.ndarray:

@@ -27,6 +27,7 @@ MODE_HELP: dict[str, str] = {
     "reach": "does every lever reach its channel (the lever-reach table)",
     "decompose": "a package's effect split by lever group",
     "elasticity": "implied relocation elasticities",
+    "backtest": "2018–2024 paths (scenario=historical) against the observed series and their sources",
 }
 """One line per mode of :data:`app.settings.MODES`."""
 
@@ -85,7 +86,8 @@ DOCUMENT = re.compile(r"\d{3}_[0-9a-f]{16}\.txt")
 
 
 def scenario_lines(name: str) -> tuple[str, str]:
-    """A scenario file's title (its first comment line) and the first comment line citing a document.
+    """A scenario file's title (its first comment line) and the first comment line citing a document
+    (a seed document; failing that, the ``Sources:`` line of a scenario built on public figures).
 
     Args:
         name: Scenario file stem.
@@ -102,6 +104,8 @@ def scenario_lines(name: str) -> tuple[str, str]:
             comments.append(text)
     title = comments[0] if comments else ""
     cited = next((c for c in comments if DOCUMENT.search(c)), "")
+    if not cited:
+        cited = next((c for c in comments if c.startswith("Sources:")), "")
     return title, cited
 
 

@@ -18,6 +18,7 @@ from typing import Any
 from hydra.core.config_store import ConfigStore
 from omegaconf import DictConfig, OmegaConf
 
+from app.backtest import BacktestParams
 from app.decompose import DecomposeParams
 from app.elasticity import ElasticityParams
 from app.reach import ReachParams
@@ -36,6 +37,7 @@ MODES: dict[str, str] = {
     "reach": "app.reach:reach_mode",
     "decompose": "app.decompose:decompose_mode",
     "elasticity": "app.elasticity:elasticity_mode",
+    "backtest": "app.backtest:backtest_mode",
 }
 """What ``python run.py mode=...`` does: mode → "module:function", called with (settings, run directory)."""
 
@@ -102,7 +104,8 @@ class Settings(Config):
         "-",
         "What run.py does: run (simulate, with replicates), compare (runs=[...]), explore (the browser "
         "explorer), calibrate, sensitivity, recovery, reach (does every lever reach its channel), decompose "
-        "(a package's effect by lever group), elasticity (implied relocation elasticities)",
+        "(a package's effect by lever group), elasticity (implied relocation elasticities), backtest "
+        "(2018–2024 paths against public figures)",
         source="run setting",
     )
     replicates: int = param(
@@ -124,6 +127,7 @@ class Settings(Config):
     reach: ReachParams = field(default_factory=ReachParams)
     decompose: DecomposeParams = field(default_factory=DecomposeParams)
     elasticity: ElasticityParams = field(default_factory=ElasticityParams)
+    backtest: BacktestParams = field(default_factory=BacktestParams)
 
     def check(self, root: Config) -> None:
         """The model's rules, and a mode ``run.py`` knows."""
@@ -291,6 +295,8 @@ def check_overrides(args: list[str]) -> None:
                     if not choice.startswith(("choice(", "glob(")) and choice not in names:
                         raise ConfigError(f"Unknown calibrated set '{choice}'. Allowed: {', '.join(names)}.")
             continue
+        if key == "paths" or key.startswith("paths."):
+            continue  # checked with the composed paths (model.timeline.check), naming key and quarter
         check_key(key, Settings)
         ktype = key_type(key)
         if ktype in (int, float, bool) and not value.isascii():

@@ -339,6 +339,20 @@ def wage_growth(tables: Tables, ctx: MomentContext, city: str, years: Sequence[i
     return (last / first) ** (1.0 / (max(years) - min(years))) - 1.0
 
 
+def house_price_growth(tables: Tables, ctx: MomentContext, city: str, years: Sequence[int]) -> float:
+    """Growth of the city's mean house price from the window's first year to its last (mean of
+    each year's quarters), per year: how fast prices answer the growth of demand over supply
+    (identifies ``market.housing_price_elasticity``)."""
+    sub = _window(tables["city_quarter"], years)
+    if sub is None or len(years) < 2:
+        return float("nan")
+    rows = sub[sub["city"] == city]
+    y = _years(rows)
+    first = float(rows.loc[y == min(years), "mean_house_price"].mean())
+    last = float(rows.loc[y == max(years), "mean_house_price"].mean())
+    return (last / first) ** (1.0 / (max(years) - min(years))) - 1.0
+
+
 def net_talent_inflow(tables: Tables, ctx: MomentContext, city: str, years: Sequence[int]) -> float:
     """Growth of the city's skilled workers per year over the window, whole corridor (persons):
     (last quarter − the quarter before the window) / years / population_share; the first
@@ -392,6 +406,7 @@ MOMENTS: dict[str, MomentFunction] = {
         within_move_rate,
         out_move_share_dg,
         wage_growth,
+        house_price_growth,
         net_talent_inflow,
         hk_share_arrivals,
     )

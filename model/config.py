@@ -18,6 +18,7 @@ import dataclasses
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from omegaconf import OmegaConf
 
@@ -126,9 +127,30 @@ class Config:
     government: GovernmentParams = field(default_factory=GovernmentParams)
     services: ServicesParams = field(default_factory=ServicesParams)
     border: BorderParams = field(default_factory=BorderParams)
+    package_start: str = param(
+        "",
+        "quarter",
+        "Quarter from which the scenario's policy levers (land, border, transport, innovation, "
+        "government, services) take their scenario values; before it they hold the calibrated "
+        "reference values ('' = from the first quarter). See model/timeline.py",
+        source="run setting",
+    )
+    paths: dict[str, Any] = field(
+        default_factory=dict,
+        metadata={
+            "unit": "-",
+            "doc": "Parameter paths: values of lever and economy keys from given quarters, e.g. "
+            "paths.border.work_barrier_hk = {2020Q1: 6.0, 2023Q1: 1.2} (model/timeline.py)",
+            "source": "run setting",
+            "lo": None,
+            "hi": None,
+            "lo_open": False,
+        },
+    )
 
     def check(self, root: Config) -> None:
-        """Rules across groups: the start quarter of the data and a population that fills every city."""
+        """Rules across groups: the start quarter of the data, a population that fills every city,
+        and valid paths (:func:`model.timeline.check`)."""
         if self.start != START:
             raise ConfigError(
                 f"start = {self.start!r} is not allowed: the model's data describe 2018, so every run starts "
@@ -151,6 +173,9 @@ class Config:
                 f"n_talent = {self.n_talent} is smaller than n_firms = {self.n_firms}: every firm needs "
                 "at least one skilled worker; allowed: n_talent ≥ n_firms."
             )
+        from model import timeline
+
+        timeline.check(self, calibrated_defaults(self.calibrated_set) if self.package_start else None)
 
 
 def only_model(cfg: Config) -> Config:

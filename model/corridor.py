@@ -20,8 +20,8 @@ from typing import Any, NamedTuple
 
 import mesa
 
-from model import levers, setup
-from model.config import Config, only_model, quarter_labels
+from model import levers, setup, timeline
+from model.config import Config, calibrated_defaults, only_model, quarter_labels
 from model.params import validate
 from model.processes import (
     entry_exit,
@@ -112,6 +112,7 @@ PHASES: tuple[Phase, ...] = (
     Phase("location", location.review_locations, ("location",)),
     Phase("exit_and_entry", entry_exit.exit_and_entry, ("exit", "entry")),
     Phase("venture_capital", venture.venture_phase, ("venture",)),
+    Phase("budgets", government.recurrent_budget),
 )
 """The phases of a quarter, in order (the record phase follows them)."""
 
@@ -127,7 +128,10 @@ class CorridorModel(mesa.Model):
             ``cfg``'s own values of them (calibration's free parameters), not the reference's.
 
     Attributes:
-        cfg: The configuration (the scenario's levers in force).
+        cfg: The configuration in force this quarter (the scenario's levers, and the values
+            of its paths at the current quarter, :mod:`model.timeline`).
+        scenario_cfg: The configuration as given (with its paths).
+        timeline: The run's parameter paths.
         reference: The configuration the 2018 state was built under (the scenario's levers at
             their reference values, :func:`model.levers.reference_config`).
         state: Everything that changes during the run (:class:`~model.state.State`).
@@ -138,6 +142,10 @@ class CorridorModel(mesa.Model):
 
     def __init__(self, cfg: Config, snapshot_every: int = 4, structural: tuple[str, ...] = ()) -> None:
         cfg = only_model(validate(cfg))
+        self.timeline = timeline.Timeline(cfg, calibrated_defaults(cfg.calibrated_set) if cfg.package_start else None)
+        self.scenario_cfg = cfg
+        # the configuration in force in 2018Q1: the 2018 state never sees a later path value
+        cfg = self.timeline.config_at(0)
         self.cfg = cfg
         self.reference = levers.reference_config(cfg, structural)
         self.streams = RandomStreams(cfg.seed)
@@ -145,6 +153,7 @@ class CorridorModel(mesa.Model):
         self.labels = quarter_labels(cfg.start, cfg.quarters)
         self.phase_seconds: dict[str, float] = {}
         self.recorder = Recorder(self.labels, snapshot_every)
+        self.recorder.timeline = self.timeline.events()
 
         # the 2018 state, with every reference level, is built under the reference levers ...
         self.state = setup.build_state(self, self.reference, self.streams)
@@ -177,17 +186,30 @@ class CorridorModel(mesa.Model):
         8. **Exit and entry**: loss-making firms exit; talent found start-ups and spin-offs
            (incubator grants).
         9. **Venture capital**: fees, exits and write-offs, fund life cycles, new deals.
-        10. **Record** the quarter's tables.
+        10. **Budgets**: each government's fiscal rule sets its recurrent spending (public
+            services, transfers, infrastructure) from trend revenue, what the levers took and
+            the gap between its reserves and their target.
+        11. **Record** the quarter's tables.
         """
         s = self.state
+        self._follow_timeline()
         s.open_quarter()
         for name, run in self.phases():
             start = time.perf_counter()
             run()
             self.phase_seconds[name] = self.phase_seconds.get(name, 0.0) + time.perf_counter() - start
+        markets.advance_economy(s, self.cfg)
         s.close_quarter()
         if s.t >= self.cfg.quarters:
             self.running = False
+
+    def _follow_timeline(self) -> None:
+        """Put the configuration of the current quarter in force; where a path changed a lever,
+        switch it as :func:`model.levers.switch_on` does at the first quarter."""
+        new = self.timeline.config_at(self.state.t)
+        if new is not self.cfg:
+            levers.switch_on(self.state, self.cfg, new)
+            self.cfg = new
 
     def phases(self) -> list[tuple[str, Callable[[], None]]]:
         """The phases of a quarter in the order :meth:`step` runs them (named for the timers)."""

@@ -57,7 +57,9 @@ def levers_differ(a: Config, b: Config, group: str) -> bool:
 
 
 def switch_on(s: State, reference: Config, cfg: Config) -> None:
-    """Switch from the reference levers to the scenario's at the first simulated quarter.
+    """Switch from the reference levers to the scenario's at the first simulated quarter (and,
+    later in a run, from one quarter's levers to the next where a path changes them:
+    ``reference`` is then the configuration in force until now).
 
     Land: each government's supply multiplier. Transport: travel times, the agglomeration
     kernel and agglomeration. Border or transport: the goods border's cost shares. Border,
@@ -68,8 +70,9 @@ def switch_on(s: State, reference: Config, cfg: Config) -> None:
     transport = levers_differ(reference, cfg, "transport")
     border_ = levers_differ(reference, cfg, "border")
     if levers_differ(reference, cfg, "land"):
-        for gov, multiplier in zip(s.governments, cfg.land.multipliers()):
-            gov.land_multiplier = float(multiplier)
+        for gov, before, multiplier in zip(s.governments, reference.land.multipliers(), cfg.land.multipliers()):
+            if multiplier != before:  # a city whose multiplier is unchanged keeps its rule's value
+                gov.land_multiplier = float(multiplier)
     if transport:
         s.travel = production.build_travel(s.map, cfg)
         production.update_agglomeration(s, cfg)

@@ -25,6 +25,7 @@ from model.tables import (
     FUND_COLUMNS,
     GOVERNMENT_COLUMNS,
     SNAPSHOT_COLUMNS,
+    TIMELINE_COLUMNS,
 )
 
 
@@ -48,6 +49,8 @@ class Recorder:
         self._deals: list[tuple] = []
         self._exits: list[dict[str, np.ndarray]] = []
         self._government: list[dict[str, float]] = []
+        self.timeline: list[tuple[int, str, float]] = []
+        """(quarter, key, value) of every point of the run's parameter paths (set by the model)."""
 
     def _record_government(self, s: State) -> None:
         for gov in s.governments:
@@ -57,6 +60,9 @@ class Recorder:
             row.update(
                 {
                     "reserves": gov.reserves,
+                    "trend_revenue": gov.trend_revenue,
+                    "credit_limit": gov.credit_limit,
+                    "shortfall": gov.shortfall,
                     "land_multiplier": gov.land_multiplier,
                     "subsidy_factor": gov.subsidy_factor,
                     "talent_subsidy_per_quarter": float(s.cities.talent_subsidy[gov.city]),
@@ -277,7 +283,14 @@ class Recorder:
             "vc_exits": self._exits_table(),
             "government": self._government_table(),
             "vc_funds": funds_table(s),
+            "timeline": self._timeline_table(),
         }
+
+    def _timeline_table(self) -> pd.DataFrame:
+        from model.timeline import quarter_label
+
+        rows = [{"quarter": quarter_label(t), "t": t, "key": key, "value": value} for t, key, value in self.timeline]
+        return pd.DataFrame(rows, columns=list(TIMELINE_COLUMNS)).astype({"t": "int64", "value": "float64"})
 
     def _label(self, t: np.ndarray) -> pd.Series:
         labels = self.labels

@@ -33,9 +33,9 @@ import numpy as np
 
 from agents import firms as fm
 from agents import talent as tm
+from agents.firms import KIND_PLANT, KIND_RD
 from model import views
 from model.processes import innovation
-from model.processes.location import KIND_PLANT, KIND_RD
 from model.processes.markets import LeaseMarket
 from model.processes.production import update_workforce
 from model.state import HK, N_CITIES, N_SECTORS, SZ, State
@@ -107,11 +107,12 @@ class FirmAgent(mesa.Agent):
         return float(fm.site_index(tfp, m.s.cities.wage[c.city[cell]], rent, m.beta[k], m.gamma[k]))
 
     def rent(self, cell: int, extra: float) -> float:
-        """Lease rent at ``cell`` adding ``extra`` m², with Shenzhen's park subsidy if it applies."""
+        """Lease rent at ``cell`` adding ``extra`` m² of its own (weighing for the population the
+        firm stands for), with Shenzhen's park subsidy if it applies."""
         m = self.model
         lease = m.lease
         supply = m.cfg.market.target_occupancy * lease.capacity[cell]
-        free = max(supply - (lease.use[cell] + extra), (1.0 - 0.8) * supply)
+        free = max(supply - (lease.use[cell] + lease.weight * extra), (1.0 - 0.8) * supply)
         rent = lease.background[cell] / free if lease.capacity[cell] > 0 else math.nan
         subsidy = m.cfg.government.park_rent_subsidy
         if subsidy > 0 and self.origin_city == SZ and m.s.cells.park_mask[cell] and m.s.cells.city[cell] != SZ:
@@ -165,14 +166,20 @@ class FirmAgent(mesa.Agent):
         def knowledge(k_new: float) -> float:
             return worth * ((k_new / k_now) ** eta - 1.0)
 
-        def split(site: int, share: float, need: float) -> float:
-            r = self.site_index(site, self.rent(site, share * need)) / here
+        rent_hq = self.rent(hq, 0.0)
+
+        def split(site: int, share: float, need: float, plant: bool) -> float:
+            rent = self.rent(site, share * need)
+            r = self.site_index(site, rent) / here
             factor = 1.0 - lp.division_coordination_per_minute * m.between(hq, site)  # float32
-            coordination = float(max(factor, 0.0)) ** k_inv
-            return (1.0 - share) + share * r * coordination
+            factor = float(max(factor, 0.0))
+            if plant:  # a plant gains where land is cheaper than at headquarters
+                factor *= float(fm.plant_factor(np.float64(rent), np.float64(rent_hq), lp.plant_land_share))
+            return (1.0 - share) + share * r * factor**k_inv
 
         eligible = workers >= lp.division_min_employees and not has_div
-        now = split(div, d_now, 0.0) if has_div else math.nan
+        plant_now = has_div and self.div_kind == KIND_PLANT
+        now = split(div, d_now, 0.0, plant_now) if has_div else math.nan
         blocks: list[list[float]] = [[], [], [], []]
         costs: list[list[float]] = [[], [], [], []]
         for cell in candidates:
@@ -186,15 +193,21 @@ class FirmAgent(mesa.Agent):
             whole = _log(ratio) + knowledge(k_whole) - hurdle * cost_whole / horizon
             # a new plant or R&D centre
             cost_open = self.moving_cost(d * workers, hq, c, d)
-            gain = _log(split(c, d, need)) - hurdle * cost_open / horizon
-            plant = gain if eligible else NEG_INF
-            rd_site = gain + knowledge((1.0 - d) * field[hq] + d * field[c]) if eligible else NEG_INF
+            open_cost = hurdle * cost_open / horizon
+            plant = _log(split(c, d, need, True)) - open_cost if eligible else NEG_INF
+            rd_site = (
+                _log(split(c, d, need, False)) - open_cost + knowledge((1.0 - d) * field[hq] + d * field[c])
+                if eligible
+                else NEG_INF
+            )
             # the second site moves
             cost_move = self.moving_cost(d_now * workers, max(div, 0), c, d_now)
             relocate = NEG_INF
             if has_div and cell != div:
                 k_moved = (1.0 - d_now) * field[hq] + d_now * field[c] if rd_centre else k_now
-                relocate = _log(split(c, d_now, need) / now) + knowledge(k_moved) - hurdle * cost_move / horizon
+                relocate = (
+                    _log(split(c, d_now, need, plant_now) / now) + knowledge(k_moved) - hurdle * cost_move / horizon
+                )
             for b, (value, cost) in enumerate(
                 ((whole, cost_whole), (plant, cost_open), (rd_site, cost_open), (relocate, cost_move))
             ):
@@ -354,11 +367,15 @@ class ReferenceCorridor(mesa.Model):
         tastes = rng.gumbel(size=(len(reviewing), 1 + 4 * k + 1))
         choices = self._each(zip(reviewing, cand, wide, tastes), lambda f, c, w, e: f.review_location(c + w, e))
         priority = rng.random(len(reviewing))
-        # landlords serve applicants in priority order while the floor lasts
+        # landlords serve applicants in priority order while the floor lasts (each firm's floor
+        # weighs for the population it stands for)
         com_use = views.commercial_use(s)
         free = np.maximum(s.cells.com_cap - com_use, 0.0)
         admitted = self._admit(
-            [(c[1] if 0 <= c[0] < 4 else -1) for c in choices], [c[2] for c in choices], free, priority
+            [(c[1] if 0 <= c[0] < 4 else -1) for c in choices],
+            [c[2] * s.market_weight for c in choices],
+            free,
+            priority,
         )
         moved: dict[int, int] = {}
         for f, (block, target, _, cost), ok in zip(reviewing, choices, admitted):

@@ -39,7 +39,7 @@ from model.processes.government import create_governments, park_cells, public_se
 from model.processes.innovation import empty_knowledge
 from model.processes.labour import labour_rates
 from model.processes.markets import LeaseMarket
-from model.processes.migration import choose_homes
+from model.processes.migration import choose_homes, refresh_floor
 from model.processes.venture import create_funds
 from model.rng import RandomStreams
 from model.state import HK, N_CITIES, N_SECTORS, SZ, Cells, Cities, State
@@ -98,18 +98,23 @@ def build_state(owner: mesa.Model, cfg: Config, streams: RandomStreams) -> State
         talent_scale=talent_scale,
         household_floor=cfg.talent.floor_m2_per_talent * talent_scale,
         t=-cfg.market.burn_in_quarters,
+        economy=markets.start_economy(cfg, -cfg.market.burn_in_quarters),
+        market_weight=1.0 / cfg.population_share,
     )
     cells.goods_share = border.goods_cost_share(
         cfg.border, cfg.transport, cmap, geography.haul_minutes(cmap, cfg.transport)
     )
-    markets.set_clearing_rents(s, cfg)  # background only: the rents agents see when placed
+    markets.set_clearing_rents(s, cfg, elastic=False)  # background only: the rents agents see when placed
+    markets.set_housing_references(s, cfg)
     populate(s, cfg, streams)
     # markets settle with agents held in place, then the 2018 allocation is inverted
     markets.set_clearing_rents(s, cfg)
     while s.t < 0:
         markets.baseline_land(s, cfg)
         markets.clear_markets(s, cfg)
+        markets.advance_economy(s, cfg)
         s.t += 1
+    markets.reset_expectations(s, cfg)
     invert_firms(s, cfg)
     _list_largest(s, cfg, streams.get("init_listing"))
     cells.site_density = location.site_density(s, cfg.location.site_smoothing)
@@ -246,12 +251,13 @@ def _place_homes(s: State, cfg: Config, idx: np.ndarray, city: np.ndarray, rng: 
         choose_homes(s, cfg, idx[pending], rng, allow_stay=False, anchor_city=city[pending])
         pending = pending[talent.home[idx[pending]] < 0]
     if pending.size:
-        free = views.free_households(s)
+        free = views.free_residential(s)
         for i in pending:
             cells = np.flatnonzero(s.cells.city == city[i])
             best = cells[np.argmax(free[cells])]
             talent.home[idx[i]] = best
-            free[best] -= 1
+            free[best] -= views.household_market_floor(s, np.array(cfg.talent.floor_m2_per_talent))
+        refresh_floor(s, cfg, idx[pending])
 
 
 # --------------------------------------------------------------------------------------------

@@ -144,6 +144,14 @@ class Cities:
         wage_2018: ``wage`` in 2018Q1 (deflates R&D into 2018 researcher units).
         job_fundamental: Value of a job in the city beyond its income, log-income (inverted
             from 2018 wages).
+        rent_reference: 2018 floor-weighted mean residential rent of the city before the agents
+            are placed, ¥ per m² per quarter: the rent at which the rest of the economy's housing
+            demand is its Cobb–Douglas level (``economy.housing_spend_share``).
+        talent_rent_reference: Rent at which a talent household of reference income uses
+            ``talent.floor_m2_per_talent`` (the 2018 mean of ``rent_reference`` weighted by S&T
+            workers), ¥ per m² per quarter.
+        talent_income_reference: Income of that household (the 2018 mean wage per unit skill
+            weighted by S&T workers), ¥ per quarter.
         reference_unemployment: 2018 unemployment rate of talent living in the city, the level
             wages treat as normal.
         talent_subsidy: Talent subsidy paid this quarter per eligible talent working in the
@@ -156,6 +164,9 @@ class Cities:
     wage: np.ndarray
     wage_2018: np.ndarray
     job_fundamental: np.ndarray = field(default_factory=lambda: np.zeros(N_CITIES))
+    rent_reference: np.ndarray = field(default_factory=lambda: np.ones(N_CITIES))
+    talent_rent_reference: float = 1.0
+    talent_income_reference: float = 1.0
     reference_unemployment: np.ndarray = field(default_factory=lambda: np.zeros(N_CITIES))
     talent_subsidy: np.ndarray = field(default_factory=lambda: np.zeros(N_CITIES))
     rd_subsidy: np.ndarray = field(default_factory=lambda: np.zeros(N_CITIES))
@@ -201,6 +212,20 @@ class Capital:
     def fund_by_id(self) -> dict[int, VCFund]:
         """Every fund (private and guidance) by its unique id."""
         return {f.unique_id: f for f in self.funds + self.guidance_funds}
+
+
+@dataclass
+class Economy:
+    """Levels of the city economies around the modelled agents, advanced each quarter by the
+    growth rates in force (``economy.*``, which may follow paths, :mod:`model.timeline`).
+
+    Attributes:
+        residents: Resident population per city, persons.
+        per_resident: GDP and income per resident relative to 2018Q1, per city (× 2018).
+    """
+
+    residents: np.ndarray
+    per_resident: np.ndarray
 
 
 def _per_city() -> np.ndarray:
@@ -261,8 +286,15 @@ class State:
         firms: Every firm ever created (dead ones are marked, never removed).
         talent: Every living (and recently departed) skilled worker.
         talent_scale: Real skilled workers per talent agent (1 at full scale).
-        household_floor: Residential floor one talent agent's households use, m².
+        household_floor: Residential floor one talent agent's households use at the reference
+            income and rent, m² (each household's own floor answers its income and rent:
+            ``talent.floor``).
+        market_weight: Weight of the agents' floor in the floor markets, 1 / population_share:
+            the agents stand for that share of the corridor's skilled workers and innovative
+            firms, so their demand counts for the whole of them and a sample's rents match the
+            full population's.
         t: Quarter index (0 = the first simulated quarter; negative during burn-in).
+        economy: Residents and income per resident of the cities this quarter.
         governments: The four city governments (set up at the end of the 2018 state).
         capital: Venture funds and stakes (set up at the end of the 2018 state).
         flows: This quarter's flows.
@@ -281,6 +313,8 @@ class State:
     talent_scale: float
     household_floor: float
     t: int
+    market_weight: float = 1.0
+    economy: Economy | None = None
     governments: list[CityGovernment] = field(default_factory=list)
     capital: Capital | None = None
     flows: Flows = field(default_factory=Flows)

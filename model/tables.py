@@ -6,7 +6,7 @@ files' documentation are generated from these dictionaries (``python scripts/wri
 
 from __future__ import annotations
 
-from agents.government import LEVERS, REVENUE_SOURCES
+from agents.government import LEVERS, RECURRENT, REVENUE_SOURCES
 from model.state import SECTORS
 
 CITY_COLUMNS: dict[str, str] = {
@@ -53,7 +53,7 @@ CITY_COLUMNS: dict[str, str] = {
     "vc_cross_border_deals": "deals in firms of the city by funds on the other side of the HK–mainland border",
     "vc_cross_border_amount": "money of those cross-border deals, ¥",
     "gov_revenue": "government revenue this quarter, ¥ (see government.parquet)",
-    "gov_spending": "government spending on the levers this quarter, ¥",
+    "gov_spending": "government spending this quarter (levers and recurrent budget), ¥",
     "gov_reserves": "government reserves at the end of the quarter, ¥",
 }
 """Columns of ``city_quarter.parquet`` and their meaning."""
@@ -146,8 +146,14 @@ GOVERNMENT_COLUMNS: dict[str, str] = {
     "city": "HK, SZ, DG or HZ",
     "opening_reserves": "reserves at the start of the quarter, ¥",
     **{f"revenue_{k}": f"revenue from {k.replace('_', ' ')}, ¥" for k in REVENUE_SOURCES},
-    **{f"spend_{k}": f"spending on {k.replace('_', ' ')}, ¥" for k in LEVERS},
-    "reserves": "reserves at the end of the quarter, ¥",
+    **{f"spend_{k}": f"spending on the lever {k.replace('_', ' ')}, ¥" for k in LEVERS},
+    **{f"spend_{k}": f"recurrent spending on {k.replace('_', ' ')}, ¥ (fiscal rule)" for k in RECURRENT},
+    "reserves": "reserves at the end of the quarter, ¥ (negative: debt); opening reserves + every "
+    "revenue column − every spend column",
+    "trend_revenue": "trend revenue per quarter the budget is planned on, ¥",
+    "credit_limit": "how far reserves may fall below zero this quarter, ¥",
+    "shortfall": "spending asked for this quarter that the borrowing limit refused, ¥ (> 0: the "
+    "budget constraint binds)",
     "land_multiplier": "land-supply multiplier in force (adaptive land rule)",
     "subsidy_factor": "share of subsidies paid (adaptive budget rule)",
     "talent_subsidy_per_quarter": "talent subsidy paid per eligible talent this quarter, ¥",
@@ -206,6 +212,15 @@ CELL_COLUMNS: dict[str, str] = {
 """Columns of ``cells.parquet``."""
 
 
+TIMELINE_COLUMNS: dict[str, str] = {
+    "quarter": "quarter label from which the value holds",
+    "t": "quarter index (0 = 2018Q1)",
+    "key": "the parameter (dotted key) whose value changes",
+    "value": "its value from this quarter on",
+}
+"""Columns of ``timeline.parquet``."""
+
+
 TABLE_SCHEMAS: dict[str, tuple[str, dict[str, str]]] = {
     "city_quarter": ("one row per city per quarter", CITY_COLUMNS),
     "firms_by_class": ("one row per quarter, city, sector and size class with firms", CLASS_COLUMNS),
@@ -221,6 +236,10 @@ TABLE_SCHEMAS: dict[str, tuple[str, dict[str, str]]] = {
     "vc_exits": ("one row per exit of a portfolio firm", EXIT_COLUMNS),
     "government": ("one row per city government per quarter: revenue, spending by lever, reserves", GOVERNMENT_COLUMNS),
     "vc_funds": ("one row per fund at the end of the run", FUND_COLUMNS),
+    "timeline": (
+        "one row per point of a parameter path (scenario paths and a package's start; empty without any)",
+        TIMELINE_COLUMNS,
+    ),
 }
 """Every output table: (what a row is, columns and meanings)."""
 
@@ -370,6 +389,9 @@ COLUMN_TYPES: dict[str, dict[str, tuple[str, str]]] = {
         "opening_reserves": (FLOAT, "¥"),
         **{c: _YUAN_Q for c in GOVERNMENT_COLUMNS if c.startswith(("revenue_", "spend_"))},
         "reserves": (FLOAT, "¥"),
+        "trend_revenue": _YUAN_Q,
+        "credit_limit": (FLOAT, "¥"),
+        "shortfall": _YUAN_Q,
         "land_multiplier": (FLOAT, "× baseline"),
         "subsidy_factor": (FLOAT, "share (0–1)"),
         "talent_subsidy_per_quarter": (FLOAT, "¥/quarter per eligible talent"),
@@ -389,6 +411,7 @@ COLUMN_TYPES: dict[str, dict[str, tuple[str, str]]] = {
         },
         "active": (BOOL, "-"),
     },
+    "timeline": {**_QUARTER, "key": _LABEL, "value": (FLOAT, "the key's unit")},
 }
 """Every table's columns: (type, unit), in the column order of :data:`TABLE_SCHEMAS`. The files
 carry them (and the meaning) in their parquet field metadata; "-" marks labels and flags."""

@@ -241,13 +241,30 @@ def home_part(
     commute = np.where(job >= 0, s.travel.between(homes, np.maximum(job, 0)), 0.0)
     # per-cell tables read per candidate (the same values as computed per candidate)
     barriers = border.side_barrier_table(b, s.map, b.residence_barrier_hk, b.residence_barrier_mainland)
+    rent = s.cells.res_rent[homes]
     return tm.home_utility(
         income,
-        (s.cells.res_rent * (s.household_floor / s.talent_scale))[homes],
+        rent * household_floor(s, cfg, income, rent),
         commute,
         home_value(s, cfg)[homes],
         barriers[from_hk, homes],
         cfg.talent.commute_disutility_per_minute,
+    )
+
+
+def household_floor(s: State, cfg: Config, income: np.ndarray, rent: np.ndarray) -> np.ndarray:
+    """Residential floor per worker of a talent household with quarterly ``income`` at ``rent``
+    (¥ per m² per quarter), m²: constant income and price elasticities around the 2018
+    reference household (:func:`model.processes.markets.household_floor`)."""
+    mk = cfg.market
+    return tm.household_floor(
+        cfg.talent.floor_m2_per_talent,
+        income,
+        rent,
+        s.cities.talent_income_reference,
+        s.cities.talent_rent_reference,
+        mk.housing_income_elasticity,
+        mk.housing_price_elasticity,
     )
 
 
@@ -275,32 +292,39 @@ def reservation_now(s: State, cfg: Config, idx: np.ndarray) -> np.ndarray:
 
 
 def floor_use(s: State) -> tuple[np.ndarray, np.ndarray]:
-    """Floor used by modelled firms (commercial) and talent (residential), m² per cell."""
+    """Floor the modelled firms (commercial) and talent (residential) stand for, m² per cell."""
     return commercial_use(s), residential_use(s)
 
 
 def commercial_use(s: State) -> np.ndarray:
-    """Commercial floor used by modelled firms at their sites, m² per cell."""
+    """Commercial floor the modelled firms stand for at their sites, m² per cell: the agents' own
+    floor × ``market_weight`` (1 / population_share), so that a sample weighs in the markets as
+    the whole population it represents."""
     firms = s.firms
     alive = firms.alive_index()
     com = np.bincount(firms.cell[alive], weights=firms.floor_hq[alive], minlength=s.n_cells)
     has_div = firms.div_cell[alive] >= 0
     com += np.bincount(firms.div_cell[alive][has_div], weights=firms.floor_div[alive][has_div], minlength=s.n_cells)
-    return com
+    return com * s.market_weight
 
 
 def residential_use(s: State) -> np.ndarray:
-    """Residential floor used by talent's households, m² per cell."""
+    """Residential floor talent's households stand for, m² per cell (agents' floor per worker ×
+    ``talent_scale`` × ``market_weight``)."""
     talent = s.talent
-    # every home counted in one pass: cell c is bin c + 1, the homeless and the dead bin 0
-    row = np.where(talent.alive, talent.home + 1, 0).astype(np.intp)
-    return np.bincount(row, minlength=s.n_cells + 1)[1:] * s.household_floor
+    housed = talent.alive & (talent.home >= 0)
+    res = np.bincount(talent.home[housed], weights=talent.floor[housed].astype(float), minlength=s.n_cells)
+    return res * s.talent_scale * s.market_weight
 
 
-def free_households(s: State) -> np.ndarray:
-    """Households that still fit in each cell's residential floor space."""
-    res_use = residential_use(s)
-    return np.floor(np.maximum(s.cells.res_cap - res_use, 0.0) / s.household_floor).astype(np.int64)
+def free_residential(s: State) -> np.ndarray:
+    """Residential floor not used by the modelled talent, m² per cell (market scale)."""
+    return np.maximum(s.cells.res_cap - residential_use(s), 0.0)
+
+
+def household_market_floor(s: State, floor_per_worker: np.ndarray) -> np.ndarray:
+    """Market floor (m²) one talent agent's households take at ``floor_per_worker`` m² each."""
+    return floor_per_worker * s.talent_scale * s.market_weight
 
 
 def free_commercial(s: State) -> np.ndarray:

@@ -60,17 +60,51 @@ def _smooth(values: np.ndarray, window: int) -> np.ndarray:
     return np.convolve(padded, kernel, mode="valid")
 
 
+def mark_changes(axes: np.ndarray, timeline: pd.DataFrame | None, label_first: bool = True) -> None:
+    """Mark on every panel the quarters at which a parameter path changes a lever or driver
+    (dashed lines); the first panel names the keys that change there."""
+    if timeline is None or timeline.empty:
+        return
+    when = timeline.groupby("quarter")["key"].apply(
+        lambda keys: ", ".join(
+            sorted({k.rsplit(".", 1)[0] if k.rsplit(".", 1)[-1] in ("hk", "sz", "dg", "hz") else k for k in keys})
+        )
+    )
+    x = dict(zip(when.index, quarter_axis(pd.Series(when.index))))
+    for ax in np.ravel(axes):
+        for q in when.index:
+            ax.axvline(x[q], color="0.5", lw=0.7, ls="--", zorder=0)
+    if label_first:
+        ax = np.ravel(axes)[0]
+        for q, keys in when.items():
+            ax.annotate(
+                f"{q}: {keys}",
+                (x[q], 1.0),
+                xycoords=("data", "axes fraction"),
+                rotation=90,
+                fontsize=5,
+                va="top",
+                ha="right",
+                color="0.3",
+            )
+
+
 def plot_city_series(
-    city: pd.DataFrame, title: str = "", path: Path | None = None, dpi: int = DEFAULT_DPI
+    city: pd.DataFrame,
+    title: str = "",
+    path: Path | None = None,
+    dpi: int = DEFAULT_DPI,
+    timeline: pd.DataFrame | None = None,
 ) -> plt.Figure:
-    """A 3×3 panel of the main city time series (flows smoothed over four quarters); cities differ
-    by colour and line style.
+    """A 3×3 panel of the main city time series (flows smoothed over four quarters); dashed lines
+    mark where a parameter path changes a lever or driver; cities differ by colour and line style.
 
     Args:
         city: The ``city_quarter`` table.
         title: Figure title.
         path: Where to save the figure (optional; png, svg or pdf by suffix).
         dpi: Resolution of raster output.
+        timeline: The ``timeline`` table (optional).
 
     Returns:
         The figure.
@@ -91,6 +125,7 @@ def plot_city_series(
     for ax in axes[-1]:
         ax.set_xlabel(YEAR_AXIS)
     axes[0, 0].legend(fontsize=8, frameon=False, handlelength=3)
+    mark_changes(axes, timeline)
     fig.suptitle(f"{title}: city time series" if title else "City time series", fontsize=12)
     fig.tight_layout()
     if path is not None:
@@ -386,16 +421,22 @@ def plot_innovation_and_capital(
 
 
 def plot_government(
-    government: pd.DataFrame, title: str = "", path: Path | None = None, dpi: int = DEFAULT_DPI
+    government: pd.DataFrame,
+    title: str = "",
+    path: Path | None = None,
+    dpi: int = DEFAULT_DPI,
+    timeline: pd.DataFrame | None = None,
 ) -> plt.Figure:
-    """Each city government's revenue by source and spending by lever (¥ bn per year), and its
-    reserves; areas differ by hatch as well as colour.
+    """Each city government's revenue by source and spending by lever and recurrent item (¥ bn
+    per year), and its reserves; areas differ by hatch as well as colour; dashed lines mark where
+    a parameter path changes a value.
 
     Args:
         government: The ``government`` table.
         title: Figure title.
         path: Where to save the figure (optional; png, svg or pdf by suffix).
         dpi: Resolution of raster output.
+        timeline: The ``timeline`` table (optional).
 
     Returns:
         The figure.
@@ -444,8 +485,13 @@ def plot_government(
         ax.set_xlabel(YEAR_AXIS, fontsize=8)
         ax.grid(alpha=0.3)
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-    axes[0, 0].legend(fontsize=7, frameon=False, loc="upper left")
+    axes[0, 0].legend(fontsize=6, frameon=False, loc="upper left")
     axes[1, 0].legend(fontsize=7, frameon=False, loc="upper left")
+    if timeline is not None and not timeline.empty:
+        years = timeline.assign(year=timeline["quarter"].str[:4].astype(int))
+        for ax in axes.ravel():
+            for year in sorted(set(years["year"])):
+                ax.axvline(year, color="0.5", lw=0.7, ls="--", zorder=0)
     fig.suptitle((f"{title}: " if title else "") + "city governments' budgets", fontsize=12)
     fig.tight_layout()
     if path is not None:
@@ -478,7 +524,7 @@ def plot_run(
     plots_dir.mkdir(parents=True, exist_ok=True)
     written = []
     jobs = [
-        ("city_series", lambda p: plot_city_series(tables["city_quarter"], title, p, dpi)),
+        ("city_series", lambda p: plot_city_series(tables["city_quarter"], title, p, dpi, tables.get("timeline"))),
         ("relocation_flows", lambda p: plot_relocation_flows(tables["relocations"], title, p, dpi)),
         ("establishments", lambda p: plot_establishments(tables["establishments"], title, p, dpi)),
         (
@@ -487,7 +533,7 @@ def plot_run(
         ),
         ("maps", lambda p: plot_maps(tables["snapshots"], cmap, title, p, dpi)),
         ("innovation_and_capital", lambda p: plot_innovation_and_capital(tables, title, p, dpi)),
-        ("government", lambda p: plot_government(tables["government"], title, p, dpi)),
+        ("government", lambda p: plot_government(tables["government"], title, p, dpi, tables.get("timeline"))),
         ("base_map", lambda p: plot_base_map(cmap, p, dpi)),
     ]
     for name, draw in jobs:

@@ -144,7 +144,12 @@ def _entries(s: State, cfg: Config, rng: np.random.Generator) -> None:
     pick = np.argmax(value, axis=1)
     site = cand_safe[np.arange(founders.size), pick]
     need = floor[np.arange(founders.size), pick]
-    ok = allocate(np.where(cand[np.arange(founders.size), pick] >= 0, site, -1), need, free, rng.random(founders.size))
+    ok = allocate(
+        np.where(cand[np.arange(founders.size), pick] >= 0, site, -1),
+        need * s.market_weight,
+        free,
+        rng.random(founders.size),
+    )
     founders, site, sector, log_a, parent, spinoff, university = (
         founders[ok],
         site[ok],

@@ -85,29 +85,120 @@ class GovernmentParams:
         lo=0.0,
         hi=0.9,
     )
-    initial_reserves_quarters: float = param(
-        4.0, "quarters of revenue", "Reserves of each government at the start", lo=0.0, hi=400.0
-    )
-    land_cost: float = param(
-        1500.0,
-        "¥ per m² floor",
-        "Public cost of bringing new floor space to market on reserve land (land servicing)",
-        "approx. public figure",
+    tax_revenue_2018: PerCity = param(
+        per_city(418.1e9, 353.84e9, 64.99e9, 42.0e9),
+        "¥ per year",
+        "Tax and other ordinary revenue of the city government in 2018, land sales excluded: the "
+        "modelled firms' and talent's taxes plus the rest of the economy's (whose share of GDP is "
+        "inverted from this in 2018, under the reference levers)",
+        "approx. public figure: HK FY2018-19 revenue HK$596.4bn less land premium HK$115.9bn at "
+        "0.87 ¥/HK$ (Budget 2019-20); SZ local GPB revenue 353.84bn and DG 64.99bn (2018 budget "
+        "reports); HZ ≈ 42bn (range 38–44) — docs/budgets.md",
         lo=0.0,
     )
-    land_sale_share: float = param(
-        0.25,
-        "share of market value",
-        "Share of the market value of new floor space the city captures by selling land use rights",
-        "approx. public figure (land finance of Chinese cities; HK land premium)",
+    reserves_years: PerCity = param(
+        per_city(1.83, 0.15, 0.15, 0.15),
+        "years of revenue",
+        "Reserves at the start, and the level the reserve rule steers them to, in years of trend revenue",
+        "approx. public figure: HK fiscal reserves HK$1,092bn (Mar 2018) = 1.83 years of revenue; "
+        "mainland cities: stabilisation funds and carry-overs (SZ 2018 ≈ ¥53bn on ≈ ¥435bn) — docs/budgets.md",
+        lo=0.0,
+        hi=20.0,
+    )
+    debt_limit_years: PerCity = param(
+        per_city(0.5, 0.3, 0.3, 0.3),
+        "years of revenue",
+        "How far a government may borrow: reserves may fall to −(this × annual trend revenue); "
+        "beyond it spending is cut (the budget constraint binds)",
+        "approx. public figure: mainland special-bond quotas (SZ new bonds ¥31.4bn in 2019); HK bonds "
+        "≈ 15% of GDP by 2024-25 (Fitch) — docs/budgets.md",
+        lo=0.0,
+        hi=10.0,
+    )
+    interest_rate: float = param(
+        0.03,
+        "per year",
+        "Interest earned on reserves and paid on debt (debt service)",
+        "approx. public figure (HK Exchange Fund returns; local-government bond yields ≈ 3%)",
+        lo=0.0,
+        hi=0.2,
+    )
+    committed_share: float = param(
+        0.9,
+        "share of trend revenue",
+        "Recurrent spending a government does not cut below (salaries, pensions, transfers, debt "
+        "service): the levers compete for the rest, the reserves and the borrowing limit",
+        "approx. public figure: HK recurrent spending ≈ 75–80% of expenditure (Budget 2024-25: 580 of "
+        "777), with capital works under way on top; mainland 'three guarantees' (wages, livelihood, "
+        "operations) and project commitments — docs/budgets.md",
         lo=0.0,
         hi=1.0,
     )
-    renewal_cost: float = param(
-        4000.0,
-        "¥ per m² floor",
-        "Public cost of new floor space by urban(-village) renewal (compensation, rebuilding)",
-        "approx. public figure (seed 000 §4.5.1, seed 003: 城中村 renewal)",
+    reserve_adjust_years: float = param(
+        2.0,
+        "years",
+        "Time over which recurrent spending closes the gap between reserves and their target",
+        lo=0.25,
+        hi=50.0,
+    )
+    revenue_smoothing: float = param(
+        0.25,
+        "per quarter",
+        "Weight of the latest quarter's revenue in trend revenue, on which budgets are planned",
+        lo=0.01,
+        hi=1.0,
+    )
+    services_share: PerCity = param(
+        per_city(0.51, 0.45, 0.45, 0.45),
+        "share of recurrent spending",
+        "Share of recurrent spending on public services (education, health, culture)",
+        "approx. public figure: HK education + welfare + health 50.9% of expenditure (LegCo 2018); "
+        "SZ 'livelihood' spending 65% of GPB expenditure incl. social security (2018)",
+        lo=0.0,
+        hi=1.0,
+    )
+    transfers_share: PerCity = param(
+        per_city(0.15, 0.2, 0.2, 0.2),
+        "share of recurrent spending",
+        "Share of recurrent spending on transfers (social security, housing support); the rest, "
+        "after debt service, is infrastructure and administration",
+        "approx. public figure (SZ social security ≈ 5–8% plus housing and district transfers; HK welfare ≈ 15%)",
+        lo=0.0,
+        hi=1.0,
+    )
+    land_value_share: PerCity = param(
+        per_city(0.5, 0.3, 0.3, 0.25),
+        "share of market value",
+        "Land value in the market value of new floor space (house price; commercial rent "
+        "capitalised): what the city receives when it sells the land use rights",
+        "approx. public figure: HK land ≈ half the new-flat price (valuers, SCMP 2018-05-15); SZ Sep 2021 "
+        "auction ≈ ¥16–17k per m² of floor against ¥59k new-home prices; DG, HZ approx. — docs/budgets.md",
+        lo=0.0,
+        hi=1.0,
+    )
+    acquisition_cost_share: float = param(
+        0.3,
+        "share of land value",
+        "Cost of bringing reserve land to market (compensation for collective land, servicing), as a "
+        "share of the land value of the floor built",
+        lo=0.0,
+        hi=2.0,
+    )
+    renewal_cost_share: float = param(
+        0.7,
+        "share of land value",
+        "Cost of new floor space by urban(-village) renewal (compensation of owners, demolition), as "
+        "a share of the land value of the floor built",
+        "assumption (seed 000 §4.5.1, seed 003: 城中村 renewal is costly)",
+        lo=0.0,
+        hi=2.0,
+    )
+    construction_cost: PerCity = param(
+        per_city(26000.0, 4000.0, 3500.0, 3000.0),
+        "¥ per m² floor (2018)",
+        "Construction cost of floor the city builds itself (talent housing, parks); grows with income per resident",
+        "approx. public figure (ranges): quantity-surveyor handbooks, high-rise residential ¥3,000–5,000 "
+        "(mainland), HK$25,000–35,000 per m² — docs/budgets.md",
         lo=0.0,
     )
     talent_subsidy: PerCity = param(
@@ -283,14 +374,26 @@ def public_services(cfg: Config) -> np.ndarray:
     )
 
 
-def create_governments(s: State, cfg: Config) -> list[CityGovernment]:
-    """Four governments with reserves of ``initial_reserves_quarters`` of their 2018 tax revenue."""
-    gp, services = cfg.government, cfg.services
+def background_gdp(s: State, cfg: Config) -> np.ndarray:
+    """GDP of each city this quarter, ¥ per quarter (2018 GDP × growth of residents and of
+    income per resident)."""
+    eco = cfg.economy
+    return (
+        np.array(eco.gdp.as_list())
+        * s.economy.per_resident
+        * s.economy.residents
+        / np.array(eco.residents.as_list())
+        / 4.0
+    )
+
+
+def modelled_taxes(s: State, cfg: Config) -> np.ndarray:
+    """Profit tax of the modelled firms at their 2018 optimal size and tax on skilled wages, per
+    city, ¥ per quarter at city scale (used to invert the rest of the economy's taxes)."""
     firms = s.firms
     beta, gamma = cfg.firms.elasticities()
     alive = firms.alive_index()
     sector = firms.sector[alive]
-    # 2018 profit at the optimal size: output less wages and floor (shares β, γ), R&D and overhead
     before_tax = (
         firms.output[alive] * (1.0 - beta[sector] - gamma[sector]) - firms.rd_spend[alive] - firms.fixed_cost[alive]
     )
@@ -298,22 +401,49 @@ def create_governments(s: State, cfg: Config) -> list[CityGovernment]:
     corporate_tax = np.array(cfg.firms.corporate_tax.as_list())
     tax = np.bincount(city, weights=corporate_tax[city] * np.maximum(before_tax, 0.0), minlength=N_CITIES)
     wages = views.wage_bills_by_city(s)
-    revenue = (tax + np.array(gp.wage_tax.as_list()) * wages) / cfg.population_share
+    return (tax + np.array(cfg.government.wage_tax.as_list()) * wages) / cfg.population_share
+
+
+def create_governments(s: State, cfg: Config) -> list[CityGovernment]:
+    """Four governments, under the reference configuration: the rest of the economy's tax share of
+    GDP is inverted so that 2018 ordinary revenue is ``government.tax_revenue_2018``; trend
+    revenue starts at it plus the land sales of the 2018 land supply; reserves start at
+    ``government.reserves_years`` of trend revenue."""
+    gp, services = cfg.government, cfg.services
+    modelled = modelled_taxes(s, cfg)
+    gdp = background_gdp(s, cfg)
+    ordinary = np.array(gp.tax_revenue_2018.as_list()) / 4.0
+    other_share = np.maximum(ordinary - modelled, 0.0) / gdp
     multipliers = cfg.land.multipliers()
     beds = services.hospital_beds_per_10k.as_list()
     ratio = services.students_per_teacher.as_list()
-    return [
-        CityGovernment(s.owner, c, gp.initial_reserves_quarters * revenue[c], multipliers[c], beds[c], ratio[c])
-        for c in range(N_CITIES)
-    ]
+    reserves_years = gp.reserves_years.as_list()
+    governments = []
+    for c in range(N_CITIES):
+        sales = land_books(s, cfg, c, multipliers[c])[2]
+        trend = max(ordinary[c], modelled[c]) + sales
+        gov = CityGovernment(s.owner, c, reserves_years[c] * 4.0 * trend, multipliers[c], beds[c], ratio[c])
+        gov.other_tax_share = float(other_share[c])
+        gov.trend_revenue = float(trend)
+        gov.last_revenue = float(trend)
+        gov.credit_limit = gp.debt_limit_years.as_list()[c] * 4.0 * trend
+        governments.append(gov)
+    return governments
 
 
 def government_phase(s: State, cfg: Config) -> None:
-    """Levers at the start of a quarter: adaptive rules, land, talent housing, parks, services,
-    guidance funds; and the subsidy rates the quarter will pay (scaled to what is affordable)."""
+    """Levers at the start of a quarter: the borrowing limit and interest, adaptive rules, land,
+    talent housing, parks, services, guidance funds; and the subsidy rates the quarter will pay
+    (scaled to what is affordable)."""
     gp = cfg.government
     for gov in s.governments:
         gov.open_quarter()
+        gov.credit_limit = gp.debt_limit_years.as_list()[gov.city] * 4.0 * gov.trend_revenue
+        interest = gp.interest_rate / 4.0 * gov.reserves
+        if interest >= 0:
+            gov.collect("interest", interest)
+        else:
+            gov.spend("debt_service", -interest, force=True)
         _land_rule(s, cfg, gov)
         _austerity_rule(cfg, gov)
     _land(s, cfg)
@@ -325,6 +455,27 @@ def government_phase(s: State, cfg: Config) -> None:
         booked = gov.spend("guidance_fund", gov.subsidy_factor * gp.guidance_fund.as_list()[gov.city] / 4.0)
         fund.add_capital(booked * share)  # the fund serves the sample of firms the run represents
     _plan_subsidies(s, cfg)
+
+
+def recurrent_budget(s: State, cfg: Config) -> None:
+    """The fiscal rule, at the end of a quarter: trend revenue learns from the quarter's revenue;
+    recurrent spending takes what the levers left of planned spending — trend revenue plus a
+    share of the gap between reserves and their target — but never less than the committed
+    share of trend revenue; it is split into public services, transfers and infrastructure."""
+    gp = cfg.government
+    w = gp.revenue_smoothing
+    for gov in s.governments:
+        c = gov.city
+        gov.trend_revenue = (1.0 - w) * gov.trend_revenue + w * gov.total_revenue
+        target = gp.reserves_years.as_list()[c] * 4.0 * gov.trend_revenue
+        planned = gov.trend_revenue + (gov.opening_reserves - target) / (4.0 * gp.reserve_adjust_years)
+        taken = gov.lever_spending + gov.spending["debt_service"]
+        recurrent = max(planned - taken, gp.committed_share * gov.trend_revenue - gov.spending["debt_service"], 0.0)
+        services_share = gp.services_share.as_list()[c]
+        transfers_share = min(gp.transfers_share.as_list()[c], 1.0 - services_share)
+        gov.spend("public_services", services_share * recurrent)
+        gov.spend("transfers", transfers_share * recurrent)
+        gov.spend("infrastructure", (1.0 - services_share - transfers_share) * recurrent)
 
 
 def _land_rule(s: State, cfg: Config, gov: CityGovernment) -> None:
@@ -349,40 +500,60 @@ def _austerity_rule(cfg: Config, gov: CityGovernment) -> None:
     gov.subsidy_factor = 1.0 - gp.austerity_cut if short else 1.0
 
 
-def _land(s: State, cfg: Config) -> None:
-    """New floor space, as far as each city can pay for it; land sales bring revenue."""
+def construction_cost(s: State, cfg: Config, city: int) -> float:
+    """Construction cost of floor a city builds itself this quarter, ¥ per m² (2018 cost × growth
+    of income per resident)."""
+    return cfg.government.construction_cost.as_list()[city] * float(s.economy.per_resident[city])
+
+
+def land_books(s: State, cfg: Config, c: int, scale: float) -> tuple[float, float, float, float]:
+    """The quarter's land supply of city ``c`` at multiplier ``scale``, and its money.
+
+    The land value of new floor is ``land_value_share`` × its market value (house price;
+    commercial rent capitalised); selling the use rights brings it in. Reserve land costs
+    ``acquisition_cost_share`` of that value, renewal ``renewal_cost_share``.
+
+    Returns:
+        Commercial and residential floor (m²), land-sale revenue and cost (¥), all per quarter.
+    """
     land, gp = cfg.land, cfg.government
-    renewal = np.array(land.renewal_share.as_list())
-    com = np.array(land.commercial_supply_m2.as_list()) / 4.0
-    res = np.array(land.residential_supply_m2.as_list()) / 4.0
+    renewal = land.renewal_share.as_list()[c]
+    com = land.commercial_supply_m2.as_list()[c] / 4.0 * scale
+    res = land.residential_supply_m2.as_list()[c] / 4.0 * scale
+    share = gp.land_value_share.as_list()[c]
+    value = share * (com * views.city_commercial_value(s, c) + res * views.city_house_price(s, c))
+    cost = value * (renewal * gp.renewal_cost_share + (1.0 - renewal) * gp.acquisition_cost_share)
+    return com, res, value, cost
+
+
+def _land(s: State, cfg: Config) -> None:
+    """New floor space, as far as each city can pay for it; its land is sold at market value."""
+    renewal = np.array(cfg.land.renewal_share.as_list())
     for gov in s.governments:
         c = gov.city
-        scale = gov.land_multiplier
-        floor = (com[c] + res[c]) * scale
-        cost = floor * (renewal[c] * gp.renewal_cost + (1.0 - renewal[c]) * gp.land_cost)
-        sales = (
-            gp.land_sale_share
-            * scale
-            * (com[c] * views.city_commercial_value(s, c) + res[c] * views.city_house_price(s, c))
-        )
+        com, res, sales, cost = land_books(s, cfg, c, gov.land_multiplier)
         # land pays for itself in part: only the cost not covered by land sales needs reserves
         net = cost - sales
         share = gov.affordable_share(net) if net > 0 else 1.0
         gov.collect("land_sales", sales * share)
         gov.spend("land", cost * share)
-        new_com = np.where(np.arange(N_CITIES) == c, com[c] * scale * share, 0.0)
-        new_res = np.where(np.arange(N_CITIES) == c, res[c] * scale * share, 0.0)
+        new_com = np.where(np.arange(N_CITIES) == c, com * share, 0.0)
+        new_res = np.where(np.arange(N_CITIES) == c, res * share, 0.0)
         markets.add_floor(s, new_com, new_res, renewal)
 
 
 def _talent_housing(s: State, cfg: Config) -> None:
+    """Talent housing: built by the city on renewal land (construction plus the renewal cost of
+    the land at its residential value)."""
     gp = cfg.government
     for gov in s.governments:
         m2 = gp.talent_housing_m2.as_list()[gov.city] / 4.0
         if m2 <= 0:
             continue
-        spent = gov.spend("talent_housing", m2 * gp.renewal_cost)
-        built = spent / gp.renewal_cost
+        land = gp.land_value_share.as_list()[gov.city] * views.city_house_price(s, gov.city)
+        per_m2 = construction_cost(s, cfg, gov.city) + gp.renewal_cost_share * land
+        spent = gov.spend("talent_housing", m2 * per_m2)
+        built = spent / max(per_m2, 1e-9)
         markets.add_floor(
             s, np.zeros(N_CITIES), np.where(np.arange(N_CITIES) == gov.city, built, 0.0), np.ones(N_CITIES)
         )
@@ -395,8 +566,12 @@ def _parks(s: State, cfg: Config) -> None:
     if m2 <= 0 or not cells.park_mask.any():
         return
     sz = s.governments[SZ]
-    spent = sz.spend("parks", m2 * gp.land_cost)
-    built = spent / max(gp.land_cost, 1e-9)
+    # construction plus the acquisition of reserve land in the host cities, at its commercial value
+    hosts = np.unique(cells.city[cells.park_mask])
+    land = float(np.mean([gp.land_value_share.as_list()[c] * views.city_commercial_value(s, c) for c in hosts]))
+    per_m2 = float(np.mean([construction_cost(s, cfg, c) for c in hosts])) + gp.acquisition_cost_share * land
+    spent = sz.spend("parks", m2 * per_m2)
+    built = spent / max(per_m2, 1e-9)
     where = np.flatnonzero(cells.park_mask)
     weight = np.maximum(cells.com_cap[where], 0.0) + 1.0
     cells.com_cap[where] += built * weight / weight.sum()
@@ -406,7 +581,7 @@ def _parks(s: State, cfg: Config) -> None:
 def _services(s: State, cfg: Config) -> None:
     """Spending on school places and hospital beds raises the service index and amenity."""
     gp, sp = cfg.government, cfg.services
-    residents = cfg.economy.residents_at(s.t)
+    residents = s.economy.residents
     for gov in s.governments:
         amount = gov.subsidy_factor * gp.services_spending.as_list()[gov.city] / 4.0
         if amount <= 0:
@@ -456,7 +631,9 @@ def _collect_revenue(s: State, cfg: Config) -> None:
     firms.grant_outstanding[owing] -= repay
     repaid = np.bincount(s.cells.city[firms.cell[owing]], weights=repay, minlength=N_CITIES)
     share = cfg.population_share
+    gdp = background_gdp(s, cfg)
     for gov in s.governments:
+        gov.collect("other_taxes", gov.other_tax_share * float(gdp[gov.city]))
         gov.collect("profit_tax", float(profit_tax[gov.city]) / share)
         gov.collect("wage_tax", float(wage_tax[gov.city]) / share)
         gov.collect("incubator_repayments", float(repaid[gov.city]) / share)

@@ -365,7 +365,7 @@ def _apply_moves(
     # admission: the new site needs free floor for the share that moves there (closing needs none)
     need = floor_need(s, cfg, idx, np.maximum(target, 0), share * firms.eff[idx] * s.talent_scale)
     applicants = np.where((block >= 0) & (block < len(OPTION_BLOCKS)), target, -1)
-    admitted = allocate(applicants, need, views.free_commercial(s), rng.random(idx.size)) | (
+    admitted = allocate(applicants, need * s.market_weight, views.free_commercial(s), rng.random(idx.size)) | (
         block == len(OPTION_BLOCKS)
     )
     go, go_block, go_to = idx[admitted], block[admitted], target[admitted]

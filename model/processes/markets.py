@@ -3,9 +3,14 @@
 Two markets per cell work the same way. Demand has two parts:
 
 * the modelled agents' floor use (firms: floor per worker × workers; talent: floor per
-  household), fixed in the short run, and
-* the rest of the economy (the 'background'), which spends a share of its income or output on
-  floor space, so its demand in m² is ``spend / rent`` (unit-elastic, Cobb–Douglas).
+  household, which answers the household's income and the rent with constant elasticities,
+  :func:`household_floor`), counted for the whole population the agents stand for (× 1 /
+  ``population_share``, so a sample gives the same rents as the full population), and
+* the rest of the economy (the 'background'). Its commercial demand is ``spend / rent``
+  (unit-elastic, Cobb–Douglas in GDP). Its housing demand is declared with the same income and
+  price elasticities as the talent's: ``D = (spend₀ / ρ_c)·(y/y₂₀₁₈)^ε_y·(N/N₂₀₁₈)·(rent/ρ_c)^(−ε_p)``,
+  where spend₀ is ``housing_spend_share`` of 2018 income of its residents and ρ_c the city's
+  2018 rent (:func:`background_housing_demand`).
 
 Each quarter (phase :func:`clear_markets`) the rent moves toward the rent that clears the market
 at the target occupancy (tâtonnement with a capped step). House prices capitalise the residential
@@ -23,10 +28,11 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from agents.talent import household_floor  # noqa: F401  (the housing-demand kernel, re-exported)
 from model import geography, views
 from model.params import PUBLIC, PerCity, param, per_city
 from model.processes.production import update_workforce
-from model.state import N_CITIES, State
+from model.state import N_CITIES, Economy, State
 
 if TYPE_CHECKING:
     from model.config import Config
@@ -90,6 +96,18 @@ class EconomyParams:
         hi=0.3,
     )
 
+    credit_premium: PerCity = param(
+        per_city(0.0, 0.0, 0.0, 0.0),
+        "per year",
+        "Premium on the user cost of housing from property-credit rules (loan-to-value caps, banks' "
+        "mortgage concentration limits, lending against reference prices): 0 under the rules of "
+        "2018; a path can tighten or ease it (scenario historical)",
+        "assumption (its size); the rules: PBOC/CBIRC concentration caps from 2021-01-01, Shenzhen "
+        "reference prices from 2021-02-08 (docs/research/issue12_figures.md B3)",
+        lo=-0.05,
+        hi=0.2,
+    )
+
     def residents_at(self, t: int) -> np.ndarray:
         """Residents per city in quarter ``t`` (0 = 2018Q1), persons."""
         return np.array(self.residents.as_list()) * np.power(1.0 + np.array(self.resident_growth.as_list()), t / 4.0)
@@ -140,6 +158,22 @@ class MarketParams:
         lo=0.001,
         hi=0.5,
     )
+    housing_income_elasticity: float = param(
+        0.6,
+        "1",
+        "Income elasticity of housing floor demand (talent households and the rest of the economy)",
+        "Albouy, Ehrlich & Liu (2016): 0.5–0.8 (shared/docs/economics-references.md)",
+        lo=0.0,
+        hi=2.0,
+    )
+    housing_price_elasticity: float = param(
+        0.6,
+        "1",
+        "Price (rent) elasticity of housing floor demand, absolute value (1: Cobb–Douglas)",
+        "Albouy, Ehrlich & Liu (2016): 0.5–0.8 (shared/docs/economics-references.md)",
+        lo=0.05,
+        hi=2.0,
+    )
     burn_in_quarters: int = param(
         8,
         "quarters",
@@ -155,26 +189,45 @@ class MarketParams:
 _TINY = 1e-9
 
 
+def background_housing_demand(
+    spend: np.ndarray, rent: np.ndarray, reference: np.ndarray | None, elasticity: float
+) -> np.ndarray:
+    """Floor demanded by the rest of the economy: ``(spend / ρ)·(rent / ρ)^(−ε)``, m².
+
+    ``spend`` is the Cobb–Douglas spending at the reference rent ρ (so ε = 1, or no reference,
+    gives ``spend / rent``).
+    """
+    rent = np.maximum(rent, _TINY)
+    if reference is None or elasticity == 1.0:
+        return spend / rent
+    ref = np.maximum(reference, _TINY)
+    return spend / ref * np.power(rent / ref, -elasticity)
+
+
 def excess_demand_ratio(
     rent: np.ndarray,
     background_spend: np.ndarray,
     modelled_use: np.ndarray,
     capacity: np.ndarray,
     target_occupancy: float,
+    reference: np.ndarray | None = None,
+    elasticity: float = 1.0,
 ) -> np.ndarray:
     """Demand over occupied-at-target supply; 1 means the market clears.
 
     Args:
         rent: Current rent per m² per quarter.
-        background_spend: Background spending on floor space per quarter (¥).
+        background_spend: Background spending on floor space per quarter at the reference rent (¥).
         modelled_use: Floor used by modelled agents (m²).
         capacity: Floor space (m²).
         target_occupancy: Occupancy at which rents are stable.
+        reference: Reference rent of the background's demand per cell (None: unit-elastic).
+        elasticity: Price elasticity of the background's demand.
 
     Returns:
         Ratio per cell (NaN where capacity is zero).
     """
-    demand = background_spend / np.maximum(rent, _TINY) + modelled_use
+    demand = background_housing_demand(background_spend, rent, reference, elasticity) + modelled_use
     supply = target_occupancy * capacity
     with np.errstate(divide="ignore", invalid="ignore"):
         return np.where(capacity > 0, demand / supply, np.nan)
@@ -188,6 +241,8 @@ def update_rent(
     target_occupancy: float,
     speed: float,
     max_change: float,
+    reference: np.ndarray | None = None,
+    elasticity: float = 1.0,
 ) -> np.ndarray:
     """One quarter of rent adjustment: ``rent × ratio**speed``, the step capped at ±max_change.
 
@@ -196,7 +251,7 @@ def update_rent(
     Returns:
         The new rent per cell (positive and finite wherever the old one was).
     """
-    ratio = excess_demand_ratio(rent, background_spend, modelled_use, capacity, target_occupancy)
+    ratio = excess_demand_ratio(rent, background_spend, modelled_use, capacity, target_occupancy, reference, elasticity)
     factor = np.where(np.isfinite(ratio), np.power(np.maximum(ratio, _TINY), speed), 1.0)
     factor = np.clip(factor, 1.0 - max_change, 1.0 + max_change)
     return rent * factor
@@ -208,12 +263,15 @@ def clearing_rent(
     capacity: np.ndarray,
     target_occupancy: float,
     max_modelled_share: float = 0.8,
+    reference: np.ndarray | None = None,
+    elasticity: float = 1.0,
 ) -> np.ndarray:
     """Rent at which demand equals supply at the target occupancy (closed form).
 
-    ``spend / r + use = occ × cap``  ⇒  ``r = spend / (occ × cap − use)``. The modelled use is
-    capped at ``max_modelled_share`` of the occupied supply so the rent stays finite; the
-    tâtonnement takes over from there.
+    ``D(r) + use = occ × cap`` with ``D(r) = (spend/ρ)(r/ρ)^(−ε)`` ⇒ ``r = ρ·(spend / (ρ·free))^(1/ε)``
+    (``r = spend / free`` when unit-elastic), free = occ × cap − use. The modelled use is capped
+    at ``max_modelled_share`` of the occupied supply so the rent stays finite; the tâtonnement
+    takes over from there.
 
     Returns:
         Rent per cell (NaN where capacity is zero).
@@ -221,7 +279,12 @@ def clearing_rent(
     supply = target_occupancy * capacity
     free = np.maximum(supply - modelled_use, (1.0 - max_modelled_share) * supply)
     with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(capacity > 0, background_spend / free, np.nan)
+        if reference is None or elasticity == 1.0:
+            rent = background_spend / free
+        else:
+            ref = np.maximum(reference, _TINY)
+            rent = ref * np.power(background_spend / (ref * free), 1.0 / elasticity)
+        return np.where(capacity > 0, rent, np.nan)
 
 
 def house_price(
@@ -230,15 +293,18 @@ def house_price(
     depreciation: float,
     expected_growth: np.ndarray,
     min_user_cost: float,
+    credit_premium: np.ndarray | float = 0.0,
 ) -> np.ndarray:
     """Asset price per m²: annual rent over the user cost of owning.
 
-    ``price = 4 × rent / max(mortgage + depreciation − expected growth, min_user_cost)``.
+    ``price = 4 × rent / (max(mortgage + depreciation − expected growth, min_user_cost) + premium)``:
+    the credit premium (``economy.credit_premium``) of tighter property-credit rules raises the
+    cost of owning whatever owners expect.
 
     Returns:
         Price per m² per cell.
     """
-    user_cost = np.maximum(mortgage_rate + depreciation - expected_growth, min_user_cost)
+    user_cost = np.maximum(mortgage_rate + depreciation - expected_growth, min_user_cost) + credit_premium
     return 4.0 * quarterly_rent / user_cost
 
 
@@ -271,17 +337,36 @@ def spread_by_weight(city_total: np.ndarray, cell_city: np.ndarray, weight: np.n
 # the background economy and the market phase
 
 
+def start_economy(cfg: Config, t: int) -> Economy:
+    """Residents and income per resident in quarter ``t`` (≤ 0) at the rates of ``cfg``."""
+    eco = cfg.economy
+    return Economy(residents=eco.residents_at(t), per_resident=eco.per_resident_growth(t))
+
+
+def advance_economy(s: State, cfg: Config) -> None:
+    """Grow residents and income per resident by one quarter at the rates in force:
+    ``N(t+1) = N(t)·(1 + n)^¼`` and ``y(t+1) = y(t)·(1 + g)^¼`` (``economy.resident_growth``,
+    ``economy.nominal_growth``; with constant rates the closed forms of
+    :meth:`EconomyParams.residents_at` and :meth:`EconomyParams.per_resident_growth`)."""
+    eco = cfg.economy
+    s.economy.residents = s.economy.residents * np.power(1.0 + np.array(eco.resident_growth.as_list()), 0.25)
+    s.economy.per_resident = s.economy.per_resident * np.power(1.0 + np.array(eco.nominal_growth.as_list()), 0.25)
+
+
 def background_spend(s: State, cfg: Config) -> tuple[np.ndarray, np.ndarray]:
     """Quarterly spending of the rest of the economy on floor space, per cell (¥): shares of the
     city's GDP (commercial) and of its other residents' income (residential), both growing with
     residents and with income per resident."""
     eco = cfg.economy
-    per_resident = eco.per_resident_growth(s.t)
-    residents = eco.residents_at(s.t)
+    per_resident = s.economy.per_resident
+    residents = s.economy.residents
     gdp = np.array(eco.gdp.as_list()) * per_resident * (residents / np.array(eco.residents.as_list())) / 4.0
-    st_workers = np.array(cfg.talent.st_workers.as_list()) * cfg.population_share
+    # the modelled talent stand for all the corridor's S&T workers (whatever population_share)
+    st_workers = np.array(cfg.talent.st_workers.as_list())
     income = np.array(eco.income_per_resident.as_list())
-    bg_income = (residents - st_workers) * income * per_resident / 4.0
+    # housing spending at the 2018 rent: income per resident enters with the income elasticity
+    elastic_income = income * np.power(per_resident, cfg.market.housing_income_elasticity)
+    bg_income = np.maximum(residents - st_workers, 0.0) * elastic_income / 4.0
     cells = s.cells
     centrality = 1.0 + cfg.map.centrality_weight * s.map.centrality
     com = spread_by_weight(eco.commercial_spend_share * gdp, cells.city, cells.com_cap * centrality)
@@ -289,10 +374,37 @@ def background_spend(s: State, cfg: Config) -> tuple[np.ndarray, np.ndarray]:
     return com, res
 
 
+def housing_reference(s: State) -> np.ndarray:
+    """The 2018 reference rent of each cell's city (ρ_c), ¥ per m² per quarter."""
+    return s.cities.rent_reference[s.cells.city]
+
+
+def set_housing_references(s: State, cfg: Config) -> None:
+    """The 2018 references of housing demand, from the rents before the agents are placed:
+    each city's floor-weighted mean rent (ρ_c), and the reference talent household's rent
+    and income (means weighted by S&T workers)."""
+    cells, cities = s.cells, s.cities
+    ok = (cells.res_cap > 0) & (cells.res_rent > 0)
+    ref = np.ones(N_CITIES)
+    for c in range(N_CITIES):
+        m = ok & (cells.city == c)
+        if m.any():
+            ref[c] = float(np.average(cells.res_rent[m], weights=cells.res_cap[m]))
+    weight = np.array(cfg.talent.st_workers.as_list())
+    cities.rent_reference = ref
+    cities.talent_rent_reference = float(np.average(ref, weights=weight))
+    cities.talent_income_reference = float(np.average(cities.wage, weights=weight))
+
+
 def clear_markets(s: State, cfg: Config) -> None:
-    """Rents move with excess demand; expectations and house prices follow."""
+    """Households adjust their floor to income and rent; rents move with excess demand;
+    expectations and house prices follow."""
     mk, cells = cfg.market, s.cells
     update_workforce(s, cfg)
+    from model.processes.migration import refresh_floor
+
+    talent = s.talent
+    refresh_floor(s, cfg, np.flatnonzero(talent.alive & (talent.home >= 0)))
     com_use, res_use = views.floor_use(s)
     bg_com, bg_res = background_spend(s, cfg)
     cells.com_rent = update_rent(
@@ -313,8 +425,26 @@ def clear_markets(s: State, cfg: Config) -> None:
         mk.target_occupancy,
         mk.adjustment_speed,
         mk.max_quarterly_change,
+        housing_reference(s),
+        mk.housing_price_elasticity,
     )
     update_house_prices(s, cfg, old)
+
+
+def reset_expectations(s: State, cfg: Config) -> None:
+    """Owners' expected rent growth back to the economy's trend growth, and prices with it (at
+    the end of the burn-in: the rent moves of a spin-up with agents held in place are not news
+    owners learn from)."""
+    cells, mk = s.cells, cfg.market
+    cells.expected_growth = cfg.economy.expected_growth()[cells.city]
+    cells.house_price = house_price(
+        cells.res_rent,
+        np.array(cfg.economy.mortgage_rate.as_list())[cells.city],
+        mk.depreciation,
+        cells.expected_growth,
+        mk.min_user_cost,
+        np.array(cfg.economy.credit_premium.as_list())[cells.city],
+    )
 
 
 def update_house_prices(s: State, cfg: Config, old_rent: np.ndarray) -> None:
@@ -323,23 +453,33 @@ def update_house_prices(s: State, cfg: Config, old_rent: np.ndarray) -> None:
     cells.expected_growth = update_expectations(
         cells.expected_growth, old_rent, cells.res_rent, mk.expectation_smoothing
     )
+    eco = cfg.economy
     cells.house_price = house_price(
         cells.res_rent,
-        np.array(cfg.economy.mortgage_rate.as_list())[cells.city],
+        np.array(eco.mortgage_rate.as_list())[cells.city],
         mk.depreciation,
         cells.expected_growth,
         mk.min_user_cost,
+        np.array(eco.credit_premium.as_list())[cells.city],
     )
 
 
-def set_clearing_rents(s: State, cfg: Config) -> None:
-    """Rents at which every market clears given today's floor use (used while building 2018)."""
+def set_clearing_rents(s: State, cfg: Config, elastic: bool = True) -> None:
+    """Rents at which every market clears given today's floor use (used while building 2018;
+    ``elastic=False`` before the housing references exist: unit-elastic housing demand)."""
     mk, cells = cfg.market, s.cells
     update_workforce(s, cfg)
     com_use, res_use = views.floor_use(s)
     bg_com, bg_res = background_spend(s, cfg)
     cells.com_rent = clearing_rent(bg_com, com_use, cells.com_cap, mk.target_occupancy)
-    cells.res_rent = clearing_rent(bg_res, res_use, cells.res_cap, mk.target_occupancy)
+    cells.res_rent = clearing_rent(
+        bg_res,
+        res_use,
+        cells.res_cap,
+        mk.target_occupancy,
+        reference=housing_reference(s) if elastic else None,
+        elasticity=mk.housing_price_elasticity,
+    )
     cells.com_rent[~(cells.com_cap > 0)] = 0.0
     cells.res_rent[~(cells.res_cap > 0)] = 0.0
     fill_new_cell_rents(s)
@@ -361,10 +501,14 @@ class LeaseMarket:
         self.use = views.commercial_use(s)
         self.capacity = s.cells.com_cap
         self.occupancy = cfg.market.target_occupancy
+        self.weight = s.market_weight
 
     def rent(self, cells: np.ndarray, extra_use: np.ndarray | float = 0.0) -> np.ndarray:
-        """Lease rent at ``cells`` for a tenant adding ``extra_use`` m², ¥ per m² per quarter."""
-        return clearing_rent(self.background[cells], self.use[cells] + extra_use, self.capacity[cells], self.occupancy)
+        """Lease rent at ``cells`` for a tenant adding ``extra_use`` m² of its own (it weighs in
+        the market for the population it stands for), ¥ per m² per quarter."""
+        return clearing_rent(
+            self.background[cells], self.use[cells] + self.weight * extra_use, self.capacity[cells], self.occupancy
+        )
 
 
 # --------------------------------------------------------------------------------------------

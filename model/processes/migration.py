@@ -123,16 +123,16 @@ def home_options(
     with ``allow_stay`` the present home is the last column.
 
     Returns:
-        Candidate cells (-1: none), their utility (log-income; -inf where none) and the free
-        household slots per cell.
+        Candidate cells (-1: none), their utility (log-income; -inf where none), the free
+        residential floor per cell (m², market scale) and the talents' incomes (¥ per quarter).
     """
     talent, tp, city = s.talent, cfg.talent, s.cells.city
     k = tp.home_candidates
     job = views.job_cells(s, idx)
     if anchor_city is None:
         anchor_city = views.anchor_city(s, np.where(job >= 0, job, talent.home[idx]))
-    free = views.free_households(s)
-    weight = free.astype(float)
+    free = views.free_residential(s)
+    weight = free.copy()
     local = sample_weighted_by_group(rng, anchor_city, city, weight, k, N_CITIES)
     # half the candidates anywhere for talent with a job; the jobless look in their city
     n_local = (k + 1) // 2
@@ -143,7 +143,7 @@ def home_options(
         cand = np.concatenate([cand, talent.home[idx][:, None]], axis=1)
     income = views.talent_income(s, cfg, idx, job)
     util = views.home_part(s, cfg, idx, income, job, np.maximum(cand, 0))
-    return cand, np.where(cand >= 0, util, -np.inf), free
+    return cand, np.where(cand >= 0, util, -np.inf), free, income
 
 
 def choose_homes(
@@ -157,14 +157,18 @@ def choose_homes(
     """Talent ``idx`` pick a home among sampled cells (and, if allowed, their current home).
 
     A logit (Gumbel tastes of scale ``talent.taste_sd``) over :func:`home_options`. Homes are
-    granted in random order while the cell has room; a talent refused in the first round tries
-    its best remaining candidate; a talent refused twice keeps its home (or stays without one).
+    granted in random order while the cell has room for the household's floor (which answers
+    its income and the cell's rent); a talent refused in the first round tries its best
+    remaining candidate; a talent refused twice keeps its home (or stays without one). Every
+    talent of ``idx`` with a home then uses the floor its income and rent call for.
     """
     if idx.size == 0:
         return
     talent = s.talent
-    cand, util, free = home_options(s, cfg, idx, rng, allow_stay, anchor_city)
+    cand, util, free, income = home_options(s, cfg, idx, rng, allow_stay, anchor_city)
     cand_safe = np.maximum(cand, 0)
+    need = views.household_market_floor(s, views.household_floor(s, cfg, income[:, None], s.cells.res_rent[cand_safe]))
+    held = np.where(talent.home[idx] >= 0, views.household_market_floor(s, talent.floor[idx].astype(float)), 0.0)
     util = util + cfg.talent.taste_sd * rng.gumbel(size=cand.shape)
     current = talent.home[idx]
     chosen = np.full(idx.size, -1)
@@ -177,16 +181,27 @@ def choose_homes(
         staying = target == current[pending]
         # staying needs no room; movers need a free household slot in the target cell
         movers = np.where(staying, -1, target)
-        ok = allocate(movers, 1.0, free.astype(float), rng.random(movers.size))
-        got = np.where(staying | ok, target, -1)
         sub = np.flatnonzero(pending)
+        wanted = need[sub, pick]
+        ok = allocate(movers, wanted, free, rng.random(movers.size))
+        got = np.where(staying | ok, target, -1)
         chosen[sub] = got
-        moved_in = got[ok]
-        np.subtract.at(free, moved_in, 1)
-        np.add.at(free, current[pending][ok & (current[pending] >= 0)], 1)
-        # refused: rule out the cell they asked for, and full cells, for the next round
-        full = free[cand_safe[sub]] <= 0
+        np.subtract.at(free, got[ok], wanted[ok])
+        left = ok & (current[pending] >= 0)
+        np.add.at(free, current[pending][left], held[sub][left])
+        # refused: rule out the cell they asked for, and cells without room, for the next round
+        full = free[cand_safe[sub]] < need[sub]
         util[sub] = np.where(full & (cand_safe[sub] != current[sub][:, None]), -np.inf, util[sub])
     keep = chosen < 0
     chosen[keep] = current[keep]
     talent.home[idx] = chosen
+    refresh_floor(s, cfg, idx[chosen >= 0])
+
+
+def refresh_floor(s: State, cfg: Config, idx: np.ndarray) -> None:
+    """Talent ``idx`` (with homes) use the floor their present income and rent call for."""
+    if idx.size == 0:
+        return
+    talent = s.talent
+    income = views.talent_income(s, cfg, idx)
+    talent.floor[idx] = views.household_floor(s, cfg, income, s.cells.res_rent[talent.home[idx]]).astype(np.float32)

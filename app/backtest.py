@@ -1,0 +1,258 @@
+"""The backtest: the model's 2018–2024 paths against public figures not used in calibration.
+
+    python run.py mode=backtest scenario=historical                    # 10 seeds, a 10% sample
+    python run.py mode=backtest scenario=historical backtest.seeds=20
+
+The scenario (``historical``: the border closure, interest rates, the property-credit
+tightening and the nominal growth of 2018–2025, as parameter paths) runs over
+``backtest.seeds`` seeds. Every observed series of ``backtest/observed.csv`` is compared as an
+index — its value over its value in the series' base period — with the same index of the model
+(``city_quarter``: a quarter's value for a level, the year's sum or mean for a flow). No series
+of the file is a calibration target (the targets use 2018 levels and 2018→2019 growth); the
+backtest never feeds back into calibration.
+
+Written: ``backtest.csv`` (one row per observation: observed index, the model's median and 90%
+band over seeds, and whether the observation lies in the band), ``backtest_summary.csv`` (per
+series: observations in the band, mean log error), ``backtest.md`` and ``backtest.png``.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from app.sample import SampleParams
+from model.config import ROOT
+from model.params import param
+from model.rng import replicate_seeds
+from model.runio import begin_run, mark_complete, provenance, write_parquet
+
+log = logging.getLogger("corridor.backtest")
+
+OBSERVED = ROOT / "backtest" / "observed.csv"
+"""The observed series (with their sources)."""
+
+SERIES: dict[str, tuple[str, str, str]] = {
+    "hte": ("firms", "mean", "high-tech firms (model: living firms headquartered in the city)"),
+    "gerd": ("rd_spending", "sum", "R&D spending (model: R&D of the city's modelled firms)"),
+    "wage": ("mean_wage", "mean", "average wage (model: mean wage of skilled workers with jobs in the city)"),
+    "house_price_new": ("mean_house_price", "mean", "new-home price index (model: mean house price)"),
+    "house_price_used": ("mean_house_price", "mean", "second-hand price index (model: mean house price)"),
+    "house_price_rvd": ("mean_house_price", "mean", "private domestic price index (model: mean house price)"),
+    "crossings": (
+        "cross_border_commuters",
+        "mean",
+        "cross-boundary passenger trips (model: skilled cross-border commuters, all cities)",
+    ),
+    "hightech_output": ("output", "sum", "high-tech (strategic emerging) industries' value added (model: output)"),
+    "patents_pct": ("innovations", "sum", "PCT applications (model: innovations)"),
+    "gdp_output": ("output", "sum", "nominal GDP (model: output of the city's modelled firms)"),
+}
+"""Observed series → (city_quarter column, yearly aggregation of a flow, what is compared)."""
+
+
+@dataclass
+class BacktestParams(SampleParams):
+    """The backtest (``python run.py mode=backtest``; run control)."""
+
+    quarters: int = param(28, "quarters", "Quarters simulated (28 = 2018Q1–2024Q4)", lo=8, hi=400, source="run setting")
+
+
+def load_observed(path: Path = OBSERVED) -> pd.DataFrame:
+    """The observed series, one row per observation."""
+    frame = pd.read_csv(path, comment="#", dtype={"period": str, "base": str})
+    unknown = sorted(set(frame["series"]) - set(SERIES))
+    if unknown:
+        raise ValueError(f"{path}: series without a model mapping: {', '.join(unknown)}")
+    return frame
+
+
+def model_value(city_quarter: pd.DataFrame, series: str, city: str, period: str) -> float:
+    """The model's value of a series in a period: a quarter's value ('YYYYQn'), or the year's
+    sum or mean of the quarters ('YYYY'); city 'ALL' sums the cities."""
+    column, how, _ = SERIES[series]
+    rows = city_quarter if city == "ALL" else city_quarter[city_quarter["city"] == city]
+    per_quarter = rows.groupby("quarter")[column].sum()
+    if "Q" in period:
+        return float(per_quarter.get(period, np.nan))
+    year = per_quarter[per_quarter.index.str.startswith(period)]
+    if len(year) < 4:
+        return float("nan")
+    return float(year.sum() if how == "sum" else year.mean())
+
+
+def _run(cfg: Any) -> pd.DataFrame:
+    from model.corridor import CorridorModel
+
+    model = CorridorModel(cfg)
+    model.run()
+    return model.recorder.tables(model.state)["city_quarter"]
+
+
+def backtest_table(settings: Any, workers: int = 1) -> pd.DataFrame:
+    """One row per observation: the observed index and the model's median and 90% band."""
+    from calibration.evaluate import run_parallel
+    from calibration.spec import apply_values
+    from model.config import only_model
+
+    bp = settings.backtest
+    seeds = replicate_seeds(settings.seed, bp.seeds)
+    base = apply_values(only_model(settings), bp.sample())
+    tables = run_parallel(_run, [apply_values(base, {"seed": int(seed)}, check=False) for seed in seeds], workers)
+    observed = load_observed()
+    rows = []
+    for (series, city), group in observed.groupby(["series", "city"], sort=False):
+        base_period = str(group["base"].iloc[0])
+        base_obs = group.loc[group["period"] == base_period, "value"]
+        if base_obs.empty:
+            continue
+        base_model = np.array([model_value(t, series, city, base_period) for t in tables])
+        for _, row in group.iterrows():
+            period = str(row["period"])
+            if period == base_period:
+                continue
+            sim = np.array([model_value(t, series, city, period) for t in tables]) / base_model
+            sim = sim[np.isfinite(sim)]
+            if sim.size == 0:
+                continue
+            lo, med, hi = np.quantile(sim, [0.05, 0.5, 0.95])
+            obs = float(row["value"]) / float(base_obs.iloc[0])
+            rows.append(
+                {
+                    "series": series,
+                    "city": city,
+                    "period": period,
+                    "base": base_period,
+                    "observed": obs,
+                    "model_median": med,
+                    "model_p05": lo,
+                    "model_p95": hi,
+                    "in_band": bool(lo <= obs <= hi),
+                    "log_error": float(np.log(med / obs)) if med > 0 and obs > 0 else np.nan,
+                    "seeds": int(sim.size),
+                    "status": row["status"],
+                    "source": row["source"],
+                    "compared": SERIES[series][2],
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def summary_table(table: pd.DataFrame) -> pd.DataFrame:
+    """Per series and city: observations, how many lie in the model's 90% band, the mean log
+    error of the median (model over observed) and its direction."""
+    out = (
+        table.groupby(["series", "city"], sort=False)
+        .agg(
+            observations=("in_band", "size"),
+            in_band=("in_band", "sum"),
+            mean_log_error=("log_error", "mean"),
+            compared=("compared", "first"),
+        )
+        .reset_index()
+    )
+    out["fits"] = out["in_band"] >= np.ceil(out["observations"] / 2)
+    return out
+
+
+def backtest_markdown(table: pd.DataFrame, summary: pd.DataFrame, settings: Any) -> str:
+    """The tables as Markdown (what the README quotes)."""
+    bp = settings.backtest
+    lines = [
+        f"# Backtest: scenario {settings.scenario_name}, {bp.seeds} seeds, n_firms={bp.n_firms}, "
+        f"n_talent={bp.n_talent}, population_share={bp.population_share}",
+        "",
+        "Indices (value / value in the base period); model: median and 90% band over seeds.",
+        "",
+        "| series | city | observations | in the 90% band | mean log error (model/observed) |",
+        "|---|---|---|---|---|",
+    ]
+    for _, r in summary.iterrows():
+        lines.append(
+            f"| {r['series']} | {r['city']} | {r['observations']} | {r['in_band']} | {r['mean_log_error']:+.2f} |"
+        )
+    lines += [
+        "",
+        "| series | city | period | base | observed | model median | 90% band | in band | status | source |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for _, r in table.iterrows():
+        lines.append(
+            f"| {r['series']} | {r['city']} | {r['period']} | {r['base']} | {r['observed']:.3f} | "
+            f"{r['model_median']:.3f} | {r['model_p05']:.3f}–{r['model_p95']:.3f} | "
+            f"{'yes' if r['in_band'] else 'no'} | {r['status']} | {r['source']} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def plot_backtest(table: pd.DataFrame, path: Path | None = None) -> Any:
+    """One panel per series and city: observed index (dots) against the model's median and 90%
+    band; the border closure (2020Q1–2022Q4) shaded."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    groups = list(table.groupby(["series", "city"], sort=False))
+    n = len(groups)
+    cols = 4
+    rows = int(np.ceil(n / cols))
+    fig, axes = plt.subplots(rows, cols, figsize=(4.0 * cols, 3.0 * rows), squeeze=False)
+
+    def x_of(period: str) -> float:
+        if "Q" in period:
+            year, q = period.split("Q")
+            return int(year) + (int(q) - 0.5) / 4.0
+        return int(period) + 0.5
+
+    for ax, ((series, city), group) in zip(axes.ravel(), groups):
+        x = np.array([x_of(p) for p in group["period"]])
+        order = np.argsort(x)
+        ax.axvspan(2020.0, 2023.0, color="0.9", label="border closed")
+        ax.fill_between(
+            x[order],
+            group["model_p05"].to_numpy()[order],
+            group["model_p95"].to_numpy()[order],
+            alpha=0.3,
+            label="model 90%",
+        )
+        ax.plot(x[order], group["model_median"].to_numpy()[order], "-", label="model median")
+        ax.plot(x[order], group["observed"].to_numpy()[order], "ko", ms=4, label="observed")
+        ax.axhline(1.0, color="0.6", lw=0.5)
+        ax.set_xlim(2018.0, 2025.2)
+        ax.set_title(f"{series} {city} (÷ {group['base'].iloc[0]})", fontsize=9)
+        ax.tick_params(labelsize=8)
+    for ax in axes.ravel()[n:]:
+        ax.axis("off")
+    axes.ravel()[0].legend(fontsize=7)
+    fig.suptitle("Backtest: model (median, 90% band over seeds) vs public figures, as indices", fontsize=11)
+    fig.tight_layout()
+    if path is not None:
+        fig.savefig(path, dpi=110)
+        plt.close(fig)
+    return fig
+
+
+def backtest_mode(settings: Any, out_dir: Path) -> None:
+    """``python run.py mode=backtest``: the backtest tables and figure into ``out_dir``."""
+    start = time.perf_counter()
+    out_dir = begin_run(out_dir)
+    table = backtest_table(settings, settings.workers)
+    summary = summary_table(table)
+    write_parquet(table, out_dir / "backtest.parquet")
+    table.to_csv(out_dir / "backtest.csv", index=False)
+    summary.to_csv(out_dir / "backtest_summary.csv", index=False)
+    (out_dir / "backtest.md").write_text(backtest_markdown(table, summary, settings))
+    plot_backtest(table, out_dir / "backtest.png")
+    mark_complete(
+        out_dir,
+        provenance("backtest", settings, time.perf_counter() - start),
+        [out_dir / "backtest.parquet", out_dir / "backtest.csv", out_dir / "backtest_summary.csv"],
+    )
+    log.info("backtest -> %s", out_dir)
