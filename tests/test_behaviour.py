@@ -109,6 +109,14 @@ def test_shenzhen_firms_send_plants_out_more_than_rd_centres(paired_runs):
     assert plants > centres, f"plants out {plants:.3f} vs R&D centres out {centres:.3f}"
 
 
+@pytest.mark.xfail(
+    reason="does not hold since the housing and budget changes (issue 12) merged: over 12 paired seeds "
+    "(python scripts/paired_plants.py 101 202 ... 1212, same sizes as here) S2 adds +0.33 plants out of "
+    "Shenzhen per run (se 0.57, 7 of 12 pairs positive; base 2.1) while SZ's rent rises 11.5% — a plant's gain from cheaper land "
+    "is (rent ratio)^(-location.plant_land_share) with the share at 0.03 (assumption), so an 11.5% rent "
+    "rise moves it by 0.3%; open in issue 11 (plant land share to be calibrated)",
+    strict=False,
+)
 def test_no_new_land_sends_more_shenzhen_plants_out(paired_runs):
     diffs = np.array([s2["plants_out"] - base["plants_out"] for base, s2 in paired_runs])
     assert diffs.sum() > 0, f"paired differences: {diffs.tolist()}"

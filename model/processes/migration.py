@@ -115,7 +115,7 @@ def home_options(
     rng: np.random.Generator,
     allow_stay: bool,
     anchor_city: np.ndarray | None = None,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """The homes talent ``idx`` consider and what each is worth to them (without tastes).
 
     Candidates: half in the city of the job (or present home, or ``anchor_city``), half
