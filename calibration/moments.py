@@ -326,31 +326,30 @@ def out_move_share_dg(tables: Tables, ctx: MomentContext, city: str, years: Sequ
     return float((rel.loc[m, "to_city"] == "DG").sum()) / n if n else float("nan")
 
 
-def wage_growth(tables: Tables, ctx: MomentContext, city: str, years: Sequence[int]) -> float:
-    """Growth of the city's wage per unit skill from the window's first year to its last (mean
-    of each year's quarters), per year."""
+def _yearly_growth(tables: Tables, city: str, years: Sequence[int], column: str) -> float:
+    """Growth per year of a ``city_quarter`` column of the city from the window's first year to
+    its last (mean of each year's quarters); NaN without the window or with one year."""
     sub = _window(tables["city_quarter"], years)
     if sub is None or len(years) < 2:
         return float("nan")
     rows = sub[sub["city"] == city]
     y = _years(rows)
-    first = float(rows.loc[y == min(years), "wage_index"].mean())
-    last = float(rows.loc[y == max(years), "wage_index"].mean())
+    first = float(rows.loc[y == min(years), column].mean())
+    last = float(rows.loc[y == max(years), column].mean())
     return (last / first) ** (1.0 / (max(years) - min(years))) - 1.0
+
+
+def wage_growth(tables: Tables, ctx: MomentContext, city: str, years: Sequence[int]) -> float:
+    """Growth of the city's wage per unit skill from the window's first year to its last (mean
+    of each year's quarters), per year."""
+    return _yearly_growth(tables, city, years, "wage_index")
 
 
 def house_price_growth(tables: Tables, ctx: MomentContext, city: str, years: Sequence[int]) -> float:
     """Growth of the city's mean house price from the window's first year to its last (mean of
     each year's quarters), per year: how fast prices answer the growth of demand over supply
     (identifies ``market.housing_price_elasticity``)."""
-    sub = _window(tables["city_quarter"], years)
-    if sub is None or len(years) < 2:
-        return float("nan")
-    rows = sub[sub["city"] == city]
-    y = _years(rows)
-    first = float(rows.loc[y == min(years), "mean_house_price"].mean())
-    last = float(rows.loc[y == max(years), "mean_house_price"].mean())
-    return (last / first) ** (1.0 / (max(years) - min(years))) - 1.0
+    return _yearly_growth(tables, city, years, "mean_house_price")
 
 
 def net_talent_inflow(tables: Tables, ctx: MomentContext, city: str, years: Sequence[int]) -> float:
