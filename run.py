@@ -33,6 +33,7 @@ from omegaconf import DictConfig  # noqa: E402
 
 from app.cli import MAIN_PID_ENV, run_command  # noqa: E402
 from app.settings import MODES, Settings, from_hydra, register_configs  # noqa: E402
+from model.config import SCENARIO_DIR  # noqa: E402
 from model.params import ConfigError  # noqa: E402
 
 logging.getLogger("MESA").setLevel(logging.WARNING)
@@ -50,7 +51,8 @@ def dispatch(config: Settings, out_dir: Path) -> None:
     getattr(importlib.import_module(module), func)(config, out_dir)
 
 
-@hydra.main(version_base="1.3", config_path="scenarios", config_name="config")
+# an absolute path to the scenario files, so an installed (non-editable) package finds them too
+@hydra.main(version_base="1.3", config_path=str(SCENARIO_DIR), config_name="config")
 def main(cfg: DictConfig) -> None:
     """Validate the composed config, then run the requested mode into hydra's run directory."""
     main_pid = os.environ.get(MAIN_PID_ENV, str(os.getpid()))
