@@ -13,7 +13,8 @@ backtest never feeds back into calibration.
 
 Written: ``backtest.csv`` (one row per observation: observed index, the model's median and 90%
 band over seeds, and whether the observation lies in the band), ``backtest_summary.csv`` (per
-series: observations in the band, mean log error), ``backtest.md`` and ``backtest.png``.
+series: observations in the band, mean log error), ``backtest.md`` and ``backtest.png`` (or the
+``output.format``).
 """
 
 from __future__ import annotations
@@ -27,11 +28,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from app.sample import SampleParams
+from app.sample import SampleParams, write_result_table
 from model.config import ROOT
 from model.params import param
 from model.rng import replicate_seeds
-from model.runio import begin_run, mark_complete, provenance, write_parquet
+from model.runio import begin_run, mark_complete, provenance
+from reporting.style import DEFAULT_DPI, figure_path, save_figure
 
 log = logging.getLogger("corridor.backtest")
 
@@ -191,9 +193,10 @@ def backtest_markdown(table: pd.DataFrame, summary: pd.DataFrame, settings: Any)
     return "\n".join(lines) + "\n"
 
 
-def plot_backtest(table: pd.DataFrame, path: Path | None = None) -> Any:
+def plot_backtest(table: pd.DataFrame, path: Path | None = None, dpi: int = DEFAULT_DPI) -> Any:
     """One panel per series and city: observed index (dots) against the model's median and 90%
-    band; the border closure (2020Q1–2022Q4) shaded."""
+    band; the border closure (2020Q1–2022Q4) shaded. Saved to ``path`` (png, svg or pdf by its
+    suffix) at ``dpi``."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -234,8 +237,7 @@ def plot_backtest(table: pd.DataFrame, path: Path | None = None) -> Any:
     fig.suptitle("Backtest: model (median, 90% band over seeds) vs public figures, as indices", fontsize=11)
     fig.tight_layout()
     if path is not None:
-        fig.savefig(path, dpi=110)
-        plt.close(fig)
+        save_figure(fig, path, dpi, close=True)
     return fig
 
 
@@ -245,14 +247,15 @@ def backtest_mode(settings: Any, out_dir: Path) -> None:
     out_dir = begin_run(out_dir)
     table = backtest_table(settings, settings.workers)
     summary = summary_table(table)
-    write_parquet(table, out_dir / "backtest.parquet")
-    table.to_csv(out_dir / "backtest.csv", index=False)
+    files = write_result_table(out_dir, "backtest", table, backtest_markdown(table, summary, settings))
     summary.to_csv(out_dir / "backtest_summary.csv", index=False)
-    (out_dir / "backtest.md").write_text(backtest_markdown(table, summary, settings))
-    plot_backtest(table, out_dir / "backtest.png")
+    try:
+        plot_backtest(table, figure_path(out_dir, "backtest", settings.output.format), settings.output.dpi)
+    except Exception as err:  # noqa: BLE001 — a failing figure must never lose the tables
+        log.warning("backtest figure failed: %s", err)
     mark_complete(
         out_dir,
         provenance("backtest", settings, time.perf_counter() - start),
-        [out_dir / "backtest.parquet", out_dir / "backtest.csv", out_dir / "backtest_summary.csv"],
+        [*files, out_dir / "backtest_summary.csv"],
     )
     log.info("backtest -> %s", out_dir)

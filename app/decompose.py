@@ -30,11 +30,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from app.sample import SampleParams
+from app.sample import SampleParams, write_result_table
 from model.config import Config, calibrated_defaults, only_model
 from model.params import param
 from model.rng import replicate_seeds
-from model.runio import begin_run, mark_complete, provenance, write_parquet
+from model.runio import begin_run, mark_complete, provenance
 from reporting.style import DEFAULT_DPI, RUN_COLOURS, save_figure
 
 log = logging.getLogger("corridor.decompose")
@@ -381,9 +381,9 @@ def decompose_mode(settings: Any, out_dir: Path) -> None:
         only_model(calibrated_defaults(settings.calibrated_set)), {"calibrated_set": settings.calibrated_set}
     )
     groups = package(only_model(settings), baseline, settings.decompose.border_channels)
-    write_parquet(table, out_dir / "decompose.parquet")
-    table.to_csv(out_dir / "decompose.csv", index=False)
-    (out_dir / "decompose.md").write_text(decompose_markdown(table, names, settings.scenario_name, groups))
+    files = write_result_table(
+        out_dir, "decompose", table, decompose_markdown(table, names, settings.scenario_name, groups)
+    )
     try:
         decompose_figure(
             table,
@@ -405,6 +405,6 @@ def decompose_mode(settings: Any, out_dir: Path) -> None:
             if len(names) <= settings.decompose.max_exact
             else settings.decompose.orderings,
         ),
-        [out_dir / "decompose.parquet", out_dir / "decompose.csv"],
+        files,
     )
     log.info("decompose: %s -> %s", settings.scenario_name, out_dir)

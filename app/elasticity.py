@@ -31,11 +31,11 @@ import numpy as np
 import pandas as pd
 
 from agents import firms as fm
-from app.sample import SampleParams
+from app.sample import SampleParams, write_result_table
 from model.config import Config
 from model.params import param
 from model.rng import replicate_seeds
-from model.runio import begin_run, mark_complete, provenance, write_parquet
+from model.runio import begin_run, mark_complete, provenance
 from model.state import SIZE_CLASSES, SZ, State
 
 log = logging.getLogger("corridor.elasticity")
@@ -231,12 +231,6 @@ def elasticity_mode(settings: Any, out_dir: Path) -> None:
     start = time.perf_counter()
     out_dir = begin_run(out_dir)
     table = elasticity_table(settings, settings.workers)
-    write_parquet(table, out_dir / "elasticity.parquet")
-    table.to_csv(out_dir / "elasticity.csv", index=False)
-    (out_dir / "elasticity.md").write_text(elasticity_markdown(table))
-    mark_complete(
-        out_dir,
-        provenance("elasticity", settings, time.perf_counter() - start),
-        [out_dir / "elasticity.parquet", out_dir / "elasticity.csv"],
-    )
+    files = write_result_table(out_dir, "elasticity", table, elasticity_markdown(table))
+    mark_complete(out_dir, provenance("elasticity", settings, time.perf_counter() - start), files)
     log.info("elasticity -> %s", out_dir)

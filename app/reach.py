@@ -25,11 +25,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from app.sample import SampleParams
+from app.sample import SampleParams, write_result_table
 from model.config import Config
 from model.params import ConfigError, list_param, param
 from model.rng import replicate_seeds
-from model.runio import begin_run, mark_complete, provenance, write_parquet
+from model.runio import begin_run, mark_complete, provenance
 
 log = logging.getLogger("corridor.reach")
 
@@ -423,13 +423,13 @@ def reach_mode(settings: Any, out_dir: Path) -> None:
     start = time.perf_counter()
     out_dir = begin_run(out_dir)
     table = reach_table(settings, settings.workers)
-    write_parquet(table, out_dir / "reach.parquet")
-    table.to_csv(out_dir / "reach.csv", index=False)
-    (out_dir / "reach.md").write_text(reach_markdown(table, settings.reach.seeds, settings.reach.quarters))
+    files = write_result_table(
+        out_dir, "reach", table, reach_markdown(table, settings.reach.seeds, settings.reach.quarters)
+    )
     defects = table[table["verdict"].str.startswith("DEFECT")]["lever"].tolist()
     mark_complete(
         out_dir,
         provenance("reach", settings, time.perf_counter() - start, levers=len(table), defects=defects),
-        [out_dir / "reach.parquet", out_dir / "reach.csv"],
+        files,
     )
     log.info("reach: %d levers, %d defects -> %s", len(table), len(defects), out_dir)

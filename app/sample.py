@@ -1,11 +1,16 @@
-"""The population sample and seeds of the experiment commands (reach, decompose, elasticity)."""
+"""The population sample and seeds of the experiment commands (reach, decompose, elasticity,
+backtest), and how they write their tables."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
+import pandas as pd
+
 from model.params import param
+from model.runio import write_parquet
 
 
 @dataclass
@@ -29,3 +34,16 @@ class SampleParams:
             "n_talent": self.n_talent,
             "population_share": self.population_share,
         }
+
+
+def write_result_table(out_dir: Path, name: str, table: pd.DataFrame, markdown: str) -> list[Path]:
+    """Write an experiment's table as ``name.parquet`` and ``name.csv`` and its report as
+    ``name.md`` in ``out_dir``.
+
+    Returns:
+        The two table files, for the provenance's checksums.
+    """
+    write_parquet(table, out_dir / f"{name}.parquet")
+    table.to_csv(out_dir / f"{name}.csv", index=False)
+    (out_dir / f"{name}.md").write_text(markdown)
+    return [out_dir / f"{name}.parquet", out_dir / f"{name}.csv"]
