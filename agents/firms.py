@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from agents.population import Population
+from corridor_abm.agents.population import Population
 
 ORIGIN_INITIAL, ORIGIN_STARTUP, ORIGIN_SPINOFF, ORIGIN_UNIVERSITY = 0, 1, 2, 3
 ORIGIN_NAMES = ("initial", "startup", "spinoff", "university spin-off")

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from agents.population import Population
+from corridor_abm.agents.population import Population
 
 ORIGIN_LOCAL, ORIGIN_MAINLAND, ORIGIN_HK, ORIGIN_OVERSEAS = 0, 1, 2, 3
 ORIGIN_NAMES = ("local", "mainland", "hong_kong", "overseas")

@@ -18,7 +18,7 @@ from __future__ import annotations
 import mesa
 import numpy as np
 
-from agents.population import Population
+from corridor_abm.agents.population import Population
 
 STAGE_NAMES = ("seed", "A", "B")
 LIVE, EXITED, WRITTEN_OFF, SOLD_AT_END = 0, 1, 2, 3

@@ -28,12 +28,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from app.sample import SampleParams, write_result_table
-from model.config import ROOT
-from model.params import param
-from model.rng import replicate_seeds
-from model.runio import begin_run, mark_complete, provenance
-from reporting.style import DEFAULT_DPI, figure_path, save_figure
+from corridor_abm.app.sample import SampleParams, write_result_table
+from corridor_abm.model.config import ROOT
+from corridor_abm.model.params import param
+from corridor_abm.model.rng import replicate_seeds
+from corridor_abm.model.runio import begin_run, mark_complete, provenance
+from corridor_abm.reporting.style import DEFAULT_DPI, figure_path, save_figure
 
 log = logging.getLogger("corridor.backtest")
 
@@ -90,7 +90,7 @@ def model_value(city_quarter: pd.DataFrame, series: str, city: str, period: str)
 
 
 def _run(cfg: Any) -> pd.DataFrame:
-    from model.corridor import CorridorModel
+    from corridor_abm.model.corridor import CorridorModel
 
     model = CorridorModel(cfg)
     model.run()
@@ -99,9 +99,9 @@ def _run(cfg: Any) -> pd.DataFrame:
 
 def backtest_table(settings: Any, workers: int = 1) -> pd.DataFrame:
     """One row per observation: the observed index and the model's median and 90% band."""
-    from calibration.evaluate import run_parallel
-    from calibration.spec import apply_values
-    from model.config import only_model
+    from corridor_abm.calibration.evaluate import run_parallel
+    from corridor_abm.calibration.spec import apply_values
+    from corridor_abm.model.config import only_model
 
     bp = settings.backtest
     seeds = replicate_seeds(settings.seed, bp.seeds)

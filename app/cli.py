@@ -27,10 +27,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from app.settings import Settings, check_overrides, from_hydra, register_configs
-from model.config import SCENARIO_DIR, SEED_MAX
-from model.params import ConfigError
-from model.runio import config_digest
+from corridor_abm.app.settings import Settings, check_overrides, from_hydra, register_configs
+from corridor_abm.model.config import SCENARIO_DIR, SEED_MAX
+from corridor_abm.model.params import ConfigError
+from corridor_abm.model.runio import config_digest
 
 HYDRA_ONLY_FLAGS = ("help", "hydra_help", "cfg", "info", "shell_completion", "experimental_rerun")
 """Hydra flags that print something instead of running: nothing to plan."""
@@ -102,7 +102,7 @@ def _allowed(key: str) -> str:
     import dataclasses
     import typing
 
-    from app.settings import key_type
+    from corridor_abm.app.settings import key_type
 
     ktype = key_type(key)
     node: Any = Settings
@@ -204,7 +204,7 @@ def plan_command(argv: list[str]) -> Plan | None:
     from hydra.core.override_parser.overrides_parser import OverridesParser
     from omegaconf import OmegaConf
 
-    from app.preflight import preflight
+    from corridor_abm.app.preflight import preflight
 
     args, unknown = get_args_parser().parse_known_args(argv)
     if unknown:

@@ -12,9 +12,9 @@ from __future__ import annotations
 import re
 import textwrap
 
-from app.settings import MODES, Settings, scenario_names
-from model.config import SCENARIO_DIR, calibrated_defaults
-from model.params import parameter_table
+from corridor_abm.app.settings import MODES, Settings, scenario_names
+from corridor_abm.model.config import SCENARIO_DIR, calibrated_defaults
+from corridor_abm.model.params import parameter_table
 
 MODE_HELP: dict[str, str] = {
     "run": "simulate the scenario (replicates=N for N paired seeds); tables, plots, provenance",
@@ -131,7 +131,7 @@ def help_text(width: int = 100) -> str:
         "  python run.py scenario=s2_land_exhaustion     a scenario (below)",
         "  python run.py -m scenario=baseline,s2_land_exhaustion 'seed=range(0,4)'   a sweep (hydra multirun)",
         "  python run.py mode=explore                    the browser explorer at http://127.0.0.1:8765/",
-        '  python -m reporting.query DIR ... "SQL"       query finished runs (README: Queries across runs)',
+        '  python -m corridor_abm.reporting.query DIR ... "SQL"       query finished runs (README: Queries across runs)',
         "",
         "Modes (mode=...):",
     ]

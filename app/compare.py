@@ -1,6 +1,6 @@
 """Compare finished runs from the command line, without hydra.
 
-    python -m app.compare RUN RUN [RUN ...] --out DIR [--format pdf] [--dpi 300]
+    python -m corridor_abm.app.compare RUN RUN [RUN ...] --out DIR [--format pdf] [--dpi 300]
 
 The same as ``python run.py mode=compare 'runs=[RUN,RUN]'`` (:func:`app.experiments.compare_mode`);
 the comparison itself is :func:`reporting.compare.compare_runs`, which checks the runs and the
@@ -15,11 +15,11 @@ import logging
 import sys
 from pathlib import Path
 
-from reporting.compare import CompareError, compare_runs
+from corridor_abm.reporting.compare import CompareError, compare_runs
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Command line: ``python -m app.compare RUN RUN [RUN ...] --out DIR``."""
+    """Command line: ``python -m corridor_abm.app.compare RUN RUN [RUN ...] --out DIR``."""
     parser = argparse.ArgumentParser(description="Compare scenario runs against a baseline (paired by seed).")
     parser.add_argument("runs", nargs="+", help="run, replicate-set or sweep directories (baseline among them)")
     parser.add_argument("--out", required=True, type=Path, help="output directory")

@@ -30,12 +30,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from app.sample import SampleParams, write_result_table
-from model.config import Config, calibrated_defaults, only_model
-from model.params import param
-from model.rng import replicate_seeds
-from model.runio import begin_run, mark_complete, provenance
-from reporting.style import DEFAULT_DPI, RUN_COLOURS, save_figure
+from corridor_abm.app.sample import SampleParams, write_result_table
+from corridor_abm.model.config import Config, calibrated_defaults, only_model
+from corridor_abm.model.params import param
+from corridor_abm.model.rng import replicate_seeds
+from corridor_abm.model.runio import begin_run, mark_complete, provenance
+from corridor_abm.reporting.style import DEFAULT_DPI, RUN_COLOURS, save_figure
 
 log = logging.getLogger("corridor.decompose")
 
@@ -207,8 +207,8 @@ def outcome_vector(tables: dict[str, pd.DataFrame]) -> np.ndarray:
 
 def run_outcomes(cfg: Config) -> np.ndarray:
     """Simulate a configuration and return its outcome vector (runs in a worker process)."""
-    from calibration.evaluate import released_models
-    from model.simulate import simulate
+    from corridor_abm.calibration.evaluate import released_models
+    from corridor_abm.model.simulate import simulate
 
     logging.getLogger("MESA").setLevel(logging.WARNING)
     with released_models():
@@ -222,7 +222,7 @@ def decompose(settings: Any, workers: int) -> tuple[pd.DataFrame, list[str]]:
         A tidy table (outcome, city, group, statistic: shapley / alone / total / interaction,
         mean, p05, p95) and the group names.
     """
-    from calibration.evaluate import run_parallel
+    from corridor_abm.calibration.evaluate import run_parallel
 
     dp = settings.decompose
     baseline = only_model(calibrated_defaults(settings.calibrated_set))

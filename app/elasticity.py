@@ -30,13 +30,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from agents import firms as fm
-from app.sample import SampleParams, write_result_table
-from model.config import Config
-from model.params import param
-from model.rng import replicate_seeds
-from model.runio import begin_run, mark_complete, provenance
-from model.state import SIZE_CLASSES, SZ, State
+from corridor_abm.agents import firms as fm
+from corridor_abm.app.sample import SampleParams, write_result_table
+from corridor_abm.model.config import Config
+from corridor_abm.model.params import param
+from corridor_abm.model.rng import replicate_seeds
+from corridor_abm.model.runio import begin_run, mark_complete, provenance
+from corridor_abm.model.state import SIZE_CLASSES, SZ, State
 
 log = logging.getLogger("corridor.elasticity")
 
@@ -71,8 +71,8 @@ def _sz_rent_lease(lease: Any, s: State, factor: float) -> Any:
 def firm_leave_probabilities(s: State, cfg: Config, rng: np.random.Generator, draws: int) -> dict[str, np.ndarray]:
     """Per Shenzhen firm: P(a review moves the whole firm out of Shenzhen), at today's rents and
     1% higher Shenzhen rents (mean over candidate draws). Nothing in ``s`` changes."""
-    from model.processes import location
-    from model.processes.markets import LeaseMarket
+    from corridor_abm.model.processes import location
+    from corridor_abm.model.processes.markets import LeaseMarket
 
     firms = s.firms
     alive = firms.alive_index()
@@ -98,8 +98,8 @@ def firm_leave_probabilities(s: State, cfg: Config, rng: np.random.Generator, dr
 def talent_leave_probabilities(s: State, cfg: Config, rng: np.random.Generator, draws: int) -> dict[str, np.ndarray]:
     """Per talent living in Shenzhen: P(leaving Shenzhen in a quarter) — leaving the region, or
     a home review choosing a home in another city — at today's and 1% higher Shenzhen rents."""
-    from model import views
-    from model.processes import migration
+    from corridor_abm.model import views
+    from corridor_abm.model.processes import migration
 
     tp, talent = cfg.talent, s.talent
     alive = talent.alive_index()
@@ -127,8 +127,8 @@ def talent_leave_probabilities(s: State, cfg: Config, rng: np.random.Generator, 
 
 def _run(task: tuple[Config, int]) -> dict[str, Any]:
     """One seed: run, then measure (runs in a worker process)."""
-    from calibration.evaluate import released_models
-    from model.corridor import CorridorModel
+    from corridor_abm.calibration.evaluate import released_models
+    from corridor_abm.model.corridor import CorridorModel
 
     cfg, draws = task
     logging.getLogger("MESA").setLevel(logging.WARNING)
@@ -155,9 +155,9 @@ def _run(task: tuple[Config, int]) -> dict[str, Any]:
 
 def elasticity_table(settings: Any, workers: int) -> pd.DataFrame:
     """Yearly leaving shares and their response to a 1% rise, per group, over seeds."""
-    from calibration.evaluate import run_parallel
-    from calibration.spec import apply_values
-    from model.config import only_model
+    from corridor_abm.calibration.evaluate import run_parallel
+    from corridor_abm.calibration.spec import apply_values
+    from corridor_abm.model.config import only_model
 
     ep = settings.elasticity
     seeds = replicate_seeds(settings.seed, ep.seeds)

@@ -35,9 +35,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from app.settings import Settings
-from model.rng import replicate_seeds
-from model.runio import (
+from corridor_abm.app.settings import Settings
+from corridor_abm.model.rng import replicate_seeds
+from corridor_abm.model.runio import (
     RUN_CONTROL_KEYS,  # noqa: F401 - re-exported: the keys that do not change results
     begin_run,
     check_reusable,
@@ -49,9 +49,9 @@ from model.runio import (
     write_parquet,
     write_tables,
 )
-from model.simulate import RunResult, simulate
-from reporting.index import write_index
-from reporting.plots import plot_run
+from corridor_abm.model.simulate import RunResult, simulate
+from corridor_abm.reporting.index import write_index
+from corridor_abm.reporting.plots import plot_run
 
 log = logging.getLogger("corridor")
 
@@ -89,7 +89,7 @@ def check_run_dir(config: Settings, out_dir: Path, hint: str = "choose another h
     Raises:
         model.runio.RunDirError: naming the folder and the problem.
     """
-    from model.runio import RunDirError
+    from corridor_abm.model.runio import RunDirError
 
     out_dir = Path(out_dir)
     check_writable(out_dir)
@@ -293,7 +293,7 @@ def run_replicates(config: Settings, out_dir: Path) -> Path:
     summary_path = _tables_dir(out_dir) / f"{SUMMARY_TABLE}.parquet"
     write_parquet(summary, summary_path)
     if config.output.plots:
-        from reporting.compare import plot_replicate_summary
+        from corridor_abm.reporting.compare import plot_replicate_summary
 
         plot_replicate_summary(
             summary,
@@ -326,7 +326,7 @@ def _run_all(configs: list[Settings], dirs: list[Path], todo: list[int], workers
         disable=not config.output.progress,
     )
     try:
-        from calibration import dispatch
+        from corridor_abm.calibration import dispatch
 
         if dispatch.current().engine != "local":  # a cluster engine (cluster.engine): submitit or Ray
             dispatch.map_tasks(_replicate_task, [(configs[k], str(dirs[k])) for k in todo])
@@ -431,7 +431,7 @@ def compare_mode(config: Settings, out_dir: Path) -> None:
     Raises:
         SystemExit: with the reason, if the runs cannot be compared.
     """
-    from reporting.compare import CompareError, compare_runs
+    from corridor_abm.reporting.compare import CompareError, compare_runs
 
     try:
         compare_runs(list(config.runs), out_dir, fmt=config.output.format, dpi=config.output.dpi)

@@ -14,13 +14,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from app.experiments import check_run_dir
-from app.settings import Settings
-from calibration.io import check_dir as check_calibration_dir
-from model.runio import RunDirError, check_writable, recorded_provenance
+from corridor_abm.app.experiments import check_run_dir
+from corridor_abm.app.settings import Settings
+from corridor_abm.calibration.io import check_dir as check_calibration_dir
+from corridor_abm.model.runio import RunDirError, check_writable, recorded_provenance
 
 if TYPE_CHECKING:
-    from app.cli import Plan
+    from corridor_abm.app.cli import Plan
 
 
 def check_job(settings: Settings, out_dir: Path, hint: str) -> None:
@@ -32,7 +32,7 @@ def check_job(settings: Settings, out_dir: Path, hint: str) -> None:
     if settings.mode == "run":
         check_run_dir(settings, out_dir, hint)
     elif settings.mode == "compare":
-        from reporting.compare import check_compare
+        from corridor_abm.reporting.compare import check_compare
 
         check_writable(out_dir)
         check_compare(list(settings.runs), out_dir)

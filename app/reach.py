@@ -25,11 +25,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from app.sample import SampleParams, write_result_table
-from model.config import Config
-from model.params import ConfigError, list_param, param
-from model.rng import replicate_seeds
-from model.runio import begin_run, mark_complete, provenance
+from corridor_abm.app.sample import SampleParams, write_result_table
+from corridor_abm.model.config import Config
+from corridor_abm.model.params import ConfigError, list_param, param
+from corridor_abm.model.rng import replicate_seeds
+from corridor_abm.model.runio import begin_run, mark_complete, provenance
 
 log = logging.getLogger("corridor.reach")
 
@@ -304,8 +304,8 @@ class ReachTask:
 
 def run_reach_task(task: ReachTask) -> dict[str, float]:
     """Simulate and measure the named channels (runs in a worker process)."""
-    from calibration.evaluate import released_models
-    from model.simulate import simulate
+    from corridor_abm.calibration.evaluate import released_models
+    from corridor_abm.model.simulate import simulate
 
     logging.getLogger("MESA").setLevel(logging.WARNING)
     with released_models():
@@ -316,8 +316,8 @@ def run_reach_task(task: ReachTask) -> dict[str, float]:
 
 def _config(settings: Any, overrides: tuple[str, ...], seed: int, quarters: int | None = None) -> Config:
     """The run's configuration: the settings' model part with the reach sample and overrides."""
-    from calibration.spec import apply_values
-    from model.config import only_model
+    from corridor_abm.calibration.spec import apply_values
+    from corridor_abm.model.config import only_model
 
     values: dict[str, Any] = {**settings.reach.sample(), "seed": int(seed)}
     if quarters:
@@ -341,7 +341,7 @@ def reach_table(settings: Any, workers: int) -> pd.DataFrame:
         relative size and 90% band over seeds, the share of seeds with the expected sign, and
         a verdict.
     """
-    from calibration.evaluate import run_parallel
+    from corridor_abm.calibration.evaluate import run_parallel
 
     rp = settings.reach
     chosen = [lever for lever in LEVERS if not rp.levers or lever.name in rp.levers]

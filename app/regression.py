@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from app.settings import compose_config
-from model.simulate import simulate
+from corridor_abm.app.settings import compose_config
+from corridor_abm.model.simulate import simulate
 
 BASELINE_FILE = Path(__file__).resolve().parent.parent / "tests" / "data" / "baseline_summary.csv"
 """Where the stored summary lives."""

@@ -9,8 +9,8 @@ from typing import Any
 
 import pandas as pd
 
-from model.params import param
-from model.runio import write_parquet
+from corridor_abm.model.params import param
+from corridor_abm.model.runio import write_parquet
 
 
 @dataclass

@@ -18,26 +18,26 @@ from typing import Any
 from hydra.core.config_store import ConfigStore
 from omegaconf import DictConfig, OmegaConf
 
-from app.backtest import BacktestParams
-from app.decompose import DecomposeParams
-from app.elasticity import ElasticityParams
-from app.reach import ReachParams
-from calibration.dispatch import ClusterParams
-from calibration.settings import CalibrationParams
-from model.config import SCENARIO_DIR, Config
-from model.params import ConfigError, check_key, list_param, param, validate
+from corridor_abm.app.backtest import BacktestParams
+from corridor_abm.app.decompose import DecomposeParams
+from corridor_abm.app.elasticity import ElasticityParams
+from corridor_abm.app.reach import ReachParams
+from corridor_abm.calibration.dispatch import ClusterParams
+from corridor_abm.calibration.settings import CalibrationParams
+from corridor_abm.model.config import SCENARIO_DIR, Config
+from corridor_abm.model.params import ConfigError, check_key, list_param, param, validate
 
 MODES: dict[str, str] = {
-    "run": "app.experiments:run_mode",
-    "compare": "app.experiments:compare_mode",
-    "explore": "explorer.serve:explore_mode",
-    "calibrate": "calibration.calibrate:calibrate_mode",
-    "sensitivity": "calibration.sensitivity:sensitivity_mode",
-    "recovery": "calibration.recovery:recovery_mode",
-    "reach": "app.reach:reach_mode",
-    "decompose": "app.decompose:decompose_mode",
-    "elasticity": "app.elasticity:elasticity_mode",
-    "backtest": "app.backtest:backtest_mode",
+    "run": "corridor_abm.app.experiments:run_mode",
+    "compare": "corridor_abm.app.experiments:compare_mode",
+    "explore": "corridor_abm.explorer.serve:explore_mode",
+    "calibrate": "corridor_abm.calibration.calibrate:calibrate_mode",
+    "sensitivity": "corridor_abm.calibration.sensitivity:sensitivity_mode",
+    "recovery": "corridor_abm.calibration.recovery:recovery_mode",
+    "reach": "corridor_abm.app.reach:reach_mode",
+    "decompose": "corridor_abm.app.decompose:decompose_mode",
+    "elasticity": "corridor_abm.app.elasticity:elasticity_mode",
+    "backtest": "corridor_abm.app.backtest:backtest_mode",
 }
 """What ``python run.py mode=...`` does: mode → "module:function", called with (settings, run directory)."""
 

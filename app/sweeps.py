@@ -14,9 +14,9 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from model.runio import write_json
-from reporting.collect import MANIFEST, collect_sweep
-from reporting.index import write_index
+from corridor_abm.model.runio import write_json
+from corridor_abm.reporting.collect import MANIFEST, collect_sweep
+from corridor_abm.reporting.index import write_index
 
 log = logging.getLogger("corridor")
 
@@ -33,7 +33,7 @@ class SweepCallback(Callback):  # type: ignore[misc,valid-type]
         """Write the launch record of the jobs :mod:`app.cli` planned (if this is that sweep)."""
         from omegaconf import OmegaConf
 
-        from app import cli
+        from corridor_abm.app import cli
 
         sweep_dir = Path(str(config.hydra.sweep.dir))
         task = list(OmegaConf.to_container(config.hydra.overrides.task, resolve=False))

@@ -37,13 +37,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from calibration import io
-from calibration.de import DEState, minimise, normalise
-from calibration.evaluate import calibration_seeds, derived_seed, sample_config, simulate_moments
-from calibration.loss import msm_loss, simulation_sd, weights
-from calibration.moments import window_covered
-from calibration.report import fit_markdown, fit_table
-from calibration.spec import (
+from corridor_abm.calibration import io
+from corridor_abm.calibration.de import DEState, minimise, normalise
+from corridor_abm.calibration.evaluate import calibration_seeds, derived_seed, sample_config, simulate_moments
+from corridor_abm.calibration.loss import msm_loss, simulation_sd, weights
+from corridor_abm.calibration.moments import window_covered
+from corridor_abm.calibration.report import fit_markdown, fit_table
+from corridor_abm.calibration.spec import (
     FreeParameter,
     Target,
     flatten,
@@ -55,8 +55,8 @@ from calibration.spec import (
     unit_of,
     values_from_unit,
 )
-from model.config import SCENARIO_DIR, Config
-from model.runio import config_dict
+from corridor_abm.model.config import SCENARIO_DIR, Config
+from corridor_abm.model.runio import config_dict
 
 log = logging.getLogger("corridor.calibration")
 

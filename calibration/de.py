@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 from scipy.stats import qmc
 
-from model.runio import json_default
+from corridor_abm.model.runio import json_default
 
 log = logging.getLogger("corridor.calibration")
 

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from model.params import ConfigError, param
+from corridor_abm.model.params import ConfigError, param
 
 ENGINES = ("local", "submitit", "submitit_local", "ray", "ray_local")
 

@@ -30,11 +30,11 @@ from typing import Any
 
 import numpy as np
 
-from calibration import dispatch
-from calibration.moments import MomentContext, compute_moments, compute_outcomes
-from calibration.spec import Target, apply_values
-from model.config import Config
-from model.rng import replicate_seeds
+from corridor_abm.calibration import dispatch
+from corridor_abm.calibration.moments import MomentContext, compute_moments, compute_outcomes
+from corridor_abm.calibration.spec import Target, apply_values
+from corridor_abm.model.config import Config
+from corridor_abm.model.rng import replicate_seeds
 
 log = logging.getLogger("corridor.calibration")
 
@@ -142,7 +142,7 @@ def run_task(task: MomentTask) -> np.ndarray:
 
 
 def _run_task(task: MomentTask) -> np.ndarray:
-    from model.simulate import simulate
+    from corridor_abm.model.simulate import simulate
 
     logging.getLogger("MESA").setLevel(logging.WARNING)
     n = 3 if task.outcomes else len(task.targets)

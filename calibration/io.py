@@ -17,7 +17,7 @@ from typing import Any
 
 import pandas as pd
 
-from model.runio import (
+from corridor_abm.model.runio import (
     COMPLETE_MARKER,
     begin_run,
     check_reusable,
@@ -101,7 +101,7 @@ def draw(plot: str, *args: Any) -> None:
     Call it after the tables are written: a plot must never lose the results.
     """
     try:
-        from calibration import plots
+        from corridor_abm.calibration import plots
 
         getattr(plots, plot)(*args)
     except Exception as err:  # noqa: BLE001 — any plotting failure is reported and skipped

@@ -19,7 +19,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from calibration.spec import Target
+from corridor_abm.calibration.spec import Target
 
 MISSING_PENALTY = 100.0
 """Loss added for a target whose moment is missing in every replicate (a 10 σ miss)."""

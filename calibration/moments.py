@@ -26,10 +26,10 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from model.config import Config, quarter_labels
+from corridor_abm.model.config import Config, quarter_labels
 
 if TYPE_CHECKING:
-    from calibration.spec import Target
+    from corridor_abm.calibration.spec import Target
 
 CITIES: tuple[str, ...] = ("HK", "SZ", "DG", "HZ")
 """City codes in the model's fixed order."""

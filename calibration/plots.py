@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from reporting.style import DEFAULT_DPI, OKABE_ITO, save_figure
+from corridor_abm.reporting.style import DEFAULT_DPI, OKABE_ITO, save_figure
 
 
 def _pyplot():

@@ -29,13 +29,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from calibration import io
-from calibration.calibrate import Objective, Setup, fit_weights, make_setup, start_point
-from calibration.de import minimise
-from calibration.evaluate import MomentTask, derived_seed, run_parallel, run_task
-from calibration.spec import FreeParameter, Target, apply_values, values_from_unit
-from model.config import Config
-from model.rng import replicate_seeds
+from corridor_abm.calibration import io
+from corridor_abm.calibration.calibrate import Objective, Setup, fit_weights, make_setup, start_point
+from corridor_abm.calibration.de import minimise
+from corridor_abm.calibration.evaluate import MomentTask, derived_seed, run_parallel, run_task
+from corridor_abm.calibration.spec import FreeParameter, Target, apply_values, values_from_unit
+from corridor_abm.model.config import Config
+from corridor_abm.model.rng import replicate_seeds
 
 log = logging.getLogger("corridor.calibration")
 

@@ -12,8 +12,8 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from calibration.loss import loss_terms, mean_moments, z_scores
-from calibration.spec import Target
+from corridor_abm.calibration.loss import loss_terms, mean_moments, z_scores
+from corridor_abm.calibration.spec import Target
 
 
 def _back(target: Target, m: float) -> float:

@@ -37,13 +37,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from calibration import io
-from calibration.de import normalise
-from calibration.evaluate import MomentTask, derived_seed, run_parallel, run_task, sample_config
-from calibration.moments import OUTCOME_LABELS, OUTCOMES
-from calibration.spec import FreeParameter, apply_values, get_value, select_parameters
-from model.config import Config
-from model.runio import config_dict
+from corridor_abm.calibration import io
+from corridor_abm.calibration.de import normalise
+from corridor_abm.calibration.evaluate import MomentTask, derived_seed, run_parallel, run_task, sample_config
+from corridor_abm.calibration.moments import OUTCOME_LABELS, OUTCOMES
+from corridor_abm.calibration.spec import FreeParameter, apply_values, get_value, select_parameters
+from corridor_abm.model.config import Config
+from corridor_abm.model.runio import config_dict
 
 log = logging.getLogger("corridor.calibration")
 

@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from model.params import ConfigError, list_param, param
+from corridor_abm.model.params import ConfigError, list_param, param
 
 NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
 """Allowed names of a calibrated set: a file stem in ``scenarios/calibrated/`` (no path)."""
@@ -173,8 +173,8 @@ class CalibrationParams:
         Raises:
             ConfigError: naming the ``calibration.*`` key and what is allowed.
         """
-        from calibration.moments import window_covered
-        from calibration.spec import load_parameters, load_targets
+        from corridor_abm.calibration.moments import window_covered
+        from corridor_abm.calibration.spec import load_parameters, load_targets
 
         if 0 < self.population < MIN_POPULATION:
             raise ConfigError(

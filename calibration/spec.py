@@ -28,8 +28,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from model.config import Config
-from model.params import ConfigError, check_key, validate
+from corridor_abm.model.config import Config
+from corridor_abm.model.params import ConfigError, check_key, validate
 
 HERE = Path(__file__).resolve().parent
 TARGETS_FILE = HERE / "targets.csv"
@@ -131,7 +131,7 @@ def load_targets(path: Path = TARGETS_FILE, role: str | None = None) -> list[Tar
     Raises:
         ValueError: on a malformed row (naming the target and the problem).
     """
-    from calibration.moments import MOMENTS
+    from corridor_abm.calibration.moments import MOMENTS
 
     frame = pd.read_csv(path, keep_default_na=False, dtype={"model_year": str, "city": str})
     targets: list[Target] = []

@@ -22,9 +22,9 @@ import mesa
 import numpy as np
 import pandas as pd
 
-from app.settings import Settings, compose_config
-from model.corridor import CorridorModel
-from model.params import validate
+from corridor_abm.app.settings import Settings, compose_config
+from corridor_abm.model.corridor import CorridorModel
+from corridor_abm.model.params import validate
 
 FIRMS_PER_SHARE = 25_000
 """Firm agents of the whole corridor: ``n_firms = population_share × 25,000`` (the full model's)."""

@@ -21,9 +21,9 @@ import solara
 from mesa.visualization import SolaraViz
 from mesa.visualization.utils import update_counter
 
-from app.settings import scenario_names
-from explorer.corridor_explorer import LEVERS, CorridorExplorer
-from explorer.views import flows_figure, levers_table, map_figure, series_figure
+from corridor_abm.app.settings import scenario_names
+from corridor_abm.explorer.corridor_explorer import LEVERS, CorridorExplorer
+from corridor_abm.explorer.views import flows_figure, levers_table, map_figure, series_figure
 
 logging.getLogger("MESA").setLevel(logging.WARNING)
 

@@ -15,8 +15,12 @@ import sys
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-APP = "explorer.page"
+import corridor_abm
+
+# the folder holding the corridor_abm package (the checkout, or site-packages when installed):
+# the server process runs there and imports the page as corridor_abm.explorer.page
+PACKAGE_PARENT = Path(corridor_abm.__file__).resolve().parent.parent
+APP = "corridor_abm.explorer.page"
 """The Solara page, by module name (so that the package's folder is not put on ``sys.path``)."""
 
 log = logging.getLogger("corridor")
@@ -52,7 +56,7 @@ def server_env(scenario: str, seed: int, population_share: float) -> dict[str, s
     for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
         env.setdefault(var, "1")
     env.setdefault("SOLARA_TELEMETRY_MIXPANEL_ENABLE", "False")  # the page sends nothing anywhere
-    env["PYTHONPATH"] = os.pathsep.join([str(ROOT), *filter(None, [env.get("PYTHONPATH")])])
+    env["PYTHONPATH"] = os.pathsep.join([str(PACKAGE_PARENT), *filter(None, [env.get("PYTHONPATH")])])
     return env
 
 
@@ -78,7 +82,7 @@ def serve(
         The server process (stop it with ``terminate()``).
     """
     return subprocess.Popen(
-        server_command(host, port), cwd=ROOT, env=server_env(scenario, seed, population_share), **popen
+        server_command(host, port), cwd=PACKAGE_PARENT, env=server_env(scenario, seed, population_share), **popen
     )
 
 

@@ -13,12 +13,12 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from explorer.corridor_explorer import CorridorExplorer
-from model import geodata
-from model.geography import BUILT
-from reporting.maps import draw_background, draw_outlines, plot_cell_field
-from reporting.plots import YEAR_AXIS, flow_matrix, quarter_axis
-from reporting.style import city_style
+from corridor_abm.explorer.corridor_explorer import CorridorExplorer
+from corridor_abm.model import geodata
+from corridor_abm.model.geography import BUILT
+from corridor_abm.reporting.maps import draw_background, draw_outlines, plot_cell_field
+from corridor_abm.reporting.plots import YEAR_AXIS, flow_matrix, quarter_axis
+from corridor_abm.reporting.style import city_style
 
 CITIES: tuple[str, ...] = tuple(geodata.CITY_CODES)
 

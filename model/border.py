@@ -34,12 +34,12 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from agents.talent import ORIGIN_HK
-from model.params import PerSector, param, per_sector
-from model.state import HK
+from corridor_abm.agents.talent import ORIGIN_HK
+from corridor_abm.model.params import PerSector, param, per_sector
+from corridor_abm.model.state import HK
 
 if TYPE_CHECKING:
-    from model.geography import CorridorMap, TransportParams
+    from corridor_abm.model.geography import CorridorMap, TransportParams
 
 
 @dataclass

@@ -22,17 +22,17 @@ from typing import Any
 
 from omegaconf import OmegaConf
 
-from model.border import BorderParams
-from model.geography import MapParams, TransportParams
-from model.params import ConfigError, param
-from model.processes.entry_exit import EntryExitParams
-from model.processes.government import GovernmentParams, LandParams, ServicesParams
-from model.processes.innovation import InnovationParams
-from model.processes.labour import TalentParams
-from model.processes.location import LocationParams
-from model.processes.markets import EconomyParams, MarketParams
-from model.processes.production import FirmParams
-from model.processes.venture import VCParams
+from corridor_abm.model.border import BorderParams
+from corridor_abm.model.geography import MapParams, TransportParams
+from corridor_abm.model.params import ConfigError, param
+from corridor_abm.model.processes.entry_exit import EntryExitParams
+from corridor_abm.model.processes.government import GovernmentParams, LandParams, ServicesParams
+from corridor_abm.model.processes.innovation import InnovationParams
+from corridor_abm.model.processes.labour import TalentParams
+from corridor_abm.model.processes.location import LocationParams
+from corridor_abm.model.processes.markets import EconomyParams, MarketParams
+from corridor_abm.model.processes.production import FirmParams
+from corridor_abm.model.processes.venture import VCParams
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIO_DIR = ROOT / "scenarios"
@@ -173,7 +173,7 @@ class Config:
                 f"n_talent = {self.n_talent} is smaller than n_firms = {self.n_firms}: every firm needs "
                 "at least one skilled worker; allowed: n_talent ≥ n_firms."
             )
-        from model import timeline
+        from corridor_abm.model import timeline
 
         timeline.check(self, calibrated_defaults(self.calibrated_set) if self.package_start else None)
 

@@ -20,10 +20,10 @@ from typing import Any, NamedTuple
 
 import mesa
 
-from model import levers, setup, timeline
-from model.config import Config, calibrated_defaults, only_model, quarter_labels
-from model.params import validate
-from model.processes import (
+from corridor_abm.model import levers, setup, timeline
+from corridor_abm.model.config import Config, calibrated_defaults, only_model, quarter_labels
+from corridor_abm.model.params import validate
+from corridor_abm.model.processes import (
     entry_exit,
     government,
     innovation,
@@ -34,8 +34,8 @@ from model.processes import (
     production,
     venture,
 )
-from model.recorder import Recorder
-from model.rng import RandomStreams
+from corridor_abm.model.recorder import Recorder
+from corridor_abm.model.rng import RandomStreams
 
 logging.getLogger("MESA").setLevel(logging.WARNING)
 

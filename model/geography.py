@@ -16,12 +16,12 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from model import border, geodata
-from model.params import PerCity, param, per_city
-from model.state import HK, SZ
+from corridor_abm.model import border, geodata
+from corridor_abm.model.params import PerCity, param, per_city
+from corridor_abm.model.state import HK, SZ
 
 if TYPE_CHECKING:
-    from model.config import Config
+    from corridor_abm.model.config import Config
 
 KM_PER_DEG_LAT = 110.57
 REFERENCE_LAT = 23.05

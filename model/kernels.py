@@ -28,10 +28,10 @@ from typing import TYPE_CHECKING
 import numpy as np
 from scipy import fft
 
-from model.state import HK
+from corridor_abm.model.state import HK
 
 if TYPE_CHECKING:
-    from model.geography import CorridorMap, TransportParams
+    from corridor_abm.model.geography import CorridorMap, TransportParams
 
 
 class GridKernel:
@@ -48,7 +48,7 @@ class GridKernel:
     def __init__(
         self, cmap: CorridorMap, transport: TransportParams, tau: float, cross_factor: np.ndarray | None = None
     ) -> None:
-        from model.geography import speedup_matrix, travel_minutes
+        from corridor_abm.model.geography import speedup_matrix, travel_minutes
 
         self.n = cmap.n_cells
         self.shape = (cmap.ny, cmap.nx)

@@ -19,10 +19,10 @@ from __future__ import annotations
 import copy
 import dataclasses
 
-from model import border, geography
-from model.config import Config, calibrated_defaults
-from model.processes import innovation, production
-from model.state import State
+from corridor_abm.model import border, geography
+from corridor_abm.model.config import Config, calibrated_defaults
+from corridor_abm.model.processes import innovation, production
+from corridor_abm.model.state import State
 
 LEVER_GROUPS: tuple[str, ...] = ("land", "border", "transport", "innovation")
 """Groups whose values are policy from 2018Q1 on; the 2018 state uses their reference values."""

@@ -11,12 +11,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from agents import firms as fm
-from agents import talent as tm
-from agents.vc import EXIT_NAMES, STAGE_NAMES
-from model import border, geodata, geography, views
-from model.state import N_CITIES, SECTORS, SIZE_CLASSES, State
-from model.tables import (
+from corridor_abm.agents import firms as fm
+from corridor_abm.agents import talent as tm
+from corridor_abm.agents.vc import EXIT_NAMES, STAGE_NAMES
+from corridor_abm.model import border, geodata, geography, views
+from corridor_abm.model.state import N_CITIES, SECTORS, SIZE_CLASSES, State
+from corridor_abm.model.tables import (
     CITY_COLUMNS,
     DEAL_COLUMNS,
     ENTRY_COLUMNS,
@@ -287,7 +287,7 @@ class Recorder:
         }
 
     def _timeline_table(self) -> pd.DataFrame:
-        from model.timeline import quarter_label
+        from corridor_abm.model.timeline import quarter_label
 
         rows = [{"quarter": quarter_label(t), "t": t, "key": key, "value": value} for t, key, value in self.timeline]
         return pd.DataFrame(rows, columns=list(TIMELINE_COLUMNS)).astype({"t": "int64", "value": "float64"})
@@ -297,8 +297,8 @@ class Recorder:
         return pd.Series([labels[int(x)] for x in t], dtype=object)
 
     def _establishments_table(self) -> pd.DataFrame:
-        from agents.firms import KIND_NAMES
-        from model.processes.location import EVENT_NAMES
+        from corridor_abm.agents.firms import KIND_NAMES
+        from corridor_abm.model.processes.location import EVENT_NAMES
 
         keys = (
             "t",

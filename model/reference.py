@@ -31,17 +31,17 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
-from agents import firms as fm
-from agents import talent as tm
-from agents.firms import KIND_PLANT, KIND_RD
-from model import views
-from model.processes import innovation
-from model.processes.markets import LeaseMarket
-from model.processes.production import update_workforce
-from model.state import HK, N_CITIES, N_SECTORS, SZ, State
+from corridor_abm.agents import firms as fm
+from corridor_abm.agents import talent as tm
+from corridor_abm.agents.firms import KIND_PLANT, KIND_RD
+from corridor_abm.model import views
+from corridor_abm.model.processes import innovation
+from corridor_abm.model.processes.markets import LeaseMarket
+from corridor_abm.model.processes.production import update_workforce
+from corridor_abm.model.state import HK, N_CITIES, N_SECTORS, SZ, State
 
 if TYPE_CHECKING:
-    from model.config import Config
+    from corridor_abm.model.config import Config
 
 NEG_INF = -math.inf
 

@@ -32,8 +32,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from model.params import ConfigError
-from model.tables import COLUMN_TYPES, TABLE_SCHEMAS
+from corridor_abm.model.params import ConfigError
+from corridor_abm.model.tables import COLUMN_TYPES, TABLE_SCHEMAS
 
 SCHEMA_VERSION = 3
 """Version of the outputs' schema (tables and provenance); bump when a column changes meaning,

@@ -28,24 +28,24 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
-from agents import firms as fm
-from agents import talent as tm
-from agents.firms import FirmPopulation
-from agents.talent import TalentPopulation
-from model import border, geodata, geography, views
-from model.allocation import sample_weighted
-from model.processes import innovation, location, markets, production
-from model.processes.government import create_governments, park_cells, public_services
-from model.processes.innovation import empty_knowledge
-from model.processes.labour import labour_rates
-from model.processes.markets import LeaseMarket
-from model.processes.migration import choose_homes, refresh_floor
-from model.processes.venture import create_funds
-from model.rng import RandomStreams
-from model.state import HK, N_CITIES, N_SECTORS, SZ, Cells, Cities, State
+from corridor_abm.agents import firms as fm
+from corridor_abm.agents import talent as tm
+from corridor_abm.agents.firms import FirmPopulation
+from corridor_abm.agents.talent import TalentPopulation
+from corridor_abm.model import border, geodata, geography, views
+from corridor_abm.model.allocation import sample_weighted
+from corridor_abm.model.processes import innovation, location, markets, production
+from corridor_abm.model.processes.government import create_governments, park_cells, public_services
+from corridor_abm.model.processes.innovation import empty_knowledge
+from corridor_abm.model.processes.labour import labour_rates
+from corridor_abm.model.processes.markets import LeaseMarket
+from corridor_abm.model.processes.migration import choose_homes, refresh_floor
+from corridor_abm.model.processes.venture import create_funds
+from corridor_abm.model.rng import RandomStreams
+from corridor_abm.model.state import HK, N_CITIES, N_SECTORS, SZ, Cells, Cities, State
 
 if TYPE_CHECKING:
-    from model.config import Config
+    from corridor_abm.model.config import Config
 
 
 def build_state(owner: mesa.Model, cfg: Config, streams: RandomStreams) -> State:

@@ -14,9 +14,9 @@ from typing import Any
 
 import pandas as pd
 
-from model.config import Config
-from model.corridor import CorridorModel
-from model.geography import CorridorMap
+from corridor_abm.model.config import Config
+from corridor_abm.model.corridor import CorridorModel
+from corridor_abm.model.geography import CorridorMap
 
 
 @dataclass

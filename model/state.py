@@ -29,11 +29,11 @@ import numpy as np
 if TYPE_CHECKING:
     import mesa
 
-    from agents.firms import FirmPopulation
-    from agents.government import CityGovernment
-    from agents.talent import TalentPopulation
-    from agents.vc import StakeBook, VCFund
-    from model.geography import CorridorMap
+    from corridor_abm.agents.firms import FirmPopulation
+    from corridor_abm.agents.government import CityGovernment
+    from corridor_abm.agents.talent import TalentPopulation
+    from corridor_abm.agents.vc import StakeBook, VCFund
+    from corridor_abm.model.geography import CorridorMap
 
 N_CITIES = 4
 HK, SZ, DG, HZ = range(N_CITIES)

@@ -6,8 +6,8 @@ files' documentation are generated from these dictionaries (``python scripts/wri
 
 from __future__ import annotations
 
-from agents.government import LEVERS, RECURRENT, REVENUE_SOURCES
-from model.state import SECTORS
+from corridor_abm.agents.government import LEVERS, RECURRENT, REVENUE_SOURCES
+from corridor_abm.model.state import SECTORS
 
 CITY_COLUMNS: dict[str, str] = {
     "quarter": "quarter label, YYYYQn",

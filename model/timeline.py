@@ -38,10 +38,10 @@ import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from model.params import ConfigError, PerCity, PerSector
+from corridor_abm.model.params import ConfigError, PerCity, PerSector
 
 if TYPE_CHECKING:
-    from model.config import Config
+    from corridor_abm.model.config import Config
 
 TIMED_GROUPS: tuple[str, ...] = ("land", "border", "transport", "innovation", "government", "services", "economy")
 """Groups whose leaves may follow a path: the levers and the exogenous economy."""
@@ -404,7 +404,7 @@ def check(cfg: Config, reference: Config | None = None) -> None:
     if not cfg.paths and not cfg.package_start:
         return
     timeline = Timeline(cfg, reference)
-    from model.params import validate
+    from corridor_abm.model.params import validate
 
     for t in timeline.change_quarters:
         try:

@@ -10,13 +10,13 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from agents import firms as fm
-from agents import talent as tm
-from model import border
-from model.state import HK, N_CITIES, SZ, Cells, State
+from corridor_abm.agents import firms as fm
+from corridor_abm.agents import talent as tm
+from corridor_abm.model import border
+from corridor_abm.model.state import HK, N_CITIES, SZ, Cells, State
 
 if TYPE_CHECKING:
-    from model.config import Config
+    from corridor_abm.model.config import Config
 
 COMMERCIAL_CAP_RATE = 0.05
 """Yield at which commercial rent is capitalised into the value of floor space (¥ per m²)."""

@@ -20,7 +20,7 @@ differ between the jobs. It runs by itself at the end of every multirun and by h
 The sweep's ``runs.parquet`` index (:mod:`reporting.index`: one row per run with its
 overrides, for SQL over every table, :mod:`reporting.query`) is written with it.
 
-    python -m reporting.collect outputs/multirun/2026-11-23_10-00-00
+    python -m corridor_abm.reporting.collect outputs/multirun/2026-11-23_10-00-00
 """
 
 from __future__ import annotations
@@ -35,8 +35,8 @@ from typing import Any
 
 import pandas as pd
 
-from model.runio import COMPLETE_MARKER, config_digest, recorded_provenance, run_status, write_parquet
-from reporting.index import write_index
+from corridor_abm.model.runio import COMPLETE_MARKER, config_digest, recorded_provenance, run_status, write_parquet
+from corridor_abm.reporting.index import write_index
 
 log = logging.getLogger("corridor")
 
@@ -280,7 +280,7 @@ def collect_sweep(multirun_dir: Path, write: bool = True) -> pd.DataFrame:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Command line: ``python -m reporting.collect SWEEP_DIR [SWEEP_DIR ...]``."""
+    """Command line: ``python -m corridor_abm.reporting.collect SWEEP_DIR [SWEEP_DIR ...]``."""
     parser = argparse.ArgumentParser(description="Collect a hydra sweep's city_quarter tables into one tidy table.")
     parser.add_argument("sweep_dirs", nargs="+", type=Path, help="hydra multirun directories")
     args = parser.parse_args(argv)

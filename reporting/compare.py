@@ -1,6 +1,6 @@
 """Compare scenarios against a baseline: paired differences with bands, maps, flows, summaries.
 
-``python run.py mode=compare 'runs=[DIR_A,DIR_B,...]'`` (or ``python -m app.compare DIR_A DIR_B
+``python run.py mode=compare 'runs=[DIR_A,DIR_B,...]'`` (or ``python -m corridor_abm.app.compare DIR_A DIR_B
 --out OUT``) takes single runs, replicate sets (``replicates=N``) or sweep directories
 (hydra multiruns, whose jobs are grouped by scenario and by the swept parameters other than the
 seed, seeds becoming replicates). The run whose scenario is ``baseline`` (else the first) is
@@ -44,9 +44,9 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from matplotlib.colors import TwoSlopeNorm  # noqa: E402
 
-from model import geodata  # noqa: E402
-from model.params import ConfigError  # noqa: E402
-from model.runio import (  # noqa: E402
+from corridor_abm.model import geodata  # noqa: E402
+from corridor_abm.model.params import ConfigError  # noqa: E402
+from corridor_abm.model.runio import (  # noqa: E402
     SCHEMA_VERSION,
     begin_run,
     check_writable,
@@ -57,11 +57,11 @@ from model.runio import (  # noqa: E402
     run_status,
     write_parquet,
 )
-from model.state import SIZE_CLASSES  # noqa: E402
-from reporting.collect import is_multirun_dir, run_dirs_of, sweep_jobs  # noqa: E402
-from reporting.maps import plot_cell_field  # noqa: E402
-from reporting.plots import SERIES, YEAR_AXIS, quarter_axis  # noqa: E402
-from reporting.style import DEFAULT_DPI, DIVERGING_CMAP, city_style, figure_path, run_styles, save_figure  # noqa: E402
+from corridor_abm.model.state import SIZE_CLASSES  # noqa: E402
+from corridor_abm.reporting.collect import is_multirun_dir, run_dirs_of, sweep_jobs  # noqa: E402
+from corridor_abm.reporting.maps import plot_cell_field  # noqa: E402
+from corridor_abm.reporting.plots import SERIES, YEAR_AXIS, quarter_axis  # noqa: E402
+from corridor_abm.reporting.style import DEFAULT_DPI, DIVERGING_CMAP, city_style, figure_path, run_styles, save_figure  # noqa: E402
 
 log = logging.getLogger("corridor")
 
@@ -522,7 +522,7 @@ def corridor_map(config: dict[str, Any]) -> Any:
     """The corridor map of a run's configuration (rebuilt from its ``map`` parameters)."""
     from omegaconf import OmegaConf
 
-    from model.geography import MapParams, build_map
+    from corridor_abm.model.geography import MapParams, build_map
 
     params = OmegaConf.to_object(OmegaConf.merge(OmegaConf.structured(MapParams), config.get("map", {})))
     return build_map(params)

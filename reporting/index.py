@@ -31,7 +31,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import yaml
 
-from model.runio import COMPLETE_MARKER, SCHEMA_VERSION
+from corridor_abm.model.runio import COMPLETE_MARKER, SCHEMA_VERSION
 
 log = logging.getLogger("corridor")
 

@@ -11,8 +11,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 from matplotlib.colors import ListedColormap, LogNorm, TwoSlopeNorm  # noqa: E402
 
-from model import geodata  # noqa: E402
-from model.geography import (  # noqa: E402
+from corridor_abm.model import geodata  # noqa: E402
+from corridor_abm.model.geography import (  # noqa: E402
     BUILT,
     RESERVE,
     SEA,
@@ -20,7 +20,7 @@ from model.geography import (  # noqa: E402
     km_to_lonlat,
     lonlat_to_km,
 )
-from reporting.style import (  # noqa: E402
+from corridor_abm.reporting.style import (  # noqa: E402
     CITY_COLOURS,
     DEFAULT_DPI,
     DIVERGING_CMAP,

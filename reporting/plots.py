@@ -15,11 +15,11 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from matplotlib.ticker import MaxNLocator  # noqa: E402
 
-from model import geodata  # noqa: E402
-from model.geography import CorridorMap  # noqa: E402
-from model.state import SIZE_CLASSES  # noqa: E402
-from reporting.maps import plot_base_map, plot_cell_field  # noqa: E402
-from reporting.style import (  # noqa: E402
+from corridor_abm.model import geodata  # noqa: E402
+from corridor_abm.model.geography import CorridorMap  # noqa: E402
+from corridor_abm.model.state import SIZE_CLASSES  # noqa: E402
+from corridor_abm.reporting.maps import plot_base_map, plot_cell_field  # noqa: E402
+from corridor_abm.reporting.style import (  # noqa: E402
     CITY_COLOURS,
     DEFAULT_DPI,
     HATCHES,

@@ -1,7 +1,7 @@
 """Query any set of runs with SQL: every table of every run, and the ``runs`` index, in DuckDB.
 
-    python -m reporting.query outputs/multirun/my_sweep "SELECT count(*) FROM relocations"
-    python -m reporting.query outputs/reps/baseline outputs/reps/s2 "SELECT ..." --csv out.csv
+    python -m corridor_abm.reporting.query outputs/multirun/my_sweep "SELECT count(*) FROM relocations"
+    python -m corridor_abm.reporting.query outputs/reps/baseline outputs/reps/s2 "SELECT ..." --csv out.csv
 
 Each folder may be a run, a replicate set, a sweep, or any folder holding them. The database
 (in memory) has:
@@ -15,7 +15,7 @@ Each folder may be a run, a replicate set, a sweep, or any folder holding them. 
 
 From Python::
 
-    from reporting.query import connect, query
+    from corridor_abm.reporting.query import connect, query
     con = connect(["outputs/multirun/my_sweep"])         # a duckdb connection
     frame = query(["outputs/multirun/my_sweep"], "SELECT * FROM runs")   # a pandas DataFrame
 
@@ -34,8 +34,8 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from model.tables import TABLE_SCHEMAS
-from reporting.index import index_table
+from corridor_abm.model.tables import TABLE_SCHEMAS
+from corridor_abm.reporting.index import index_table
 
 TABLES: tuple[str, ...] = tuple(TABLE_SCHEMAS)
 """The per-run tables that become views."""
@@ -122,7 +122,7 @@ def query(paths: Iterable[str | Path], sql: str) -> pd.DataFrame:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Command line: ``python -m reporting.query DIR [DIR ...] "SQL" [--csv FILE]``."""
+    """Command line: ``python -m corridor_abm.reporting.query DIR [DIR ...] "SQL" [--csv FILE]``."""
     parser = argparse.ArgumentParser(
         description="Query runs with SQL (DuckDB): the runs index as `runs`, every run table as a view "
         f"({', '.join(TABLES)}), each with a `run` column to join on.",

@@ -28,8 +28,8 @@ def _measure(n_talent: int, quarters: int, n_firms: int | None, population_share
     import logging
 
     logging.getLogger("MESA").setLevel(logging.WARNING)
-    from app.settings import compose_config
-    from model.corridor import CorridorModel
+    from corridor_abm.app.settings import compose_config
+    from corridor_abm.model.corridor import CorridorModel
 
     cfg = compose_config("baseline")  # what `python run.py` runs: the calibrated baseline
     cfg.n_talent = n_talent
@@ -76,12 +76,12 @@ def _docking(firms_sizes: list[int], limit_s: float) -> list[dict]:
     import numpy as np
 
     logging.getLogger("MESA").setLevel(logging.WARNING)
-    from app.settings import compose_config
-    from model.corridor import CorridorModel
-    from model.processes import labour, location
-    from model.processes.production import update_workforce
-    from model.reference import ReferenceCorridor, TimeLimitReached
-    from model.rng import RandomStreams
+    from corridor_abm.app.settings import compose_config
+    from corridor_abm.model.corridor import CorridorModel
+    from corridor_abm.model.processes import labour, location
+    from corridor_abm.model.processes.production import update_workforce
+    from corridor_abm.model.reference import ReferenceCorridor, TimeLimitReached
+    from corridor_abm.model.rng import RandomStreams
 
     rows = []
     for n_firms in firms_sizes:
@@ -155,9 +155,9 @@ def _kernels(cell_kms: list[float], repeats: int = 5) -> list[dict]:
     import numpy as np
     from scipy import sparse
 
-    from app.settings import compose_config
-    from model.geography import build_map, travel_minutes
-    from model.kernels import GridKernel
+    from corridor_abm.app.settings import compose_config
+    from corridor_abm.model.geography import build_map, travel_minutes
+    from corridor_abm.model.kernels import GridKernel
 
     rows = []
     for km in cell_kms:

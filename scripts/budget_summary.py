@@ -17,7 +17,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import pandas as pd  # noqa: E402
 
-from agents.government import LEVERS, RECURRENT  # noqa: E402
+from corridor_abm.agents.government import LEVERS, RECURRENT  # noqa: E402
 
 
 def summary(government: pd.DataFrame) -> pd.DataFrame:

@@ -35,8 +35,8 @@ SCENARIOS = ("baseline", "s4_talent_subsidies", "s4_talent_subsidies_housing")
 
 def run(scenario: str, seed: int, quarters: int, sample: list[str]) -> dict[str, float]:
     """Shenzhen's price, rent, floor and subsidy bill over the last four quarters of one run."""
-    from app.settings import compose_config
-    from model.corridor import CorridorModel
+    from corridor_abm.app.settings import compose_config
+    from corridor_abm.model.corridor import CorridorModel
 
     model = CorridorModel(compose_config(scenario, [f"seed={seed}", f"quarters={quarters}", *sample]))
     model.run()

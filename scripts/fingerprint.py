@@ -75,10 +75,10 @@ def table_hash(frame: pd.DataFrame) -> str:
 def run_case(scenario: str, overrides: list[str]) -> dict[str, str]:
     """Hashes of every table of one run."""
     try:  # the application layer's composer (after the restructuring) ...
-        from app.settings import compose_config
+        from corridor_abm.app.settings import compose_config
     except ImportError:  # ... or the one before it
-        from model.configuration import compose_config
-    from model.simulate import simulate
+        from corridor_abm.model.configuration import compose_config
+    from corridor_abm.model.simulate import simulate
 
     cfg = compose_config(scenario, SMALL + overrides)
     try:

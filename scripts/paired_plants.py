@@ -16,8 +16,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from app.settings import compose_config  # noqa: E402
-from model.simulate import simulate  # noqa: E402
+from corridor_abm.app.settings import compose_config  # noqa: E402
+from corridor_abm.model.simulate import simulate  # noqa: E402
 
 SIZES = ["n_firms=2500", "n_talent=25000", "population_share=0.1", "quarters=40", "output.progress=false"]
 

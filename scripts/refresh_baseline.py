@@ -14,7 +14,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from app.regression import BASELINE_FILE, regression_summary  # noqa: E402
+from corridor_abm.app.regression import BASELINE_FILE, regression_summary  # noqa: E402
 
 
 def main() -> None:

@@ -31,8 +31,8 @@ SAMPLES = {
 
 def main() -> None:
     """Run both samples over the seeds and print the per-city comparison."""
-    from app.settings import compose_config
-    from model.corridor import CorridorModel
+    from corridor_abm.app.settings import compose_config
+    from corridor_abm.model.corridor import CorridorModel
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--seeds", type=int, default=3)

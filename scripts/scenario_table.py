@@ -28,7 +28,7 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from reporting.compare import check_pairing, choose_baseline, load_city_quarter, load_run_sets, load_table  # noqa: E402
+from corridor_abm.reporting.compare import check_pairing, choose_baseline, load_city_quarter, load_run_sets, load_table  # noqa: E402
 
 COLUMNS: tuple[tuple[str, str], ...] = (
     ("sz_firms", "SZ firms, final year"),

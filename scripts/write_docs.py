@@ -14,10 +14,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from app.settings import Settings  # noqa: E402
-from model.config import calibrated_defaults  # noqa: E402
-from model.params import parameters_markdown  # noqa: E402
-from model.tables import COLUMN_TYPES, TABLE_SCHEMAS  # noqa: E402
+from corridor_abm.app.settings import Settings  # noqa: E402
+from corridor_abm.model.config import calibrated_defaults  # noqa: E402
+from corridor_abm.model.params import parameters_markdown  # noqa: E402
+from corridor_abm.model.tables import COLUMN_TYPES, TABLE_SCHEMAS  # noqa: E402
 
 START, END = "<!-- schemas:start -->", "<!-- schemas:end -->"
 

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from app.settings import compose_config
-from model.simulate import RunResult, simulate
+from corridor_abm.app.settings import compose_config
+from corridor_abm.model.simulate import RunResult, simulate
 
 logging.getLogger("MESA").setLevel(logging.WARNING)
 

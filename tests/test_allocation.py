@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from agents.population import Population
-from model.allocation import allocate, sample_weighted, sample_weighted_by_group
+from corridor_abm.agents.population import Population
+from corridor_abm.model.allocation import allocate, sample_weighted, sample_weighted_by_group
 
 
 def test_allocation_never_exceeds_capacity():

@@ -6,9 +6,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from app.backtest import backtest_mode
-from app.settings import compose_config
-from model.runio import is_complete
+from corridor_abm.app.backtest import backtest_mode
+from corridor_abm.app.settings import compose_config
+from corridor_abm.model.runio import is_complete
 
 TINY = [
     "mode=backtest",

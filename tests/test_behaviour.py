@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from model.simulate import simulate
+from corridor_abm.model.simulate import simulate
 from tests.conftest import small_config
 
 SEEDS = (101, 202, 303, 404)

@@ -9,10 +9,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from agents.talent import ORIGIN_HK, ORIGIN_MAINLAND
-from model import border
-from model.geography import MapParams, TransportParams, build_map, haul_minutes
-from model.state import HK, SZ
+from corridor_abm.agents.talent import ORIGIN_HK, ORIGIN_MAINLAND
+from corridor_abm.model import border
+from corridor_abm.model.geography import MapParams, TransportParams, build_map, haul_minutes
+from corridor_abm.model.state import HK, SZ
 
 FACTOR = 0.25
 

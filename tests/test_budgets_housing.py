@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from app.settings import compose_config
-from model.processes import markets
-from model.simulate import simulate
+from corridor_abm.app.settings import compose_config
+from corridor_abm.model.processes import markets
+from corridor_abm.model.simulate import simulate
 from tests.conftest import TINY_SAMPLE, small_config
 
 # --------------------------------------------------------------------------------------------

@@ -10,11 +10,11 @@ import pandas as pd
 import pytest
 from omegaconf import OmegaConf
 
-from app.settings import from_hydra
-from calibration import de
-from calibration.calibrate import calibrated_yaml
-from calibration.loss import MISSING_PENALTY, loss_terms, msm_loss, simulation_sd, weights
-from calibration.moments import (
+from corridor_abm.app.settings import from_hydra
+from corridor_abm.calibration import de
+from corridor_abm.calibration.calibrate import calibrated_yaml
+from corridor_abm.calibration.loss import MISSING_PENALTY, loss_terms, msm_loss, simulation_sd, weights
+from corridor_abm.calibration.moments import (
     CITIES,
     MomentContext,
     compute_moments,
@@ -22,10 +22,10 @@ from calibration.moments import (
     covered_years,
     window_covered,
 )
-from calibration.spec import Z90, Target, apply_values, flatten, get_value, load_parameters, load_targets
-from model.config import Config
-from model.params import config_keys
-from model.tables import CITY_COLUMNS, DEAL_COLUMNS
+from corridor_abm.calibration.spec import Z90, Target, apply_values, flatten, get_value, load_parameters, load_targets
+from corridor_abm.model.config import Config
+from corridor_abm.model.params import config_keys
+from corridor_abm.model.tables import CITY_COLUMNS, DEAL_COLUMNS
 
 SEED_FILE = re.compile(r"00[0-4]_[0-9a-f]{16}\.txt")
 

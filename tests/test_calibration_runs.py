@@ -11,15 +11,15 @@ import pandas as pd
 import pytest
 from omegaconf import OmegaConf
 
-import calibration.calibrate as calibrate_module
-import calibration.sensitivity as sensitivity_module
-from app.settings import compose_config
-from calibration.calibrate import run_calibration
-from calibration.evaluate import sample_config, simulate_moments
-from calibration.recovery import run_recovery
-from calibration.sensitivity import run_sensitivity
-from calibration.spec import flatten, load_targets, select_parameters
-from model.runio import is_complete
+import corridor_abm.calibration.calibrate as calibrate_module
+import corridor_abm.calibration.sensitivity as sensitivity_module
+from corridor_abm.app.settings import compose_config
+from corridor_abm.calibration.calibrate import run_calibration
+from corridor_abm.calibration.evaluate import sample_config, simulate_moments
+from corridor_abm.calibration.recovery import run_recovery
+from corridor_abm.calibration.sensitivity import run_sensitivity
+from corridor_abm.calibration.spec import flatten, load_targets, select_parameters
+from corridor_abm.model.runio import is_complete
 
 FREE = ["firms.rd_city_factor.sz", "entry.founding_rate"]
 
@@ -134,7 +134,7 @@ def test_sensitivity_smoke_and_resume(tmp_path, monkeypatch):
 
 
 def test_parallel_and_serial_simulations_agree(monkeypatch):
-    import calibration.evaluate as evaluate
+    import corridor_abm.calibration.evaluate as evaluate
 
     monkeypatch.setattr(evaluate, "TASKS_PER_WORKER", 1)  # the second batch runs on a fresh pool
     base = sample_config(tiny(), quarters=4)
@@ -150,8 +150,8 @@ def test_parallel_and_serial_simulations_agree(monkeypatch):
 def test_a_worker_keeps_no_finished_model_in_memory():
     import gc
 
-    from calibration.evaluate import MomentTask, run_task
-    from model.corridor import CorridorModel
+    from corridor_abm.calibration.evaluate import MomentTask, run_task
+    from corridor_abm.model.corridor import CorridorModel
 
     gc.collect()
     alive_before = sum(isinstance(o, CorridorModel) for o in gc.get_objects())
@@ -163,10 +163,10 @@ def test_a_worker_keeps_no_finished_model_in_memory():
 
 def test_the_installed_calibrated_set_fits_the_targets_better_than_the_defaults():
     """Guards scenarios/calibrated/default.yaml against model changes that undo its fit."""
-    from calibration.calibrate import CALIBRATED_DIR, read_calibrated
-    from calibration.loss import msm_loss, weights
-    from calibration.spec import apply_values, get_value
-    from model.config import Config
+    from corridor_abm.calibration.calibrate import CALIBRATED_DIR, read_calibrated
+    from corridor_abm.calibration.loss import msm_loss, weights
+    from corridor_abm.calibration.spec import apply_values, get_value
+    from corridor_abm.model.config import Config
 
     installed = {k: v for k, v in read_calibrated(CALIBRATED_DIR / "default.yaml").items() if k != "calibrated_set"}
     if not installed:

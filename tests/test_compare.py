@@ -14,9 +14,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from app.experiments import compare_mode, run_mode
-from model.runio import is_complete
-from reporting.compare import (
+from corridor_abm.app.experiments import compare_mode, run_mode
+from corridor_abm.model.runio import is_complete
+from corridor_abm.reporting.compare import (
     CompareError,
     choose_baseline,
     compare_runs,

@@ -10,10 +10,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from app.experiments import run_replicates
-from app.settings import compose_config
-from calibration import dispatch
-from calibration.evaluate import MomentTask, run_parallel, run_task
+from corridor_abm.app.experiments import run_replicates
+from corridor_abm.app.settings import compose_config
+from corridor_abm.calibration import dispatch
+from corridor_abm.calibration.evaluate import MomentTask, run_parallel, run_task
 
 TINY = ["n_firms=200", "n_talent=2000", "population_share=0.01", "quarters=3", "output.progress=false"]
 

@@ -6,13 +6,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from app.settings import compose_config
-from model.corridor import CorridorModel
-from model.processes import labour, location
-from model.processes.labour import workforce_targets
-from model.processes.production import update_workforce
-from model.reference import ReferenceCorridor
-from model.rng import RandomStreams
+from corridor_abm.app.settings import compose_config
+from corridor_abm.model.corridor import CorridorModel
+from corridor_abm.model.processes import labour, location
+from corridor_abm.model.processes.labour import workforce_targets
+from corridor_abm.model.processes.production import update_workforce
+from corridor_abm.model.reference import ReferenceCorridor
+from corridor_abm.model.rng import RandomStreams
 
 SMALL = ["n_firms=300", "n_talent=3000", "population_share=0.01", "quarters=8", "output.progress=false"]
 

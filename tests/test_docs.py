@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from app.settings import compose_config
-from model.corridor import CorridorModel
+from corridor_abm.app.settings import compose_config
+from corridor_abm.model.corridor import CorridorModel
 
 ROOT = Path(__file__).resolve().parent.parent
 

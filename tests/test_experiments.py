@@ -12,16 +12,16 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from app.experiments import (
+from corridor_abm.app.experiments import (
     comparable_config,
     finished_with,
     run_mode,
     run_single,
 )
-from app.settings import compose_config
-from model.params import ConfigError
-from model.rng import replicate_seeds
-from model.runio import is_complete
+from corridor_abm.app.settings import compose_config
+from corridor_abm.model.params import ConfigError
+from corridor_abm.model.rng import replicate_seeds
+from corridor_abm.model.runio import is_complete
 from tests.conftest import TINY_SAMPLE
 
 TINY = ["quarters=4", *TINY_SAMPLE, "output.plots=false"]
@@ -150,5 +150,5 @@ def test_run_py_limits_blas_to_one_thread_before_numpy_is_imported():
     proc = subprocess.run([sys.executable, "-c", code], cwd=root, env=env, capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert proc.stdout.split() == ["1", "1", "1"]
-    source = (root / "run.py").read_text()
+    source = (root / "app" / "main.py").read_text()
     assert source.index("OMP_NUM_THREADS") < source.index("import hydra"), "set before numpy can be imported"

@@ -22,10 +22,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from app.settings import compose_config
-from explorer.corridor_explorer import LEVERS, CorridorExplorer, explorer_config
-from explorer.views import flows_figure, map_figure, series_figure
-from model.params import ConfigError
+from corridor_abm.app.settings import compose_config
+from corridor_abm.explorer.corridor_explorer import LEVERS, CorridorExplorer, explorer_config
+from corridor_abm.explorer.views import flows_figure, map_figure, series_figure
+from corridor_abm.model.params import ConfigError
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"
@@ -112,7 +112,7 @@ def explorer_url(tmp_path_factory):
         if os.environ.get("CI"):
             pytest.fail("CI needs Chromium (apt-get install chromium) and Playwright (pip install -e '.[test]')")
         pytest.skip("no Chromium or Playwright here (CI installs them: .ci/run)")
-    from explorer.serve import serve
+    from corridor_abm.explorer.serve import serve
 
     port = _free_port()
     log = tmp_path_factory.mktemp("explorer") / "server.log"
@@ -181,14 +181,14 @@ def test_page_loads_a_lever_moves_and_steps_update_the_map_and_series(explorer_u
 
 
 def test_explore_mode_serves_the_page_on_the_configured_address():
-    from app.settings import MODES
-    from explorer.serve import server_command, server_env
+    from corridor_abm.app.settings import MODES
+    from corridor_abm.explorer.serve import server_command, server_env
 
-    assert MODES["explore"] == "explorer.serve:explore_mode"
+    assert MODES["explore"] == "corridor_abm.explorer.serve:explore_mode"
     cfg = compose_config("s2_land_exhaustion", ["mode=explore", "explore.port=8801", "seed=4"])
     command = server_command(cfg.explore.host, cfg.explore.port)
     assert command[command.index("--port") + 1] == "8801" and command[command.index("--host") + 1] == "127.0.0.1"
-    assert "explorer.page" in command and "--production" in command and "--no-check-version" in command
+    assert "corridor_abm.explorer.page" in command and "--production" in command and "--no-check-version" in command
     start = json.loads(server_env(cfg.scenario_name, cfg.seed, cfg.explore.population_share)["CORRIDOR_EXPLORER"])
     assert start == {"scenario": "s2_land_exhaustion", "seed": 4, "population_share": 0.025}
     with pytest.raises(ConfigError, match="explore.port"):

@@ -13,12 +13,12 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from app.settings import MODES, compose_config, scenario_names
-from calibration import plots as calibration_plots
-from model.params import ConfigError
-from model.runio import reinstall_info
-from reporting.plots import plot_city_series, plot_run
-from reporting.style import (
+from corridor_abm.app.settings import MODES, compose_config, scenario_names
+from corridor_abm.calibration import plots as calibration_plots
+from corridor_abm.model.params import ConfigError
+from corridor_abm.model.runio import reinstall_info
+from corridor_abm.reporting.plots import plot_city_series, plot_run
+from corridor_abm.reporting.style import (
     CITY_COLOURS,
     CITY_LINESTYLES,
     CITY_MARKERS,
@@ -127,7 +127,10 @@ def test_help_lists_modes_scenarios_with_their_documents_and_levers_with_units()
 
 def test_console_command_and_reinstall_instructions():
     scripts = {e.name: e.value for e in importlib.metadata.entry_points(group="console_scripts")}
-    assert scripts.get("corridor") == "run:cli"
+    assert scripts.get("corridor") == "corridor_abm.app.main:cli"
+    # one installed package: none of the repository's generic folder names is a top-level name
+    top = importlib.metadata.distribution("corridor-abm").read_text("top_level.txt")
+    assert top is None or set(top.split()) <= {"corridor_abm"}, top
     info = reinstall_info()
     assert info["constraints"] == "constraints.txt" and "-c constraints.txt" in info["command"]
     pins = [line for line in (ROOT / "constraints.txt").read_text().splitlines() if "==" in line]

@@ -20,9 +20,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from app.experiments import finished_with, run_mode
-from model.runio import run_status
-from reporting.compare import CompareError, check_compare
+from corridor_abm.app.experiments import finished_with, run_mode
+from corridor_abm.model.runio import run_status
+from corridor_abm.reporting.compare import CompareError, check_compare
 from tests.test_experiments import tiny_config
 
 QUICK = ("quarters=2",)

@@ -24,9 +24,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from app.cli import run_command
-from app.settings import Settings
-from model.params import PerCity, PerSector
+from corridor_abm.app.cli import run_command
+from corridor_abm.app.settings import Settings
+from corridor_abm.model.params import PerCity, PerSector
 
 ROOT = Path(__file__).resolve().parent.parent
 SMALL = ["quarters=2", "n_firms=600", "n_talent=6000", "population_share=0.025", "output.plots=false"]

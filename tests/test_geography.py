@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from model import geodata
-from model.geography import (
+from corridor_abm.model import geodata
+from corridor_abm.model.geography import (
     BUILT,
     MapParams,
     TransportParams,

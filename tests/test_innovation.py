@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from model.corridor import CorridorModel
-from model.params import PerSector
-from model.processes import innovation
-from model.simulate import simulate
+from corridor_abm.model.corridor import CorridorModel
+from corridor_abm.model.params import PerSector
+from corridor_abm.model.processes import innovation
+from corridor_abm.model.simulate import simulate
 from tests.conftest import small_config
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from model import views
-from model.corridor import CorridorModel
+from corridor_abm.model import views
+from corridor_abm.model.corridor import CorridorModel
 from tests.conftest import small_config
 
 

@@ -6,11 +6,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from app.settings import compose_config
-from model import border
-from model.geography import build_map, travel_matrix
-from model.kernels import GridKernel
-from model.processes.production import build_travel
+from corridor_abm.app.settings import compose_config
+from corridor_abm.model import border
+from corridor_abm.model.geography import build_map, travel_matrix
+from corridor_abm.model.kernels import GridKernel
+from corridor_abm.model.processes.production import build_travel
 
 
 @pytest.fixture(scope="module")

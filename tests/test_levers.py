@@ -10,9 +10,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from app.settings import compose_config
-from model.corridor import CorridorModel
-from model.processes import innovation
+from corridor_abm.app.settings import compose_config
+from corridor_abm.model.corridor import CorridorModel
+from corridor_abm.model.processes import innovation
 from tests.conftest import TINY_SAMPLE
 
 BUILD = [*TINY_SAMPLE, "quarters=1", "seed=5"]

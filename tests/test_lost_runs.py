@@ -16,14 +16,14 @@ import pandas as pd
 import psutil
 import pytest
 
-from app.cli import plan_command
-from app.compare import main as compare_main
-from app.experiments import finished_with, run_mode
-from app.settings import compose_config
-from model.params import ConfigError
-from model.runio import RunDirError, run_status
-from reporting.collect import collect_sweep
-from reporting.compare import CompareError, check_compare
+from corridor_abm.app.cli import plan_command
+from corridor_abm.app.compare import main as compare_main
+from corridor_abm.app.experiments import finished_with, run_mode
+from corridor_abm.app.settings import compose_config
+from corridor_abm.model.params import ConfigError
+from corridor_abm.model.runio import RunDirError, run_status
+from corridor_abm.reporting.collect import collect_sweep
+from corridor_abm.reporting.compare import CompareError, check_compare
 from tests.test_experiments import tiny_config
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -88,7 +88,7 @@ def test_a_refused_calibration_keeps_the_finished_folder(finished, tmp_path):
         plan_command(["mode=calibrate", "calibration.free=[land.nope]", f"hydra.run.dir={run}"])
     with pytest.raises(RunDirError, match="holds a finished run, not a calibrate"):
         plan_command(["mode=calibrate", f"hydra.run.dir={run}"])
-    from calibration.calibrate import run_calibration
+    from corridor_abm.calibration.calibrate import run_calibration
 
     with pytest.raises(RunDirError, match="holds a finished run"):  # also when called from Python
         run_calibration(compose_config("baseline", ["mode=calibrate"]), run)
@@ -145,7 +145,7 @@ def test_sweep_labels_come_from_the_jobs_and_launches_never_mix(tmp_path):
 def test_a_sweep_that_cannot_be_collected_exits_non_zero(tmp_path):
     from omegaconf import OmegaConf
 
-    from app.sweeps import SweepCallback
+    from corridor_abm.app.sweeps import SweepCallback
 
     config = OmegaConf.create({"mode": "run", "hydra": {"sweep": {"dir": str(tmp_path / "empty")}}})
     with pytest.raises(SystemExit) as stop:

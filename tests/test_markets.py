@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from model.processes import markets
+from corridor_abm.model.processes import markets
 
 
 def test_rent_rises_with_excess_demand_and_falls_with_slack():
@@ -46,8 +46,8 @@ def test_spread_by_weight_conserves_city_totals():
 
 def test_background_economy_grows_with_residents_and_income_per_resident():
     """GDP and the other residents' income grow with both drivers; more residents, more demand."""
-    from model.params import PerCity
-    from model.processes.markets import EconomyParams
+    from corridor_abm.model.params import PerCity
+    from corridor_abm.model.processes.markets import EconomyParams
 
     eco = EconomyParams()
     t = 40  # ten years

@@ -9,9 +9,9 @@ import weakref
 import mesa
 import psutil
 
-from app.settings import compose_config
-from model.corridor import CorridorModel
-from model.simulate import simulate
+from corridor_abm.app.settings import compose_config
+from corridor_abm.model.corridor import CorridorModel
+from corridor_abm.model.simulate import simulate
 
 TINY = ["n_firms=200", "n_talent=2000", "population_share=0.01", "quarters=2", "output.progress=false"]
 

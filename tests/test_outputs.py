@@ -10,10 +10,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from app import experiments as save
-from model.runio import is_complete, read_tables
-from model.simulate import simulate
-from model.tables import TABLE_SCHEMAS
+from corridor_abm.app import experiments as save
+from corridor_abm.model.runio import is_complete, read_tables
+from corridor_abm.model.simulate import simulate
+from corridor_abm.model.tables import TABLE_SCHEMAS
 from tests.conftest import TINY_SAMPLE, small_config
 
 ROOT = Path(__file__).resolve().parent.parent

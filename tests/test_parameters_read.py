@@ -13,11 +13,11 @@ import dataclasses
 
 import pytest
 
-from app.settings import compose_config
-from model import setup
-from model.config import Config
-from model.corridor import CorridorModel
-from model.params import PerCity, PerSector
+from corridor_abm.app.settings import compose_config
+from corridor_abm.model import setup
+from corridor_abm.model.config import Config
+from corridor_abm.model.corridor import CorridorModel
+from corridor_abm.model.params import PerCity, PerSector
 
 EVERYTHING_ON = [
     "n_firms=1500",

@@ -8,9 +8,9 @@ import pytest
 from hydra.errors import ConfigCompositionException
 from omegaconf.errors import ConfigKeyError, ValidationError
 
-from app.settings import Settings, check_overrides, compose_config, scenario_names
-from model.config import Config, calibrated_defaults
-from model.params import ConfigError, check_key, parameters_markdown, validate
+from corridor_abm.app.settings import Settings, check_overrides, compose_config, scenario_names
+from corridor_abm.model.config import Config, calibrated_defaults
+from corridor_abm.model.params import ConfigError, check_key, parameters_markdown, validate
 
 ROOT = Path(__file__).resolve().parent.parent
 

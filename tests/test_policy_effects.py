@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from model.params import PerCity
-from model.simulate import simulate
+from corridor_abm.model.params import PerCity
+from corridor_abm.model.simulate import simulate
 from tests.conftest import small_config
 
 

@@ -17,12 +17,12 @@ import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 import pytest
 
-from app.experiments import run_replicates, save_run
-from model.runio import SCHEMA_VERSION, arrow_schema, read_tables, to_arrow, write_tables
-from model.simulate import simulate
-from model.tables import COLUMN_TYPES, TABLE_SCHEMAS
-from reporting.index import INDEX_FILE, read_index
-from reporting.query import connect, query
+from corridor_abm.app.experiments import run_replicates, save_run
+from corridor_abm.model.runio import SCHEMA_VERSION, arrow_schema, read_tables, to_arrow, write_tables
+from corridor_abm.model.simulate import simulate
+from corridor_abm.model.tables import COLUMN_TYPES, TABLE_SCHEMAS
+from corridor_abm.reporting.index import INDEX_FILE, read_index
+from corridor_abm.reporting.query import connect, query
 from tests.conftest import small_config
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -162,7 +162,7 @@ def test_the_query_command_prints_the_answer(shared_sweep):
         [
             sys.executable,
             "-m",
-            "reporting.query",
+            "corridor_abm.reporting.query",
             str(shared_sweep),
             "SELECT scenario, count(*) AS n FROM runs GROUP BY 1 ORDER BY 1",
         ],

@@ -8,10 +8,10 @@ import itertools
 import numpy as np
 import pytest
 
-from app import decompose, elasticity, reach
-from app.settings import Settings, compose_config
-from model.corridor import CorridorModel
-from model.params import ConfigError, check_key
+from corridor_abm.app import decompose, elasticity, reach
+from corridor_abm.app.settings import Settings, compose_config
+from corridor_abm.model.corridor import CorridorModel
+from corridor_abm.model.params import ConfigError, check_key
 
 SMALL = ["n_firms=600", "n_talent=6000", "population_share=0.025", "output.progress=false", "seed=4"]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from app.regression import BASELINE_FILE, COLUMNS, regression_summary
+from corridor_abm.app.regression import BASELINE_FILE, COLUMNS, regression_summary
 
 
 def test_fixed_seed_run_matches_stored_baseline():

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from model.rng import RandomStreams, replicate_seeds
-from model.simulate import simulate
+from corridor_abm.model.rng import RandomStreams, replicate_seeds
+from corridor_abm.model.simulate import simulate
 from tests.conftest import small_config
 
 
@@ -38,8 +38,8 @@ def test_replicate_seeds_are_distinct_and_stable():
 def test_a_policy_change_leaves_unrelated_draws_alone():
     """Named streams: a land policy does not reshuffle the initial population or the first
     quarter's productivity shocks."""
-    from model.corridor import CorridorModel
-    from model.processes import production
+    from corridor_abm.model.corridor import CorridorModel
+    from corridor_abm.model.processes import production
 
     base = CorridorModel(small_config(seed=21, quarters=1))
     policy = CorridorModel(small_config(seed=21, quarters=1, land__sz_supply=0.0, land__dg_supply=3.0))

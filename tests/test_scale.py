@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from app.settings import compose_config
-from model.params import ConfigError
+from corridor_abm.app.settings import compose_config
+from corridor_abm.model.params import ConfigError
 
 
 def test_full_scale_is_one_agent_per_worker():

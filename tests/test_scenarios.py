@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from app.experiments import comparable_config
-from app.settings import compose_config, scenario_names
-from model.config import SCENARIO_DIR
-from model.simulate import simulate
+from corridor_abm.app.experiments import comparable_config
+from corridor_abm.app.settings import compose_config, scenario_names
+from corridor_abm.model.config import SCENARIO_DIR
+from corridor_abm.model.simulate import simulate
 from tests.conftest import TINY_SAMPLE
 
 ROOT = Path(__file__).resolve().parent.parent

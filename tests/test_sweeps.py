@@ -11,11 +11,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from app.settings import register_configs
-from model.config import SCENARIO_DIR
-from model.runio import is_complete
-from reporting.collect import COLLECTED_TABLE, collect_sweep, job_dirs, main, swept_keys
-from reporting.compare import load_run_sets
+from corridor_abm.app.settings import register_configs
+from corridor_abm.model.config import SCENARIO_DIR
+from corridor_abm.model.runio import is_complete
+from corridor_abm.reporting.collect import COLLECTED_TABLE, collect_sweep, job_dirs, main, swept_keys
+from corridor_abm.reporting.compare import load_run_sets
 from tests.conftest import SWEEP, multirun
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -127,8 +127,8 @@ def test_jobs_of_parallel_launchers_draw_no_progress_bars():
     from hydra.core.hydra_config import HydraConfig
     from omegaconf import open_dict
 
-    from app.experiments import show_progress
-    from app.settings import compose_config
+    from corridor_abm.app.experiments import show_progress
+    from corridor_abm.app.settings import compose_config
 
     register_configs()
     previous = HydraConfig.instance().cfg

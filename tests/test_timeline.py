@@ -6,11 +6,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from app.settings import compose_config
-from model import timeline
-from model.config import Config
-from model.corridor import CorridorModel
-from model.params import ConfigError
+from corridor_abm.app.settings import compose_config
+from corridor_abm.model import timeline
+from corridor_abm.model.config import Config
+from corridor_abm.model.corridor import CorridorModel
+from corridor_abm.model.params import ConfigError
 from tests.conftest import TINY_SAMPLE
 
 
@@ -104,7 +104,7 @@ def test_a_package_starts_at_its_quarter():
 
 def test_economy_levels_follow_the_rates_in_force():
     """With constant rates the levels are the closed form; a growth path compounds year by year."""
-    from model.processes.markets import advance_economy, start_economy
+    from corridor_abm.model.processes.markets import advance_economy, start_economy
 
     cfg = compose_config("baseline", TINY_SAMPLE)
     eco = start_economy(cfg, 0)

@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from agents.vc import LIVE
-from model.corridor import CorridorModel
-from model.params import PerCity
-from model.processes.venture import accounting_gaps
+from corridor_abm.agents.vc import LIVE
+from corridor_abm.model.corridor import CorridorModel
+from corridor_abm.model.params import PerCity
+from corridor_abm.model.processes.venture import accounting_gaps
 from tests.conftest import small_config
 
 
@@ -124,7 +124,7 @@ def test_austerity_rule_cuts_subsidies_when_reserves_run_low():
 
 def test_venture_money_lets_a_firm_grow_faster():
     """vc.backed_max_growth caps a backed firm's hiring in a quarter instead of firms.max_growth."""
-    from model.processes import labour
+    from corridor_abm.model.processes import labour
 
     cfg = small_config(seed=8, quarters=1, n_firms=600, n_talent=6000, population_share=0.025)
     cfg.vc.backed_max_growth = 0.5

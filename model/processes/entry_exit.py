@@ -17,19 +17,19 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from agents import firms as fm
-from model import border, views
-from model.allocation import allocate
-from model.params import param
-from model.processes import government
-from model.processes.labour import release
-from model.processes.location import candidate_sites
-from model.processes.markets import LeaseMarket
-from model.processes.production import update_workforce
-from model.state import N_CITIES, N_SECTORS, State
+from corridor_abm.agents import firms as fm
+from corridor_abm.model import border, views
+from corridor_abm.model.allocation import allocate
+from corridor_abm.model.params import param
+from corridor_abm.model.processes import government
+from corridor_abm.model.processes.labour import release
+from corridor_abm.model.processes.location import candidate_sites
+from corridor_abm.model.processes.markets import LeaseMarket
+from corridor_abm.model.processes.production import update_workforce
+from corridor_abm.model.state import N_CITIES, N_SECTORS, State
 
 if TYPE_CHECKING:
-    from model.config import Config
+    from corridor_abm.model.config import Config
 
 
 @dataclass

@@ -21,14 +21,14 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from agents.government import CityGovernment, service_index
-from model import geodata, geography, views
-from model.params import PerCity, param, per_city
-from model.processes import markets
-from model.state import N_CITIES, SZ, State
+from corridor_abm.agents.government import CityGovernment, service_index
+from corridor_abm.model import geodata, geography, views
+from corridor_abm.model.params import PerCity, param, per_city
+from corridor_abm.model.processes import markets
+from corridor_abm.model.state import N_CITIES, SZ, State
 
 if TYPE_CHECKING:
-    from model.config import Config
+    from corridor_abm.model.config import Config
 
 PARK_PLACES = ("Songshan Lake", "Binhai Bay", "Zhongkai Hi-Tech Zone", "Daya Bay")
 """Designated parks for Shenzhen firms in Dongguan and Huizhou (lever L1, cross-city land)."""

@@ -26,13 +26,13 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from agents import firms as fm
-from model import border, kernels
-from model.params import param
-from model.state import Knowledge, State
+from corridor_abm.agents import firms as fm
+from corridor_abm.model import border, kernels
+from corridor_abm.model.params import param
+from corridor_abm.model.state import Knowledge, State
 
 if TYPE_CHECKING:
-    from model.config import Config
+    from corridor_abm.model.config import Config
 
 
 @dataclass

@@ -16,16 +16,16 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from agents import firms as fm
-from agents import talent as tm
-from model import views
-from model.allocation import allocate, sample_weighted, sample_weighted_by_group
-from model.params import ConfigError, PerCity, param, per_city
-from model.processes.production import update_workforce
-from model.state import N_CITIES, State
+from corridor_abm.agents import firms as fm
+from corridor_abm.agents import talent as tm
+from corridor_abm.model import views
+from corridor_abm.model.allocation import allocate, sample_weighted, sample_weighted_by_group
+from corridor_abm.model.params import ConfigError, PerCity, param, per_city
+from corridor_abm.model.processes.production import update_workforce
+from corridor_abm.model.state import N_CITIES, State
 
 if TYPE_CHECKING:
-    from model.config import Config
+    from corridor_abm.model.config import Config
 
 
 @dataclass

@@ -30,16 +30,16 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from agents import firms as fm
-from model import border, views
-from model.allocation import allocate, sample_weighted, sample_weighted_by_group
-from model.params import param
-from model.processes.markets import LeaseMarket
-from model.processes.production import update_workforce
-from model.state import N_CITIES, N_SECTORS, SZ, State
+from corridor_abm.agents import firms as fm
+from corridor_abm.model import border, views
+from corridor_abm.model.allocation import allocate, sample_weighted, sample_weighted_by_group
+from corridor_abm.model.params import param
+from corridor_abm.model.processes.markets import LeaseMarket
+from corridor_abm.model.processes.production import update_workforce
+from corridor_abm.model.state import N_CITIES, N_SECTORS, SZ, State
 
 if TYPE_CHECKING:
-    from model.config import Config
+    from corridor_abm.model.config import Config
 
 
 @dataclass
@@ -209,7 +209,7 @@ def knowledge_valuation(s: State, cfg: Config, idx: np.ndarray) -> np.ndarray:
     ``H · step · (λ_i − λ̄_sector) / (1 − β − γ)``. The 2018 inversion makes every cell as
     profitable as any other for the average firm, its valuation of knowledge included; a firm
     that innovates more than its sector's average values knowledge more."""
-    from model.processes import innovation
+    from corridor_abm.model.processes import innovation
 
     firms, lp = s.firms, cfg.location
     alive = firms.alive_index()

@@ -28,14 +28,14 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from agents.talent import household_floor  # noqa: F401  (the housing-demand kernel, re-exported)
-from model import geography, views
-from model.params import PUBLIC, PerCity, param, per_city
-from model.processes.production import update_workforce
-from model.state import N_CITIES, Economy, State
+from corridor_abm.agents.talent import household_floor  # noqa: F401  (the housing-demand kernel, re-exported)
+from corridor_abm.model import geography, views
+from corridor_abm.model.params import PUBLIC, PerCity, param, per_city
+from corridor_abm.model.processes.production import update_workforce
+from corridor_abm.model.state import N_CITIES, Economy, State
 
 if TYPE_CHECKING:
-    from model.config import Config
+    from corridor_abm.model.config import Config
 
 
 @dataclass
@@ -401,7 +401,7 @@ def clear_markets(s: State, cfg: Config) -> None:
     expectations and house prices follow."""
     mk, cells = cfg.market, s.cells
     update_workforce(s, cfg)
-    from model.processes.migration import refresh_floor
+    from corridor_abm.model.processes.migration import refresh_floor
 
     talent = s.talent
     refresh_floor(s, cfg, np.flatnonzero(talent.alive & (talent.home >= 0)))

@@ -14,14 +14,14 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from agents import talent as tm
-from model import views
-from model.allocation import allocate, sample_weighted, sample_weighted_by_group
-from model.processes.labour import adjust_wages, match, release
-from model.state import HK, N_CITIES, State
+from corridor_abm.agents import talent as tm
+from corridor_abm.model import views
+from corridor_abm.model.allocation import allocate, sample_weighted, sample_weighted_by_group
+from corridor_abm.model.processes.labour import adjust_wages, match, release
+from corridor_abm.model.state import HK, N_CITIES, State
 
 if TYPE_CHECKING:
-    from model.config import Config
+    from corridor_abm.model.config import Config
 
 
 def migration_and_housing(s: State, cfg: Config, rng: np.random.Generator, rng_housing: np.random.Generator) -> None:

@@ -14,14 +14,14 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from agents import firms as fm
-from model import geography, kernels, views
-from model.params import ConfigError, PerCity, PerSector, param, per_city, per_sector
-from model.state import N_SECTORS, SECTORS, State, Travel
+from corridor_abm.agents import firms as fm
+from corridor_abm.model import geography, kernels, views
+from corridor_abm.model.params import ConfigError, PerCity, PerSector, param, per_city, per_sector
+from corridor_abm.model.state import N_SECTORS, SECTORS, State, Travel
 
 if TYPE_CHECKING:
-    from model.config import Config
-    from model.geography import CorridorMap
+    from corridor_abm.model.config import Config
+    from corridor_abm.model.geography import CorridorMap
 
 
 @dataclass

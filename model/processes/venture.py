@@ -13,15 +13,15 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from agents import vc as vcm
-from agents.vc import StakeBook, VCFund
-from model import border
-from model.allocation import sample_weighted
-from model.params import ConfigError, PerCity, param, per_city
-from model.state import HK, N_CITIES, Capital, State
+from corridor_abm.agents import vc as vcm
+from corridor_abm.agents.vc import StakeBook, VCFund
+from corridor_abm.model import border
+from corridor_abm.model.allocation import sample_weighted
+from corridor_abm.model.params import ConfigError, PerCity, param, per_city
+from corridor_abm.model.state import HK, N_CITIES, Capital, State
 
 if TYPE_CHECKING:
-    from model.config import Config
+    from corridor_abm.model.config import Config
 
 STAGE_DONE, STAGE_EXITED = 3, 4
 
