@@ -108,7 +108,7 @@ def test_launcher_configs_compose_with_single_threaded_jobs():
     assert any("OMP_NUM_THREADS=1" in line for line in slurm.setup)
     rehearsal = _launcher("slurm_local").launcher
     assert rehearsal._target_.endswith("submitit_launcher.LocalLauncher")
-    assert _launcher("basic").callbacks.collect._target_ == "app.sweeps.SweepCallback"
+    assert _launcher("basic").callbacks.collect._target_ == "corridor_abm.app.sweeps.SweepCallback"
 
 
 def test_the_ray_launcher_config_names_the_missing_plugin():
