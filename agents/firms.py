@@ -38,7 +38,7 @@ class FirmPopulation(Population):
     ``div_cell`` (second site, -1 if none: a production plant or an R&D centre), ``div_kind``
     (0 plant, 1 R&D centre), ``log_a`` (log own productivity), ``rd`` (R&D intensity), ``born``
     (quarter founded), ``cash`` (¥), ``fixed_cost`` (¥ per quarter), ``loss_streak``
-    (consecutive loss quarters), ``origin`` (initial / start-up / spin-off / university spin-off), ``parent`` (firm
+    (consecutive loss quarters), ``empty_streak`` (consecutive quarters without workers), ``origin`` (initial / start-up / spin-off / university spin-off), ``parent`` (firm
     a spin-off came from, -1), ``exit_quarter`` (-1 while alive), ``origin_city`` (city where
     it started), ``founder_origin`` (talent origin of the founder, -1 for 2018 firms),
     ``innovations_total``, ``last_innovation`` (quarter), ``vc_stage`` (0 none, 1 seed, 2 A,
@@ -66,6 +66,7 @@ class FirmPopulation(Population):
         "cash": (np.float64, 0.0),
         "fixed_cost": (np.float64, 0.0),
         "loss_streak": (np.int16, 0),
+        "empty_streak": (np.int16, 0),
         "origin": (np.int8, ORIGIN_INITIAL),
         "parent": (np.int32, -1),
         "exit_quarter": (np.int32, -1),

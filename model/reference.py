@@ -278,7 +278,7 @@ class TalentAgent(mesa.Agent):
         if firm is None:
             city = s.cells.city[max(self.home, 0)]
             income = cfg.talent.outside_wage_share * s.cities.wage[city] * self.skill
-            return _log(income) + s.cities.job_fundamental[city]
+            return _log(income) + (s.cities.job_fundamental[city] + self.border_value(city))
         city = s.cells.city[cell]
         income = s.cities.wage[city] * self.skill
         income += s.cities.talent_subsidy[city] if self.skill >= cfg.government.talent_subsidy_min_skill else 0.0
@@ -287,7 +287,15 @@ class TalentAgent(mesa.Agent):
         commute = (
             float(cfg.talent.commute_disutility_per_minute * m.between(self.home, cell)) if self.home >= 0 else 0.0
         )
-        return _log(income) + s.cities.job_fundamental[city] - barrier - commute
+        return _log(income) + (s.cities.job_fundamental[city] + self.border_value(city)) - barrier - commute
+
+    def border_value(self, job_city: int) -> float:
+        """The 2018 inversion's value of this worker's home side and a job in ``job_city``
+        across the HK–mainland border (:func:`model.views.border_value`)."""
+        s = self.model.s
+        job_hk = int(job_city == HK)
+        home_hk = int(s.cells.city[self.home] == HK) if self.home >= 0 else job_hk
+        return float(s.cities.border_fundamental[int(self.origin == tm.ORIGIN_HK), home_hk, job_hk])
 
     def job_cell(self) -> int:
         """Where the worker works now (-1 without a modelled job)."""

@@ -334,12 +334,75 @@ def _list_largest(s: State, cfg: Config, rng: np.random.Generator) -> None:
         firms.listed[largest] = np.where(in_hk, 2, 1)
 
 
+def border_gap(s: State, idx: np.ndarray, utility: np.ndarray, taste_sd: float) -> np.ndarray:
+    """The value, for each origin group of talent ``idx`` (not from / from Hong Kong), of
+    living on a side of the HK–mainland border and working on a side, that makes the group's
+    2018 pattern what the talent's logit choices expect (the inversion of Berry 1994, with
+    Gumbel tastes of scale ``taste_sd``), in two steps:
+
+    * a job across the border from one's home, against a job on the home's side, among the
+      employed living on that side: ``V_cross − V_same = taste_sd · (log(n_cross / n_same) −
+      log(e_cross / e_same))``, where ``e`` is how often a searcher living there is offered
+      jobs on either side (:func:`model.processes.labour.match`: half its offers in its home
+      city, half anywhere in proportion to vacancies, for which 2018 jobs stand);
+    * a home in Hong Kong against a home on the mainland, with the job values in:
+      ``V_hk − V_mainland = taste_sd · log(n_hk / n_mainland)``.
+
+    ``V`` is the mean ``utility`` of those in the pattern plus its value. Equal means instead
+    would make a rare pattern as attractive as a common one, and people would pour into it;
+    without the offer term, commuters would drain away because they see few offers across the
+    border.
+
+    Args:
+        s: The state (homes, jobs, origins).
+        idx: Talent.
+        utility: Their utility without the border value, log-income.
+        taste_sd: Scale of the talent's Gumbel tastes (``talent.taste_sd``), log-income.
+
+    Returns:
+        (2, 2, 2) array ``[from_hk, home_in_hk, job_in_hk]``, log-income; 0 for a mainland
+        home with a mainland job (and for patterns a group has nobody in). Talent without a job
+        count as working on their home's side.
+    """
+    hk = s.cells.city == HK
+    group = (s.talent.origin[idx] == tm.ORIGIN_HK).astype(np.intp)
+    home_hk = hk[s.talent.home[idx]].astype(np.intp)
+    job = views.job_cells(s, idx)
+    employed = job >= 0
+    job_hk = np.where(employed, hk[np.maximum(job, 0)], home_hk).astype(np.intp)
+    jobs_hk = float(job_hk[employed].mean()) if employed.any() else 0.0
+    share = np.array([1.0 - jobs_hk, jobs_hk])
+    value = np.zeros((2, 2, 2))
+    for g in (0, 1):
+        for h in (0, 1):
+            same = employed & (group == g) & (home_hk == h) & (job_hk == h)
+            cross = employed & (group == g) & (home_hk == h) & (job_hk != h)
+            if same.any() and cross.any() and share.min() > 0:
+                offers = (0.5 * share[1 - h]) / (0.5 + 0.5 * share[h])
+                value[g, h, 1 - h] = (
+                    utility[same].mean()
+                    - utility[cross].mean()
+                    + taste_sd * (np.log(cross.sum() / same.sum()) - np.log(offers))
+                )
+    with_jobs = utility + value[group, home_hk, job_hk]
+    for g in (0, 1):
+        mainland, in_hk = (group == g) & (home_hk == 0), (group == g) & (home_hk == 1)
+        if mainland.any() and in_hk.any():
+            value[g, 1] += (
+                with_jobs[mainland].mean() - with_jobs[in_hk].mean() + taste_sd * np.log(in_hk.sum() / mainland.sum())
+            )
+    return value
+
+
 def settle_talent(s: State, cfg: Config, rng: np.random.Generator) -> None:
     """Invert the 2018 pattern of homes, and give each talent its outside option.
 
     The job fundamental of a mainland city absorbs its 2018 wage gap per unit skill to Shenzhen
-    (mobility across the mainland makes 2018 a spatial equilibrium); Hong Kong's wage premium
-    stays in utility, held up by the border's barriers. The residential fundamental of a cell
+    (mobility across the mainland makes 2018 a spatial equilibrium). Across the HK–mainland
+    border, each origin group's pattern of home and job sides gets a value
+    (:func:`border_gap`) that makes the 2018 shares of the patterns the logit's expected shares
+    under the reference barriers; Hong Kong's wage premium and the barriers stay in utility and move people by
+    their changes. The residential fundamental of a cell
     makes the mean utility of its 2018 residents equal to the corridor's mean (cells without
     residents take their city's mean), so the 2018 homes are an equilibrium and later moves
     answer to what changes. Each talent is here by
@@ -354,6 +417,15 @@ def settle_talent(s: State, cfg: Config, rng: np.random.Generator) -> None:
     # absorbs them; Hong Kong's premium is held up by the border's barriers and stays in utility
     cities.job_fundamental = np.where(np.arange(N_CITIES) == HK, 0.0, np.log(cities.wage[SZ]) - np.log(cities.wage))
     cells.residential_fundamental[:] = 0.0
+    # the HK–mainland border, per origin group: the 2018 shares of talent living and working on
+    # either side are what the logit expects under the reference barriers, so the 2018 pattern
+    # (commuters, mainland talent in Hong Kong, Hong Kong talent on the mainland) is an
+    # equilibrium rather than a stock that drains away or a rare pattern that floods; the barriers and Hong Kong's wage premium then move people
+    # by their changes (a scenario's border levers, Hong Kong's wage growth)
+    cities.border_fundamental = np.zeros((2, 2, 2))
+    # (net of skill: who is in a pattern differs by skill, and a fundamental is the same for all)
+    net = views.current_utility(s, cfg, alive) - np.log(talent.skill[alive])
+    cities.border_fundamental = border_gap(s, alive, net, cfg.talent.taste_sd)
     income, _, job = views.job_part(s, cfg, alive)
     part = views.home_part(s, cfg, alive, income, job, home)
     count = np.bincount(home, minlength=s.n_cells)

@@ -144,6 +144,13 @@ class Cities:
         wage_2018: ``wage`` in 2018Q1 (deflates R&D into 2018 researcher units).
         job_fundamental: Value of a job in the city beyond its income, log-income (inverted
             from 2018 wages).
+        border_fundamental: Value of living and working on given sides of the HK–mainland
+            border for talent of an origin group, log-income, ``[from_hk, home_in_hk,
+            job_in_hk]`` (2 × 2 × 2; 0 for a mainland home and job; without a job, the job side is
+            the home's): inverted so that, under the reference barriers, each group's 2018
+            talent in the four home/job patterns are as well off on average
+            (:func:`model.setup.border_gap`). The barriers and Hong Kong's wage premium then move
+            people by their changes.
         rent_reference: 2018 floor-weighted mean residential rent of the city before the agents
             are placed, ¥ per m² per quarter: the rent at which the rest of the economy's housing
             demand is its Cobb–Douglas level (``economy.housing_spend_share``).
@@ -164,6 +171,7 @@ class Cities:
     wage: np.ndarray
     wage_2018: np.ndarray
     job_fundamental: np.ndarray = field(default_factory=lambda: np.zeros(N_CITIES))
+    border_fundamental: np.ndarray = field(default_factory=lambda: np.zeros((2, 2, 2)))
     rent_reference: np.ndarray = field(default_factory=lambda: np.ones(N_CITIES))
     talent_rent_reference: float = 1.0
     talent_income_reference: float = 1.0

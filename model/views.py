@@ -197,6 +197,27 @@ def home_value(s: State, cfg: Config) -> np.ndarray:
     return cfg.talent.amenity_weight * s.cells.amenity + s.cells.residential_fundamental
 
 
+def border_value(s: State, idx: np.ndarray, homes: np.ndarray, jobs: np.ndarray) -> np.ndarray:
+    """The 2018 inversion's value of a home and a job on their sides of the HK–mainland border
+    for talent ``idx`` (``state.cities.border_fundamental``), log-income.
+
+    Args:
+        s: The state.
+        idx: Talent, shape (n,).
+        homes: Home cells, (n,) or (n, k); -1: no home yet (the job's side is taken).
+        jobs: Job cells, (n,) or (n, k) (broadcasting with ``homes``); -1: no modelled job (the
+            home's side is taken).
+    """
+    hk = s.cells.city == HK
+    from_hk = (s.talent.origin[idx] == tm.ORIGIN_HK).astype(np.intp)
+    if np.ndim(homes) == 2 or np.ndim(jobs) == 2:
+        from_hk = from_hk[:, None]
+    job_side = hk[np.maximum(jobs, 0)]
+    home_side = np.where(homes >= 0, hk[np.maximum(homes, 0)], job_side)
+    job_side = np.where(jobs >= 0, job_side, home_side)
+    return s.cities.border_fundamental[from_hk, home_side.astype(np.intp), job_side.astype(np.intp)]
+
+
 def job_utility(s: State, cfg: Config, idx: np.ndarray, firm_cols: np.ndarray) -> np.ndarray:
     """Utility of job offers (firms, one column each) for talent ``idx`` from their homes."""
     talent, firms, b = s.talent, s.firms, cfg.border
@@ -211,12 +232,17 @@ def job_utility(s: State, cfg: Config, idx: np.ndarray, firm_cols: np.ndarray) -
     barriers = border.side_barrier_table(b, s.map, b.work_barrier_hk, b.work_barrier_mainland)[:, firms.cell]
     from_hk = (talent.origin[idx] == tm.ORIGIN_HK).astype(np.intp)[:, None]
     commute = np.where(home >= 0, s.travel.between(np.maximum(home, 0), cells), 0.0)
-    value = tm.job_utility(wage, s.cities.job_fundamental[firm_city][firm_cols], barriers[from_hk, firm_cols])
+    job_value = s.cities.job_fundamental[firm_city][firm_cols] + border_value(s, idx, home, cells)
+    value = tm.job_utility(wage, job_value, barriers[from_hk, firm_cols])
     return value - cfg.talent.commute_disutility_per_minute * commute
 
 
-def job_part(s: State, cfg: Config, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Income, job utility and job cell (-1 without a modelled job) of talent ``idx``."""
+def job_part(
+    s: State, cfg: Config, idx: np.ndarray, with_border: bool = False
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Income, job utility and job cell (-1 without a modelled job) of talent ``idx``; with
+    ``with_border`` the utility carries the border's 2018 value of the home and job
+    (:func:`border_value`, which :func:`home_part` carries otherwise)."""
     talent = s.talent
     job = job_cells(s, idx)
     employed = job >= 0
@@ -227,7 +253,10 @@ def job_part(s: State, cfg: Config, idx: np.ndarray) -> tuple[np.ndarray, np.nda
     barrier = np.where(
         employed, border.work_barrier(cfg.border, s.map, talent.origin[idx], earn_city, np.maximum(job, 0)), 0.0
     )
-    return income, tm.job_utility(income, s.cities.job_fundamental[earn_city], barrier), job
+    job_value = s.cities.job_fundamental[earn_city]
+    if with_border:
+        job_value = job_value + border_value(s, idx, home, job)
+    return income, tm.job_utility(income, job_value, barrier), job
 
 
 def home_part(
@@ -246,7 +275,7 @@ def home_part(
         income,
         rent * household_floor(s, cfg, income, rent),
         commute,
-        home_value(s, cfg)[homes],
+        home_value(s, cfg)[homes] + border_value(s, idx, homes, job),
         barriers[from_hk, homes],
         cfg.talent.commute_disutility_per_minute,
     )
@@ -269,8 +298,9 @@ def household_floor(s: State, cfg: Config, income: np.ndarray, rent: np.ndarray)
 
 
 def current_job_utility(s: State, cfg: Config, idx: np.ndarray) -> np.ndarray:
-    """Job utility minus commute: what a searcher compares offers against."""
-    _, value, job = job_part(s, cfg, idx)
+    """Job utility minus commute: what a searcher compares offers against (with the border's
+    2018 value of its home and job, as the offers carry it)."""
+    _, value, job = job_part(s, cfg, idx, with_border=True)
     home = s.talent.home[idx]
     commute = np.where((job >= 0) & (home >= 0), s.travel.between(np.maximum(home, 0), np.maximum(job, 0)), 0.0)
     return value - cfg.talent.commute_disutility_per_minute * commute

@@ -1,11 +1,14 @@
-"""The scale presets: scale=full is the 1:1 corridor (one talent agent per skilled worker)."""
+"""The scale presets: scale=full is the 1:1 corridor (one talent agent per skilled worker); the
+results do not depend on how many workers a talent agent stands for."""
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from corridor_abm.app.settings import compose_config
 from corridor_abm.model.params import ConfigError
+from corridor_abm.model.simulate import simulate
 
 
 def test_full_scale_is_one_agent_per_worker():
@@ -20,3 +23,30 @@ def test_full_scale_is_one_agent_per_worker():
 def test_an_unknown_scale_is_refused_in_one_line():
     with pytest.raises(ConfigError, match="Unknown scale 'huge'. Allowed: default, full."):
         compose_config("baseline", ["scale=huge"])
+
+
+def _firm_dynamics(n_talent: int, seeds: range, quarters: int = 8) -> tuple[float, float, float]:
+    """Entries and exits per 2018 firm, and the growth of the firm count, over ``quarters``,
+    means over ``seeds``: 1,000 firms at 4% of the corridor, ``n_talent`` talent agents."""
+    rows = []
+    for seed in seeds:
+        cfg = compose_config(
+            "baseline",
+            [f"seed={seed}", f"quarters={quarters}", "n_firms=1000", f"n_talent={n_talent}", "population_share=0.04"],
+        )
+        cq = simulate(cfg).tables["city_quarter"]
+        first, last = cq[cq["t"] == 0]["firms"].sum(), cq[cq["t"] == cq["t"].max()]["firms"].sum()
+        rows.append((cq["entries"].sum() / first, cq["exits"].sum() / first, last / first))
+    return tuple(np.mean(rows, axis=0))
+
+
+def test_firm_dynamics_do_not_depend_on_how_many_workers_an_agent_stands_for():
+    """The same corridor sample with 15.7 and with 3.9 workers per talent agent founds and
+    closes firms at the same rates: the founding rate is per worker, and a firm exits after a
+    year without workers, not when its one agent leaves. (Before: entries per firm 0.19 against
+    0.64, exits 0.10 against 0.04, at these sizes.)"""
+    coarse = _firm_dynamics(10_000, range(3))
+    fine = _firm_dynamics(40_000, range(3))
+    assert 0.8 < coarse[0] / fine[0] < 1.25, (coarse, fine)
+    assert 0.7 < coarse[1] / fine[1] < 1.4, (coarse, fine)
+    assert abs(coarse[2] - fine[2]) < 0.04, (coarse, fine)

@@ -1,9 +1,10 @@
 """Exit and entry: loss-making firms exit; skilled talent found start-ups and spin-offs.
 
 Phase :func:`exit_and_entry` (streams ``exit`` and ``entry``). A firm exits after
-``entry.exit_loss_quarters`` of losses with negative cash, when it has had no workers for a
-year, or at random (``entry.exit_hazard``); its workers search. Skilled talent found a firm at
-``entry.founding_rate`` (more often when their employer innovated last year); a spin-off takes
+``entry.exit_loss_quarters`` of losses with negative cash, when it has had no workers for
+``entry.exit_empty_quarters`` in a row, or at random (``entry.exit_hazard``); its workers search. Skilled talent found a firm at
+``entry.founding_rate`` per worker (an agent stands for ``talent_scale`` workers; more often
+when their employer innovated last year); a spin-off takes
 its parent's sector and draws its productivity around the parent's, a new venture draws around
 its sector's median in its city. The founder picks among a few sites of their city by the firms'
 site logit (:mod:`model.processes.location`; admitted while floor is free); the city pays its
@@ -37,9 +38,12 @@ class EntryExitParams:
     """Start-ups, spin-offs and exits."""
 
     founding_rate: float = param(
-        0.003,
-        "per talent per quarter",
-        "Chance a skilled worker founds a firm in a quarter",
+        1.9e-4,
+        "per skilled worker per quarter",
+        "Chance a skilled worker founds a firm in a quarter. A talent agent stands for talent_scale "
+        "workers, so it founds with talent_scale × this chance: the number of start-ups per worker "
+        "does not depend on how many agents represent the workers (0.003 per agent at the default "
+        "scale, 15.7 workers per agent)",
         "assumption (calibrated to Shenzhen's high-tech firm growth, seed 003: 14,415 → >17,000)",
         lo=0.0,
         hi=0.1,
@@ -64,6 +68,14 @@ class EntryExitParams:
     exit_loss_quarters: int = param(
         6, "quarters", "Consecutive loss-making quarters after which a firm exits", lo=1, hi=100
     )
+    exit_empty_quarters: int = param(
+        4,
+        "quarters",
+        "Consecutive quarters without workers after which a firm exits (a firm whose last worker "
+        "left this quarter hires again first; at coarse talent scales a small firm is one agent)",
+        lo=1,
+        hi=100,
+    )
     exit_hazard: float = param(
         0.004, "per quarter", "Exogenous exit chance (founder leaves, acquisition)", lo=0.0, hi=1.0
     )
@@ -78,12 +90,14 @@ def exit_and_entry(s: State, cfg: Config, rng_exit: np.random.Generator, rng_ent
 def _exits(s: State, cfg: Config, rng: np.random.Generator) -> None:
     firms, ep = s.firms, cfg.entry
     alive = firms.alive_index()
-    age = s.t - firms.born[alive]
     # a firm exits when it has run out of finance after sustained losses
     broke = (firms.cash[alive] + views.finance_capacity(s, cfg, alive) < 0) & (
         firms.loss_streak[alive] >= ep.exit_loss_quarters
     )
-    empty = (firms.workers[alive] + firms.workers_div[alive] == 0) & (age >= 4)
+    # ... or when it has had no workers for entry.exit_empty_quarters in a row
+    no_workers = firms.workers[alive] + firms.workers_div[alive] == 0
+    firms.empty_streak[alive] = np.where(no_workers, firms.empty_streak[alive] + 1, 0)
+    empty = firms.empty_streak[alive] >= ep.exit_empty_quarters
     hazard = rng.random(alive.size) < ep.exit_hazard
     gone = alive[broke | empty | hazard]
     if gone.size == 0:
@@ -109,7 +123,9 @@ def _entries(s: State, cfg: Config, rng: np.random.Generator) -> None:
     employer = talent.employer[eligible]
     # employees of firms that innovated in the last year spin off more (DJI → 360 drone firms)
     recent = (employer >= 0) & ((s.t - firms.last_innovation[np.maximum(employer, 0)]) < 4)
-    rate = ep.founding_rate * np.where(recent, cfg.innovation.spinoff_boost, 1.0)
+    # the rate is per worker and an agent stands for talent_scale workers; founders are firms,
+    # whose agents stand for firms one to one (× population_share), so the agent's chance scales
+    rate = np.minimum(ep.founding_rate * s.talent_scale * np.where(recent, cfg.innovation.spinoff_boost, 1.0), 1.0)
     founders = eligible[rng.random(eligible.size) < rate]
     job = views.job_cells(s, founders)
     home_city = city_of[talent.home[founders]]
