@@ -30,7 +30,6 @@ DETERMINISTIC = [
     "guidance_fund_sz",
     "park_floor",
     "goods_friction",
-    "knowledge_friction",
     "research",
     "land_rule",
 ]
@@ -73,6 +72,9 @@ def test_money_floor_and_rd_levers_reach_their_channels():
 
 BEHAVIOURAL = [
     "capital_friction",
+    # innovations are Poisson events: one seed of 600 firms gave -0.4% for a lower knowledge
+    # friction; eight seeds at 2,500 firms give +1.5% [+0.6, +2.3], 8 of 8 with the sign
+    "knowledge_friction",
     "border_crossing_minutes",
     "talent_subsidy_sz",
     "residence_barrier_mainland",
