@@ -401,8 +401,8 @@ def settle_talent(s: State, cfg: Config, rng: np.random.Generator) -> None:
     (mobility across the mainland makes 2018 a spatial equilibrium). Across the HK–mainland
     border, each origin group's pattern of home and job sides gets a value
     (:func:`border_gap`) that makes the 2018 shares of the patterns the logit's expected shares
-    under the reference barriers; Hong Kong's wage premium and the barriers stay in utility and move people by
-    their changes. The residential fundamental of a cell
+    under the reference barriers; Hong Kong's wage premium and the barriers stay in utility and
+    move people by their changes. The residential fundamental of a cell
     makes the mean utility of its 2018 residents equal to the corridor's mean (cells without
     residents take their city's mean), so the 2018 homes are an equilibrium and later moves
     answer to what changes. Each talent is here by
@@ -414,16 +414,16 @@ def settle_talent(s: State, cfg: Config, rng: np.random.Generator) -> None:
     alive = talent.alive_index()
     home = talent.home[alive]
     # mainland wage gaps per unit skill are a spatial equilibrium (free mobility): a job fundamental
-    # absorbs them; Hong Kong's premium is held up by the border's barriers and stays in utility
+    # absorbs them; Hong Kong's premium stays in utility, with the border's barriers
     cities.job_fundamental = np.where(np.arange(N_CITIES) == HK, 0.0, np.log(cities.wage[SZ]) - np.log(cities.wage))
     cells.residential_fundamental[:] = 0.0
     # the HK–mainland border, per origin group: the 2018 shares of talent living and working on
     # either side are what the logit expects under the reference barriers, so the 2018 pattern
     # (commuters, mainland talent in Hong Kong, Hong Kong talent on the mainland) is an
-    # equilibrium rather than a stock that drains away or a rare pattern that floods; the barriers and Hong Kong's wage premium then move people
-    # by their changes (a scenario's border levers, Hong Kong's wage growth)
+    # equilibrium, neither a stock that drains away nor a rare pattern that floods; the barriers
+    # and Hong Kong's wage premium then move people by their changes. Utility is taken net of
+    # log skill: who is in a pattern differs by skill, and the value is the same for all.
     cities.border_fundamental = np.zeros((2, 2, 2))
-    # (net of skill: who is in a pattern differs by skill, and a fundamental is the same for all)
     net = views.current_utility(s, cfg, alive) - np.log(talent.skill[alive])
     cities.border_fundamental = border_gap(s, alive, net, cfg.talent.taste_sd)
     income, _, job = views.job_part(s, cfg, alive)
