@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import pandas as pd
@@ -21,6 +20,7 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from corridor_abm.app.settings import compose_config  # noqa: E402
+from corridor_abm.calibration.evaluate import run_parallel  # noqa: E402
 from corridor_abm.model.simulate import simulate  # noqa: E402
 
 SAMPLE = ["n_firms=2500", "n_talent=25000", "population_share=0.1", "output.progress=false"]
@@ -52,8 +52,7 @@ def main() -> None:
     jobs = [
         (sc, sd, seed) for sc in ("baseline", "s5_cross_border_open") for sd in args.taste_sd for seed in args.seeds
     ]
-    with ProcessPoolExecutor(args.workers) as pool:
-        rows = list(pool.map(_one, jobs))
+    rows = run_parallel(_one, jobs, args.workers)  # one BLAS thread per worker
     cols = ["scenario", "taste_sd", "seed", "firms_SZ", "talent_SZ", "talent_HK", "commuters"]
     means = pd.DataFrame(rows, columns=cols).groupby(["taste_sd", "scenario"]).mean().drop(columns="seed")
     print(means.round(0).to_string())
