@@ -37,7 +37,8 @@ class TalentPopulation(Population):
     ``unemployed_q`` (quarters without a modelled job), ``entered`` (quarter of arrival),
     ``must_search`` (the job moved or ended: search and review home this quarter), ``floor``
     (residential floor per worker of the household, m²; it answers income and rent,
-    :func:`model.processes.markets.household_floor`).
+    :func:`model.processes.markets.household_floor`), ``hk_attachment`` (persistent taste for
+    living and working in Hong Kong, log-income per side; :func:`draw_attachment`).
     """
 
     SCHEMA = {
@@ -53,6 +54,7 @@ class TalentPopulation(Population):
         "entered": (np.int32, 0),
         "must_search": (np.bool_, False),
         "floor": (np.float32, 30.0),
+        "hk_attachment": (np.float32, 0.0),
     }
 
     def __init__(self, model, capacity: int = 1024) -> None:
@@ -171,3 +173,124 @@ def best_option(utility: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Column of the best option per row and its utility (rows: agents, columns: options)."""
     choice = np.argmax(utility, axis=1)
     return choice, utility[np.arange(utility.shape[0]), choice]
+
+
+# ---------------------------------------------------------------------------------------------
+# attachment to Hong Kong: a persistent taste in the choice of border sides
+
+PATTERN_SIDES = np.array([0, 1, 1, 2])
+"""Sides in Hong Kong of each pattern ``2·home_in_hk + job_in_hk`` (00, 01, 10, 11): the
+multiple of a talent's attachment the pattern carries."""
+
+
+def attachment_grid(sd: float, taste_sd: float) -> tuple[np.ndarray, np.ndarray]:
+    """Points and normal weights on which the attachment to Hong Kong is integrated.
+
+    The spacing is a tenth of the narrower of the two dispersions, so the logit's smooth step
+    (width ``taste_sd``) is resolved; with ``sd`` 0 the grid is the single point 0.
+
+    Args:
+        sd: Standard deviation of the attachment, log-income.
+        taste_sd: Gumbel scale of the per-choice tastes, log-income.
+
+    Returns:
+        Points (log-income) and weights summing to 1.
+    """
+    if sd <= 0:
+        return np.zeros(1), np.ones(1)
+    n = int(min(max(1201, np.ceil(120.0 * sd / max(taste_sd, 1e-3))), 200_001)) | 1
+    z = np.linspace(-6.0, 6.0, n)
+    w = np.exp(-0.5 * z**2)
+    return sd * z, w / w.sum()
+
+
+def pattern_probabilities(level: np.ndarray, eta: np.ndarray, taste_sd: float) -> np.ndarray:
+    """Logit probabilities of the four patterns of home and job sides, for each attachment.
+
+    Args:
+        level: (4,) value of each pattern (log-income, -inf for a pattern not offered), with the
+            log of how often it is offered times ``taste_sd`` in.
+        eta: (n,) attachments to Hong Kong, log-income per side.
+        taste_sd: Gumbel scale of the tastes, log-income (a floor of 1e-3 keeps it a logit).
+
+    Returns:
+        (n, 4) probabilities.
+    """
+    z = (level[None, :] + eta[:, None] * PATTERN_SIDES[None, :]) / max(taste_sd, 1e-3)
+    z = z - z.max(axis=1, keepdims=True)
+    e = np.exp(z)
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def invert_patterns(
+    shares: np.ndarray, level: np.ndarray, sd: float, taste_sd: float, tol: float = 1e-11, max_iter: int = 50_000
+) -> np.ndarray:
+    """Values of the four patterns of border sides that make ``shares`` the expected shares of
+    a mixed logit: Gumbel tastes of scale ``taste_sd`` per choice and a normal attachment to
+    Hong Kong of s.d. ``sd`` per side (Berry 1994's contraction ``v ← v + τ·(log s −
+    log ŝ(v))``, which converges for any ``sd``).
+
+    Args:
+        shares: (4,) observed shares of the patterns (0 for a pattern nobody is in; it gets 0).
+        level: (4,) what the patterns are worth without their value: mean utility of those in
+            them plus ``taste_sd``·log of how often each is offered, log-income.
+        sd: S.d. of the attachment, log-income.
+        taste_sd: Gumbel scale of the tastes, log-income.
+        tol: Largest change of a value at convergence, log-income.
+        max_iter: Iterations before giving up (a ``RuntimeError``).
+
+    Returns:
+        (4,) values, log-income, the first present pattern's 0.
+    """
+    present = shares > 0
+    value = np.zeros(4)
+    if present.sum() < 2:
+        return value
+    eta, weight = attachment_grid(sd, taste_sd)
+    tau = max(taste_sd, 1e-3)
+    log_s = np.log(shares[present] / shares[present].sum())
+    v = tau * log_s - level[present]
+    lv = np.full(4, -np.inf)
+    for _ in range(max_iter):
+        lv[present] = level[present] + v
+        predicted = weight @ pattern_probabilities(lv, eta, tau)
+        step = tau * (log_s - np.log(np.maximum(predicted[present], 1e-300)))
+        v = v + step
+        v -= v[0]
+        if np.abs(step).max() < tol:
+            value[present] = v
+            return value
+    raise RuntimeError(f"the border patterns' inversion did not converge in {max_iter} iterations")
+
+
+def draw_attachment(
+    rng: np.random.Generator, pattern: np.ndarray, level: np.ndarray, sd: float, taste_sd: float
+) -> np.ndarray:
+    """Attachments to Hong Kong of talent observed in ``pattern``: draws from the attachment's
+    distribution given the pattern chosen (normal prior times the pattern's logit probability),
+    so those across the border are the ones who like it there and a newcomer drawing from the
+    prior chooses, in expectation, as the observed population does.
+
+    Args:
+        rng: Random generator (one uniform per talent).
+        pattern: (n,) observed pattern ``2·home_in_hk + job_in_hk`` of each talent.
+        level: (4,) value of each pattern with its inverted value in (-inf: not offered).
+        sd: S.d. of the attachment, log-income.
+        taste_sd: Gumbel scale of the tastes, log-income.
+
+    Returns:
+        (n,) attachments, log-income per side.
+    """
+    u = rng.random(pattern.size)
+    if sd <= 0:
+        return np.zeros(pattern.size)
+    eta, weight = attachment_grid(sd, taste_sd)
+    posterior = weight[:, None] * pattern_probabilities(level, eta, taste_sd)
+    out = np.zeros(pattern.size)
+    for p in range(4):
+        mine = pattern == p
+        if mine.any():
+            cdf = np.cumsum(posterior[:, p])
+            i = np.searchsorted(cdf, u[mine] * cdf[-1])
+            out[mine] = eta[np.minimum(i, eta.size - 1)]
+    return out

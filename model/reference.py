@@ -254,8 +254,8 @@ class TalentAgent(mesa.Agent):
 
     Attributes:
         index: The talent's index in :class:`agents.talent.TalentPopulation` (for docking).
-        skill, employer, at_division, home, origin, unemployed_q, must_search: As the
-            population's columns of the same names.
+        skill, employer, at_division, home, origin, hk_attachment, unemployed_q, must_search: As
+            the population's columns of the same names.
     """
 
     def __init__(self, model: ReferenceCorridor, index: int) -> None:
@@ -267,6 +267,7 @@ class TalentAgent(mesa.Agent):
         self.at_division = bool(t.at_division[index])
         self.home = int(t.home[index])
         self.origin = int(t.origin[index])
+        self.hk_attachment = float(t.hk_attachment[index])
         self.unemployed_q = int(t.unemployed_q[index])
         self.must_search = bool(t.must_search[index])
 
@@ -290,12 +291,14 @@ class TalentAgent(mesa.Agent):
         return _log(income) + (s.cities.job_fundamental[city] + self.border_value(city)) - barrier - commute
 
     def border_value(self, job_city: int) -> float:
-        """The 2018 inversion's value of this worker's home side and a job in ``job_city``
-        across the HK–mainland border (:func:`model.views.border_value`)."""
+        """The value of this worker's home side and a job in ``job_city`` across the HK–mainland
+        border: the pattern's 2018 value plus the attachment for each side in Hong Kong
+        (:func:`model.views.border_value`)."""
         s = self.model.s
         job_hk = int(job_city == HK)
         home_hk = int(s.cells.city[self.home] == HK) if self.home >= 0 else job_hk
-        return float(s.cities.border_fundamental[int(self.origin == tm.ORIGIN_HK), home_hk, job_hk])
+        pattern = float(s.cities.border_fundamental[int(self.origin == tm.ORIGIN_HK), home_hk, job_hk])
+        return pattern + self.hk_attachment * (home_hk + job_hk)
 
     def job_cell(self) -> int:
         """Where the worker works now (-1 without a modelled job)."""

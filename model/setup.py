@@ -118,7 +118,7 @@ def build_state(owner: mesa.Model, cfg: Config, streams: RandomStreams) -> State
     invert_firms(s, cfg)
     _list_largest(s, cfg, streams.get("init_listing"))
     cells.site_density = location.site_density(s, cfg.location.site_smoothing)
-    settle_talent(s, cfg, streams.get("reservation"))
+    settle_talent(s, cfg, streams.get("reservation"), streams.get("init_attachment"))
     # innovation, governments and venture capital start from the 2018 state
     s.knowledge.kernel = innovation.knowledge_kernel(s, cfg)
     innovation.set_initial_stock(s, cfg)
@@ -334,81 +334,92 @@ def _list_largest(s: State, cfg: Config, rng: np.random.Generator) -> None:
         firms.listed[largest] = np.where(in_hk, 2, 1)
 
 
-def border_gap(s: State, idx: np.ndarray, utility: np.ndarray, taste_sd: float) -> np.ndarray:
+def border_patterns(s: State, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Origin group (1: from Hong Kong) and pattern of border sides ``2·home_in_hk +
+    job_in_hk`` of talent ``idx``; talent without a job count as working on their home's side."""
+    hk = s.cells.city == HK
+    group = (s.talent.origin[idx] == tm.ORIGIN_HK).astype(np.intp)
+    home_hk = hk[s.talent.home[idx]].astype(np.intp)
+    job = views.job_cells(s, idx)
+    job_hk = np.where(job >= 0, hk[np.maximum(job, 0)], home_hk).astype(np.intp)
+    return group, 2 * home_hk + job_hk
+
+
+def border_gap(
+    s: State, idx: np.ndarray, utility: np.ndarray, taste_sd: float, attachment_sd: float = 0.0
+) -> tuple[np.ndarray, np.ndarray]:
     """The value, for each origin group of talent ``idx`` (not from / from Hong Kong), of
     living on a side of the HK–mainland border and working on a side, that makes the group's
-    2018 pattern what the talent's logit choices expect (the inversion of Berry 1994, with
-    Gumbel tastes of scale ``taste_sd``), in two steps:
+    2018 shares of the four patterns what the talent's choices expect: a mixed logit with
+    Gumbel tastes of scale ``taste_sd`` and a normal attachment to Hong Kong of s.d.
+    ``attachment_sd`` per side lived or worked on (Berry 1994's inversion,
+    :func:`agents.talent.invert_patterns`).
 
-    * a job across the border from one's home, against a job on the home's side, among the
-      employed living on that side: ``V_cross − V_same = taste_sd · (log(n_cross / n_same) −
-      log(e_cross / e_same))``, where ``e`` is how often a searcher living there is offered
-      jobs on either side (:func:`model.processes.labour.match`: half its offers in its home
-      city, half anywhere in proportion to vacancies, for which 2018 jobs stand);
-    * a home in Hong Kong against a home on the mainland, with the job values in:
-      ``V_hk − V_mainland = taste_sd · log(n_hk / n_mainland)``.
-
-    ``V`` is the mean ``utility`` of those in the pattern plus its value. Equal means instead
-    would make a rare pattern as attractive as a common one, and people would pour into it;
-    without the offer term, commuters would drain away because they see few offers across the
-    border.
+    A pattern's level is the mean ``utility`` of those in it plus ``taste_sd``·log of how often
+    a searcher living on its home side is offered a job on its job side
+    (:func:`model.processes.labour.match`: half its offers in its home city, half anywhere in
+    proportion to vacancies, for which 2018 jobs stand). Equal means instead would make a rare
+    pattern as attractive as a common one, and people would pour into it; without the offer
+    term, commuters would drain away because they see few offers across the border.
 
     Args:
         s: The state (homes, jobs, origins).
         idx: Talent.
         utility: Their utility without the border value, log-income.
         taste_sd: Scale of the talent's Gumbel tastes (``talent.taste_sd``), log-income.
+        attachment_sd: S.d. of the attachment to Hong Kong (``talent.hk_attachment_sd``).
 
     Returns:
-        (2, 2, 2) array ``[from_hk, home_in_hk, job_in_hk]``, log-income; 0 for a mainland
-        home with a mainland job (and for patterns a group has nobody in). Talent without a job
-        count as working on their home's side.
+        The (2, 2, 2) values ``[from_hk, home_in_hk, job_in_hk]``, log-income, 0 for a mainland
+        home with a mainland job (and for patterns a group has nobody in); and the (2, 4) levels
+        of each group's patterns with the values in (-inf: nobody in it), from which the 2018
+        attachments are drawn (:func:`agents.talent.draw_attachment`).
     """
-    hk = s.cells.city == HK
-    group = (s.talent.origin[idx] == tm.ORIGIN_HK).astype(np.intp)
-    home_hk = hk[s.talent.home[idx]].astype(np.intp)
-    job = views.job_cells(s, idx)
-    employed = job >= 0
-    job_hk = np.where(employed, hk[np.maximum(job, 0)], home_hk).astype(np.intp)
-    jobs_hk = float(job_hk[employed].mean()) if employed.any() else 0.0
+    group, pattern = border_patterns(s, idx)
+    employed = views.job_cells(s, idx) >= 0
+    jobs_hk = float((pattern[employed] % 2).mean()) if employed.any() else 0.0
     share = np.array([1.0 - jobs_hk, jobs_hk])
-    value = np.zeros((2, 2, 2))
-    for g in (0, 1):
+    log_offers = np.zeros(4)
+    if share.min() > 0:
         for h in (0, 1):
-            same = employed & (group == g) & (home_hk == h) & (job_hk == h)
-            cross = employed & (group == g) & (home_hk == h) & (job_hk != h)
-            if same.any() and cross.any() and share.min() > 0:
-                offers = (0.5 * share[1 - h]) / (0.5 + 0.5 * share[h])
-                value[g, h, 1 - h] = (
-                    utility[same].mean()
-                    - utility[cross].mean()
-                    + taste_sd * (np.log(cross.sum() / same.sum()) - np.log(offers))
-                )
-    with_jobs = utility + value[group, home_hk, job_hk]
+            log_offers[2 * h + 1 - h] = np.log((0.5 * share[1 - h]) / (0.5 + 0.5 * share[h]))
+    value = np.zeros((2, 4))
+    level = np.full((2, 4), -np.inf)
     for g in (0, 1):
-        mainland, in_hk = (group == g) & (home_hk == 0), (group == g) & (home_hk == 1)
-        if mainland.any() and in_hk.any():
-            value[g, 1] += (
-                with_jobs[mainland].mean() - with_jobs[in_hk].mean() + taste_sd * np.log(in_hk.sum() / mainland.sum())
-            )
-    return value
+        mine = group == g
+        count = np.bincount(pattern[mine], minlength=4).astype(float)
+        if share.min() <= 0:
+            count[[1, 2]] = 0.0
+        total = np.bincount(pattern[mine], weights=utility[mine], minlength=4)
+        present = count > 0
+        base = np.where(present, total / np.maximum(count, 1.0) + taste_sd * log_offers, 0.0)
+        value[g] = tm.invert_patterns(count / max(count.sum(), 1.0), base, attachment_sd, taste_sd)
+        level[g, present] = base[present] + value[g, present]
+    return value.reshape(2, 2, 2), level
 
 
-def settle_talent(s: State, cfg: Config, rng: np.random.Generator) -> None:
+def settle_talent(s: State, cfg: Config, rng: np.random.Generator, rng_attachment: np.random.Generator) -> None:
     """Invert the 2018 pattern of homes, and give each talent its outside option.
 
     The job fundamental of a mainland city absorbs its 2018 wage gap per unit skill to Shenzhen
-    (mobility across the mainland makes 2018 a spatial equilibrium). Across the HK–mainland
-    border, each origin group's pattern of home and job sides gets a value
-    (:func:`border_gap`) that makes the 2018 shares of the patterns the logit's expected shares
-    under the reference barriers; Hong Kong's wage premium and the barriers stay in utility and
-    move people by their changes. The residential fundamental of a cell
-    makes the mean utility of its 2018 residents equal to the corridor's mean (cells without
-    residents take their city's mean), so the 2018 homes are an equilibrium and later moves
-    answer to what changes. Each talent is here by
-    choice: its outside option lies an exponential surplus below its utility (stream
-    ``reservation``). The 2018 unemployment rate of each city becomes the level wages treat as
-    normal.
+    (mobility across the mainland makes 2018 a spatial equilibrium). The residential
+    fundamental of a cell makes the mean utility of its 2018 residents equal to the corridor's
+    mean (cells without residents take their city's mean), so the 2018 homes are an
+    equilibrium and later moves answer to what changes. Across the HK–mainland border, each
+    origin group's pattern of home and job sides then gets a value (:func:`border_gap`) that
+    makes the 2018 shares of the patterns the choices' expected shares under the reference
+    barriers, and each talent an attachment to Hong Kong drawn given the pattern it is in
+    (stream ``init_attachment``; newcomers draw from the population's distribution); Hong
+    Kong's wage premium and the barriers stay in utility and move people by their changes.
+    Each talent is here by choice: its outside option lies an exponential surplus below its
+    utility (stream ``reservation``). The 2018 unemployment rate of each city becomes the level
+    wages treat as normal.
+
+    Args:
+        s: The state with the 2018 talent placed.
+        cfg: The configuration.
+        rng: Stream ``reservation``.
+        rng_attachment: Stream ``init_attachment``.
     """
     talent, cells, cities = s.talent, s.cells, s.cities
     alive = talent.alive_index()
@@ -417,15 +428,8 @@ def settle_talent(s: State, cfg: Config, rng: np.random.Generator) -> None:
     # absorbs them; Hong Kong's premium stays in utility, with the border's barriers
     cities.job_fundamental = np.where(np.arange(N_CITIES) == HK, 0.0, np.log(cities.wage[SZ]) - np.log(cities.wage))
     cells.residential_fundamental[:] = 0.0
-    # the HK–mainland border, per origin group: the 2018 shares of talent living and working on
-    # either side are what the logit expects under the reference barriers, so the 2018 pattern
-    # (commuters, mainland talent in Hong Kong, Hong Kong talent on the mainland) is an
-    # equilibrium, neither a stock that drains away nor a rare pattern that floods; the barriers
-    # and Hong Kong's wage premium then move people by their changes. Utility is taken net of
-    # log skill: who is in a pattern differs by skill, and the value is the same for all.
     cities.border_fundamental = np.zeros((2, 2, 2))
-    net = views.current_utility(s, cfg, alive) - np.log(talent.skill[alive])
-    cities.border_fundamental = border_gap(s, alive, net, cfg.talent.taste_sd)
+    talent.hk_attachment[alive] = 0.0
     income, _, job = views.job_part(s, cfg, alive)
     part = views.home_part(s, cfg, alive, income, job, home)
     count = np.bincount(home, minlength=s.n_cells)
@@ -436,6 +440,23 @@ def settle_talent(s: State, cfg: Config, rng: np.random.Generator) -> None:
     )
     cell_mean = np.where(count > 0, cell_mean, city_mean[cells.city])
     cells.residential_fundamental = float(part.mean()) - cell_mean
+    # the HK–mainland border, per origin group: the 2018 shares of talent living and working on
+    # either side are what the choices expect under the reference barriers, so the 2018 pattern
+    # (commuters, mainland talent in Hong Kong, Hong Kong talent on the mainland) is an
+    # equilibrium, neither a stock that drains away nor a rare pattern that floods; the barriers
+    # and Hong Kong's wage premium then move people by their changes, as far as each one's
+    # attachment to Hong Kong lets them. Utility is taken net of log skill (who is in a pattern
+    # differs by skill, and the value is the same for all) and with the residential fundamental
+    # in, so the inversion sees the levels the choices will see.
+    net = views.current_utility(s, cfg, alive) - np.log(talent.skill[alive])
+    tp = cfg.talent
+    cities.border_fundamental, level = border_gap(s, alive, net, tp.taste_sd, tp.hk_attachment_sd)
+    group, pattern = border_patterns(s, alive)
+    for g in (0, 1):
+        mine = alive[group == g]
+        talent.hk_attachment[mine] = tm.draw_attachment(
+            rng_attachment, pattern[group == g], level[g], tp.hk_attachment_sd, tp.taste_sd
+        )
     surplus = rng.exponential(cfg.talent.initial_surplus, alive.size)
     talent.reservation[alive] = (views.current_utility(s, cfg, alive) - surplus).astype(np.float32)
     _, seekers, jobs = labour_rates(s, np.zeros(s.firms.n))

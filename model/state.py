@@ -148,9 +148,9 @@ class Cities:
             border for talent of an origin group, log-income, ``[from_hk, home_in_hk,
             job_in_hk]`` (2 × 2 × 2; 0 for a mainland home and job; without a job, the job side is
             the home's): inverted so that, under the reference barriers, each group's 2018
-            talent in the four home/job patterns are as well off on average
-            (:func:`model.setup.border_gap`). The barriers and Hong Kong's wage premium then move
-            people by their changes.
+            shares of the four home/job patterns are what its choices expect, with each
+            talent's attachment to Hong Kong (:func:`model.setup.border_gap`). The barriers and
+            Hong Kong's wage premium then move people by their changes.
         rent_reference: 2018 floor-weighted mean residential rent of the city before the agents
             are placed, ¥ per m² per quarter: the rent at which the rest of the economy's housing
             demand is its Cobb–Douglas level (``economy.housing_spend_share``).

@@ -198,8 +198,9 @@ def home_value(s: State, cfg: Config) -> np.ndarray:
 
 
 def border_value(s: State, idx: np.ndarray, homes: np.ndarray, jobs: np.ndarray) -> np.ndarray:
-    """The 2018 inversion's value of a home and a job on their sides of the HK–mainland border
-    for talent ``idx`` (``state.cities.border_fundamental``), log-income.
+    """The value of a home and a job on their sides of the HK–mainland border for talent ``idx``:
+    the 2018 inversion's value of the pattern (``state.cities.border_fundamental``) plus the
+    talent's attachment to Hong Kong for each side there, log-income.
 
     Args:
         s: The state.
@@ -210,12 +211,14 @@ def border_value(s: State, idx: np.ndarray, homes: np.ndarray, jobs: np.ndarray)
     """
     hk = s.cells.city == HK
     from_hk = (s.talent.origin[idx] == tm.ORIGIN_HK).astype(np.intp)
+    attachment = s.talent.hk_attachment[idx].astype(float)
     if np.ndim(homes) == 2 or np.ndim(jobs) == 2:
-        from_hk = from_hk[:, None]
+        from_hk, attachment = from_hk[:, None], attachment[:, None]
     job_side = hk[np.maximum(jobs, 0)]
     home_side = np.where(homes >= 0, hk[np.maximum(homes, 0)], job_side)
     job_side = np.where(jobs >= 0, job_side, home_side)
-    return s.cities.border_fundamental[from_hk, home_side.astype(np.intp), job_side.astype(np.intp)]
+    home_i, job_i = home_side.astype(np.intp), job_side.astype(np.intp)
+    return s.cities.border_fundamental[from_hk, home_i, job_i] + attachment * (home_i + job_i)
 
 
 def job_utility(s: State, cfg: Config, idx: np.ndarray, firm_cols: np.ndarray) -> np.ndarray:

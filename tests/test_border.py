@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from corridor_abm.agents import talent as tm
 from corridor_abm.agents.talent import ORIGIN_HK, ORIGIN_MAINLAND
 from corridor_abm.model import border
 from corridor_abm.model.geography import MapParams, TransportParams, build_map, haul_minutes
@@ -147,3 +148,88 @@ def test_the_2018_cross_border_pattern_does_not_drain_away_on_the_baseline():
         assert by_t.iloc[0] > 0
         ratios.append(by_t.iloc[-1] / by_t.iloc[0])
     assert 0.75 < np.mean(ratios) < 1.25, ratios
+
+
+# the attachment to Hong Kong (agents/talent.py): a persistent taste in the choice of border sides
+
+SHARES = np.array([0.80, 0.03, 0.0, 0.17])  # patterns 2·home_in_hk + job_in_hk; nobody in 10
+LEVEL = np.array([0.0, -0.3, 0.0, 0.4])
+
+
+@pytest.mark.parametrize("sd", [0.0, 0.25, 0.5, 1.0])
+def test_the_inverted_pattern_values_make_the_observed_shares_expected(sd):
+    """The values make the mixed logit's expected shares the observed ones, and newcomers who
+    draw their attachment from the population's distribution choose those shares (Monte Carlo
+    with 200,000 choices)."""
+    value = tm.invert_patterns(SHARES, LEVEL, sd, 0.1)
+    level = np.where(SHARES > 0, LEVEL + value, -np.inf)
+    eta, weight = tm.attachment_grid(sd, 0.1)
+    assert weight @ tm.pattern_probabilities(level, eta, 0.1) == pytest.approx(SHARES, abs=1e-6)
+    rng = np.random.default_rng(0)
+    n = 200_000
+    draws = sd * rng.standard_normal(n)
+    utility = level[None, :] + draws[:, None] * tm.PATTERN_SIDES[None, :] + 0.1 * rng.gumbel(size=(n, 4))
+    chosen = np.bincount(np.argmax(utility, axis=1), minlength=4) / n
+    assert chosen == pytest.approx(SHARES, abs=0.004)
+
+
+def test_plain_logit_inversion_is_berrys_closed_form():
+    value = tm.invert_patterns(SHARES, LEVEL, 0.0, 0.1)
+    present = SHARES > 0
+    closed = 0.1 * np.log(SHARES[present]) - LEVEL[present]
+    assert value[present] == pytest.approx(closed - closed[0])
+    assert value[~present] == 0.0
+
+
+@pytest.mark.parametrize("sd", [0.25, 1.0])
+def test_the_2018_attachments_are_the_populations_distribution_sorted_by_pattern(sd):
+    """Drawn given the pattern each talent is in, those across the border like Hong Kong more,
+    and pooled over the patterns the draws have the population's (prior) distribution."""
+    level = np.where(SHARES > 0, LEVEL + tm.invert_patterns(SHARES, LEVEL, sd, 0.1), -np.inf)
+    rng = np.random.default_rng(1)
+    pattern = rng.choice(4, size=200_000, p=SHARES)
+    eta = tm.draw_attachment(rng, pattern, level, sd, 0.1)
+    mean = [eta[pattern == p].mean() for p in (0, 1, 3)]
+    assert mean[0] < 0 < mean[1] < mean[2]
+    assert eta.mean() == pytest.approx(0.0, abs=0.01 * sd)
+    assert eta.std() == pytest.approx(sd, rel=0.02)
+
+
+@pytest.mark.parametrize("cut", [0.1, 0.8])
+def test_wider_attachment_damps_the_response_of_cross_border_work_to_the_barriers(cut):
+    """A work barrier in Hong Kong cut by ``cut`` log-income (S5 cuts 0.8): the share working
+    in Hong Kong rises less the more dispersed the attachment (from ×2.0 to ×1.1 for a cut of
+    0.1 as the s.d. goes from 0 to 1)."""
+    rise = []
+    for sd in (0.0, 0.25, 0.5, 1.0, 2.0):
+        level = np.where(SHARES > 0, LEVEL + tm.invert_patterns(SHARES, LEVEL, sd, 0.1), -np.inf)
+        eta, weight = tm.attachment_grid(sd, 0.1)
+        after = weight @ tm.pattern_probabilities(level + np.array([0.0, cut, 0.0, cut]), eta, 0.1)
+        rise.append((after[1] + after[3]) / (SHARES[1] + SHARES[3]))
+    assert rise == sorted(rise, reverse=True) and rise[0] > 1.5 * rise[-1] > 1.5, rise
+
+
+def test_talent_in_hong_kong_carry_their_attachment_and_newcomers_draw_it_from_the_population():
+    from corridor_abm.app.settings import compose_config
+    from corridor_abm.model import setup
+    from corridor_abm.model.corridor import CorridorModel
+
+    cfg = compose_config(
+        "baseline", ["seed=4", "n_firms=1000", "n_talent=10000", "population_share=0.04", "output.progress=false"]
+    )
+    model = CorridorModel(cfg)
+    s = model.state
+    idx = s.talent.alive_index()
+    _, pattern = setup.border_patterns(s, idx)
+    eta = s.talent.hk_attachment[idx]
+    sides = tm.PATTERN_SIDES[pattern]
+    assert eta[sides == 0].mean() < 0 < eta[sides == 2].mean()
+    for _ in range(8):
+        model.step()
+    # those who arrived and stayed: their attachment's mean lies within 3.5 standard errors of
+    # the population's 0 (staying selects a little on it) and its s.d. near the population's
+    new = s.talent.alive & (s.talent.entered > 0)
+    sd = cfg.talent.hk_attachment_sd
+    assert new.sum() > 60
+    assert abs(s.talent.hk_attachment[new].mean()) < 3.5 * sd / np.sqrt(new.sum())
+    assert s.talent.hk_attachment[new].std() == pytest.approx(sd, rel=0.25)

@@ -129,6 +129,17 @@ class TalentParams:
         lo=0.0,
         hi=5.0,
     )
+    hk_attachment_sd: float = param(
+        0.5,
+        "log-income",
+        "Dispersion (s.d., normal) of talent's persistent attachment to Hong Kong, counted once for "
+        "living and once for working there: sets how far cross-border living and working answer the "
+        "border's barriers and Hong Kong's premium (0: only the per-choice tastes)",
+        "assumption (no public elasticity of cross-border work to the barriers; sensitivity of S5 in "
+        "docs/calibration.md)",
+        lo=0.0,
+        hi=5.0,
+    )
     inflow_rate: float = param(
         0.01,
         "share of the city's talent per quarter",

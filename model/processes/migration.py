@@ -73,8 +73,16 @@ def _arrivals(s: State, cfg: Config, rng: np.random.Generator) -> None:
     ]
     skill = tm.lognormal_skill(rng, n, tp.skill_sigma)
     reservation = draw_reservation(cfg, rng, skill)
+    attachment = tp.hk_attachment_sd * rng.standard_normal(n)
     idx = talent.add(
-        n, uid=talent.new_uids(n), skill=skill, origin=origin, reservation=reservation, entered=s.t, home=-1
+        n,
+        uid=talent.new_uids(n),
+        skill=skill,
+        origin=origin,
+        reservation=reservation,
+        hk_attachment=attachment,
+        entered=s.t,
+        home=-1,
     )
     firms.vacancies[:] = match(s, cfg, idx, firms.vacancies, rng, newcomers=True, search_city=city)
     choose_homes(s, cfg, idx, rng, allow_stay=False, anchor_city=city)
