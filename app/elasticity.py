@@ -9,7 +9,8 @@ For each seed the model runs ``elasticity.quarters`` quarters; then, on the stat
 * **firms** — for every Shenzhen firm, the logit probability that a review sends it (the whole
   firm) to another city, with Shenzhen's lease rents as they are and 1% higher; per size class,
   the yearly share of Shenzhen firms that leave (review probability × move probability × 4) and
-  its change per 1% rise in Shenzhen rent (in percentage points and as an elasticity);
+  its change per 1% rise in Shenzhen rent (in percentage points and as an elasticity); and, for
+  all Shenzhen firms, the same per 1% rise in Shenzhen's wage per unit skill;
 * **talent** — for every talent living in Shenzhen, the quarterly probability of leaving
   Shenzhen (leaving the region, or a home review choosing a home elsewhere) with Shenzhen's
   residential rents (so house prices, which capitalise them) as they are and 1% higher; the
@@ -70,7 +71,8 @@ def _sz_rent_lease(lease: Any, s: State, factor: float) -> Any:
 
 def firm_leave_probabilities(s: State, cfg: Config, rng: np.random.Generator, draws: int) -> dict[str, np.ndarray]:
     """Per Shenzhen firm: P(a review moves the whole firm out of Shenzhen), at today's rents and
-    1% higher Shenzhen rents (mean over candidate draws). Nothing in ``s`` changes."""
+    wages, at 1% higher Shenzhen rents, and at 1% higher Shenzhen wages per unit skill (mean over
+    candidate draws). Nothing in ``s`` changes."""
     from corridor_abm.model.processes import location
     from corridor_abm.model.processes.markets import LeaseMarket
 
@@ -81,18 +83,20 @@ def firm_leave_probabilities(s: State, cfg: Config, rng: np.random.Generator, dr
     dearer = _sz_rent_lease(lease, s, 1.0 + RISE)
     rent = np.where(s.cells.city == SZ, s.cells.com_rent * (1.0 + RISE), s.cells.com_rent)
     s_dear = dataclasses.replace(s, cells=dataclasses.replace(s.cells, com_rent=rent))
-    base, high = np.zeros(idx.size), np.zeros(idx.size)
+    wage = np.where(np.arange(s.cities.wage.size) == SZ, s.cities.wage * (1.0 + RISE), s.cities.wage)
+    s_wage = dataclasses.replace(s, cities=dataclasses.replace(s.cities, wage=wage))
+    base, high, high_wage = np.zeros(idx.size), np.zeros(idx.size), np.zeros(idx.size)
     k = cfg.location.candidates
     for _ in range(draws):
         cand = location.candidate_sites(s, rng, s.cells.city[firms.cell[idx]], k)
         out_of_sz = (cand >= 0) & (s.cells.city[np.maximum(cand, 0)] != SZ)
-        for state, market, acc in ((s, lease, base), (s_dear, dearer, high)):
+        for state, market, acc in ((s, lease, base), (s_dear, dearer, high), (s_wage, lease, high_wage)):
             p = location.choice_probabilities(
                 location.move_values(state, cfg, market, idx, cand), cfg.location.taste_sd
             )
             acc += (p[:, 1 : k + 1] * out_of_sz).sum(axis=1) / draws
     size = fm.size_class((firms.workers[idx] + firms.workers_div[idx]) * s.talent_scale)
-    return {"base": base, "high": high, "size": size}
+    return {"base": base, "high": high, "high_wage": high_wage, "size": size}
 
 
 def talent_leave_probabilities(s: State, cfg: Config, rng: np.random.Generator, draws: int) -> dict[str, np.ndarray]:
@@ -147,6 +151,8 @@ def _run(task: tuple[Config, int]) -> dict[str, Any]:
         base = 4 * review * float(firm["base"][m].mean())
         high = 4 * review * float(firm["high"][m].mean())
         rows[f"firms_{name}"] = (base, high, int(m.sum()))
+    base = 4 * review * float(firm["base"].mean())
+    rows["firms_wage"] = (base, 4 * review * float(firm["high_wage"].mean()), int(firm["base"].size))
     base = 1.0 - (1.0 - float(talent["base"].mean())) ** 4
     high = 1.0 - (1.0 - float(talent["high"].mean())) ** 4
     rows["talent"] = (base, high, int(talent["base"].size))
@@ -165,7 +171,7 @@ def elasticity_table(settings: Any, workers: int) -> pd.DataFrame:
     tasks = [(apply_values(base, {"seed": int(seed)}, check=False), ep.draws) for seed in seeds]
     results = run_parallel(_run, tasks, workers)
     rows = []
-    for group in [*(f"firms_{c}" for c in (*SIZE_CLASSES, "all")), "talent"]:
+    for group in [*(f"firms_{c}" for c in (*SIZE_CLASSES, "all")), "firms_wage", "talent"]:
         got = [r[group] for r in results if group in r]
         if not got:
             continue
@@ -173,7 +179,7 @@ def elasticity_table(settings: Any, workers: int) -> pd.DataFrame:
         high_share = np.array([g[1] for g in got])
         points = (high_share - base_share) * 100.0  # percentage points per 1% rise
         elasticity = (high_share / np.maximum(base_share, 1e-12) - 1.0) / RISE
-        what = "Shenzhen rent" if group.startswith("firms") else "Shenzhen house prices"
+        what = {"firms_wage": "Shenzhen wages", "talent": "Shenzhen house prices"}.get(group, "Shenzhen rent")
         for stat, values in (
             ("yearly share leaving", base_share),
             ("points per 1% rise", points),
@@ -202,6 +208,7 @@ def elasticity_markdown(table: pd.DataFrame) -> str:
         "firms_medium": "Shenzhen firms, medium (100–999)",
         "firms_large": "Shenzhen firms, large (≥ 1,000)",
         "firms_all": "Shenzhen firms, all",
+        "firms_wage": "Shenzhen firms, all",
         "talent": "talent living in Shenzhen",
     }
     lines = [

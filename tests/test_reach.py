@@ -169,5 +169,8 @@ def test_firms_leave_shenzhen_more_when_its_rents_rise_as_the_logit_says():
     beta, gamma = (float(x.mean()) for x in model.cfg.firms.elasticities())
     theory = gamma / (1.0 - beta - gamma) / model.cfg.location.taste_sd
     assert 0.5 * theory < e < 1.5 * theory
+    # wages weigh β/γ times as much as rents in a site's profit
+    e_wage = (p["high_wage"].mean() / p["base"].mean() - 1.0) / elasticity.RISE
+    assert 0.5 * beta / gamma * e < e_wage < 1.5 * beta / gamma * e
     talent = elasticity.talent_leave_probabilities(model.state, model.cfg, rng, draws=1)
     assert talent["high"].mean() > talent["base"].mean()
