@@ -6,13 +6,10 @@ Phase :func:`exit_and_entry` (streams ``exit`` and ``entry``). A firm exits afte
 ``entry.founding_rate`` per worker (an agent stands for ``talent_scale`` workers; more often
 when their employer innovated last year); a spin-off takes
 its parent's sector and draws its productivity around the parent's, a new venture draws around
-its sector's median in its city. The founder picks among a few sites by the firms' site logit
-(:mod:`model.processes.location`; admitted while floor is free): half of them where the founder
-works and lives — a quarter in each city when the two differ, since entrepreneurs found close to
-home (Figueiredo, Guimarães & Woodward 2002; Michelacci & Silva 2007; Dahl & Sorenson 2012) —
-and half anywhere; a site across the HK–mainland border costs the founder its work barrier, and
-a site in Hong Kong is worth the founder's attachment to it. The city pays its incubator grant
-(lever L6).
+its sector's median in its city. The founder picks among a few sites of their city by the firms'
+site logit (:mod:`model.processes.location`; admitted while floor is free); a site across the
+HK–mainland border costs the founder its work barrier, and a site in Hong Kong is worth the
+founder's attachment to it; the city pays its incubator grant (lever L6).
 """
 
 from __future__ import annotations
@@ -145,11 +142,11 @@ def _entries(s: State, cfg: Config, rng: np.random.Generator) -> None:
         return
     sector = np.where(spinoff, firms.sector[np.maximum(parent, 0)], _draw_sector(cfg, rng, city))
     log_a = _startup_productivity(s, cfg, rng, sector, city, np.where(spinoff, parent, -1))
-    # the founder picks among sites of the cities where they work and live and of the whole
-    # corridor by the firms' site logit; founding on the other side of the HK–mainland border
-    # costs the founder its barrier, and a site in Hong Kong is worth their attachment to it
+    # the founder picks among sites of their city and of the whole corridor by the firms' site
+    # logit; founding on the other side of the HK–mainland border costs the founder its barrier,
+    # and a site in Hong Kong is worth their attachment to it
     free = views.free_commercial(s)
-    cand = candidate_sites(s, rng, city, cfg.location.candidates, np.r_[home_city, uni_city])
+    cand = candidate_sites(s, rng, city, cfg.location.candidates)
     cand_safe = np.maximum(cand, 0)
     labour = talent.skill[founders].astype(float) * s.talent_scale
     beta_s, gamma_s = cfg.firms.elasticities()

@@ -152,25 +152,11 @@ def site_weights(s: State) -> np.ndarray:
     return s.cells.com_cap * s.cells.site_density
 
 
-def candidate_sites(
-    s: State, rng: np.random.Generator, city: np.ndarray, k: int, home_city: np.ndarray | None = None
-) -> np.ndarray:
-    """k candidate cells per chooser, in proportion to sites: half in its own city (with
-    ``home_city``, a half of those in that city instead), half anywhere."""
+def candidate_sites(s: State, rng: np.random.Generator, city: np.ndarray, k: int) -> np.ndarray:
+    """k candidate cells per chooser: half in its own city, half anywhere, in proportion to sites."""
     weight = site_weights(s)
-    n_local = k // 2
-    if home_city is None:
-        local = sample_weighted_by_group(rng, city, s.cells.city, weight, n_local, N_CITIES)
-    else:
-        n_home = n_local // 2
-        local = np.concatenate(
-            [
-                sample_weighted_by_group(rng, home_city, s.cells.city, weight, n_home, N_CITIES),
-                sample_weighted_by_group(rng, city, s.cells.city, weight, n_local - n_home, N_CITIES),
-            ],
-            axis=1,
-        )
-    wide = sample_weighted(rng, weight, (city.size, k - n_local))
+    local = sample_weighted_by_group(rng, city, s.cells.city, weight, k // 2, N_CITIES)
+    wide = sample_weighted(rng, weight, (city.size, k - k // 2))
     return np.concatenate([local, wide], axis=1)
 
 

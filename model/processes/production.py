@@ -348,6 +348,9 @@ def update_floor(s: State, cfg: Config) -> None:
     )
     wanted = np.bincount(hq, weights=want_hq, minlength=s.n_cells)
     wanted += np.bincount(div_safe[has_div], weights=want_div[has_div], minlength=s.n_cells)
+    # the agents' floor stands for the whole population's (× market_weight, as in the markets and
+    # views.commercial_use): compare that with the cell's floor space
+    wanted = wanted * s.market_weight
     cells.floor_ration = np.where(wanted > cells.com_cap, cells.com_cap / np.maximum(wanted, 1e-9), 1.0)
     firms.floor_hq[alive] = want_hq * cells.floor_ration[hq]
     firms.floor_div[alive] = want_div * np.where(has_div, cells.floor_ration[div_safe], 0.0)
