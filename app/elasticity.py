@@ -151,8 +151,9 @@ def _run(task: tuple[Config, int]) -> dict[str, Any]:
         base = 4 * review * float(firm["base"][m].mean())
         high = 4 * review * float(firm["high"][m].mean())
         rows[f"firms_{name}"] = (base, high, int(m.sum()))
-    base = 4 * review * float(firm["base"].mean())
-    rows["firms_wage"] = (base, 4 * review * float(firm["high_wage"].mean()), int(firm["base"].size))
+    if "firms_all" in rows:  # the same firms and base share as "all", against 1% higher Shenzhen wages
+        base_all, _, n_all = rows["firms_all"]
+        rows["firms_wage"] = (base_all, 4 * review * float(firm["high_wage"].mean()), n_all)
     base = 1.0 - (1.0 - float(talent["base"].mean())) ** 4
     high = 1.0 - (1.0 - float(talent["high"].mean())) ** 4
     rows["talent"] = (base, high, int(talent["base"].size))
