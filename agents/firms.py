@@ -41,6 +41,8 @@ class FirmPopulation(Population):
     (consecutive loss quarters), ``empty_streak`` (consecutive quarters without workers), ``origin`` (initial / start-up / spin-off / university spin-off), ``parent`` (firm
     a spin-off came from, -1), ``exit_quarter`` (-1 while alive), ``origin_city`` (city where
     it started), ``founder_origin`` (talent origin of the founder, -1 for 2018 firms),
+    ``city_tie`` (the firm's persistent tie to the city of its headquarters, log-profit: what a
+    move to another city forfeits, redrawn when it moves to one; :func:`draw_city_ties`),
     ``innovations_total``, ``last_innovation`` (quarter), ``vc_stage`` (0 none, 1 seed, 2 A,
     3 B), ``vc_raised`` (¥ received from funds), ``listed`` (0 no, 1 in Shenzhen, 2 in Hong
     Kong), ``grant_outstanding`` (incubator grant still to
@@ -72,6 +74,7 @@ class FirmPopulation(Population):
         "exit_quarter": (np.int32, -1),
         "origin_city": (np.int8, -1),
         "founder_origin": (np.int8, -1),
+        "city_tie": (np.float32, 0.0),
         "innovations": (np.int32, 0),
         "innovations_total": (np.int64, 0),
         "last_innovation": (np.int32, -1000),
@@ -179,6 +182,20 @@ def moving_cost(employees: np.ndarray, fixed: float, per_worker: float, exponent
     """
     employees = np.maximum(employees, 1.0)
     return fixed + per_worker * employees * np.power(employees / 100.0, exponent - 1.0)
+
+
+def draw_city_ties(rng: np.random.Generator, n: int, mean: float) -> np.ndarray:
+    """Persistent ties of ``n`` firms to the city of their headquarters (log-profit).
+
+    Exponential with mean ``mean``: the location-specific capital — customers and suppliers
+    nearby, staff who would not follow, the owner's networks — that a move to another city
+    forfeits. Many firms have little of it and few have a lot, so a city-wide shock moves the
+    firms with the weakest ties first and then runs out of movers: the stock response is
+    bounded while the flow responds to every rise. No draw (and zeros) when ``mean`` is 0.
+    """
+    if mean <= 0.0 or n == 0:
+        return np.zeros(n, dtype=np.float32)
+    return rng.exponential(mean, n).astype(np.float32)
 
 
 def draw_rd_intensity(rng: np.random.Generator, sector_mean: np.ndarray, city_factor: np.ndarray) -> np.ndarray:

@@ -73,7 +73,7 @@ class FirmAgent(mesa.Agent):
 
     Attributes:
         index: The firm's index in :class:`agents.firms.FirmPopulation` (for docking).
-        sector, cell, div_cell, div_kind, log_a, rd, cash, output, wage_bill, origin_city:
+        sector, cell, div_cell, div_kind, log_a, rd, cash, output, wage_bill, origin_city, city_tie:
             As the population's columns of the same names.
         workers, eff, eff_div: Employees (agents) and efficiency units at both sites.
         vacancies: Open vacancies (agents).
@@ -93,6 +93,7 @@ class FirmAgent(mesa.Agent):
         self.output = float(f.output[index])
         self.wage_bill = float(f.wage_bill[index])
         self.origin_city = int(f.origin_city[index])
+        self.city_tie = float(f.city_tie[index])
         self.workers = int(f.workers[index]) + int(f.workers_div[index])
         self.eff = float(f.eff[index])
         self.eff_div = float(f.eff_div[index])
@@ -191,6 +192,8 @@ class FirmAgent(mesa.Agent):
             k_whole = (1.0 - d_now) * field[c] + d_now * field[div] if rd_centre else field[c]
             ratio = self.site_index(c, self.rent(c, need)) / here
             whole = _log(ratio) + knowledge(k_whole) - hurdle * cost_whole / horizon
+            if m.s.cells.city[c] != m.s.cells.city[hq]:  # the tie to its city is forfeit
+                whole -= float(np.float32(self.city_tie))
             # a new plant or R&D centre
             cost_open = self.moving_cost(d * workers, hq, c, d)
             open_cost = hurdle * cost_open / horizon
@@ -389,11 +392,14 @@ class ReferenceCorridor(mesa.Model):
             priority,
         )
         moved: dict[int, int] = {}
+        away: list[FirmAgent] = []
         for f, (block, target, _, cost), ok in zip(reviewing, choices, admitted):
             if block < 0 or not (ok or block == 4):
                 continue
             f.cash -= cost
             if block == 0:
+                if s.cells.city[target] != s.cells.city[f.cell]:
+                    away.append(f)
                 f.cell = target
             elif block in (1, 2):
                 f.div_cell, f.div_kind = target, KIND_RD if block == 2 else KIND_PLANT
@@ -403,6 +409,9 @@ class ReferenceCorridor(mesa.Model):
                 f.div_cell = -1
             moved[f.index] = block
         self._staff_follow(rng, moved)
+        # a firm that moved to another city builds a new tie there (after the staff's draws)
+        for f, tie in zip(away, fm.draw_city_ties(rng, len(away), lp.city_tie_mean)):
+            f.city_tie = float(tie)
 
     def _staff_follow(self, rng: np.random.Generator, moved: dict[int, int]) -> None:
         """Workers of moved firms review their homes; a share joins a new second site."""
@@ -520,6 +529,7 @@ class ReferenceCorridor(mesa.Model):
                 a.div_kind,
                 a.cash,
             )
+            f.city_tie[a.index] = a.city_tie
         for w in self.talent_agents:
             i = w.index
             t.employer[i], t.at_division[i], t.unemployed_q[i], t.must_search[i] = (

@@ -116,6 +116,8 @@ def build_state(owner: mesa.Model, cfg: Config, streams: RandomStreams) -> State
         s.t += 1
     markets.reset_expectations(s, cfg)
     invert_firms(s, cfg)
+    alive = s.firms.alive_index()
+    s.firms.city_tie[alive] = fm.draw_city_ties(streams.get("init_ties"), alive.size, cfg.location.city_tie_mean)
     _list_largest(s, cfg, streams.get("init_listing"))
     cells.site_density = location.site_density(s, cfg.location.site_smoothing)
     settle_talent(s, cfg, streams.get("reservation"), streams.get("init_attachment"))

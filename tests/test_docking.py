@@ -43,6 +43,7 @@ def _twin_models(overrides: list[str]) -> tuple[CorridorModel, CorridorModel]:
             "location.moving_cost_per_worker=100",
             "location.division_coordination_per_minute=0",
             "location.taste_sd=0.5",
+            "location.city_tie_mean=0.2",
         ],
     ],
 )
@@ -55,7 +56,7 @@ def test_location_review_docks(overrides):
     reference.review_locations(stream.get("location", 5))
     reference.write_back()
     a, b = vec.state, ref.state
-    for name in ("cell", "div_cell", "div_kind"):
+    for name in ("cell", "div_cell", "div_kind", "city_tie"):
         assert np.array_equal(getattr(a.firms, name), getattr(b.firms, name)), name
     np.testing.assert_allclose(a.firms.cash, b.firms.cash, rtol=1e-12)
     for name in ("employer", "at_division", "must_search"):

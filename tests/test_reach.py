@@ -8,6 +8,7 @@ import itertools
 import numpy as np
 import pytest
 
+from corridor_abm.agents import firms as fm
 from corridor_abm.app import decompose, elasticity, reach
 from corridor_abm.app.settings import Settings, compose_config
 from corridor_abm.model.corridor import CorridorModel
@@ -177,3 +178,31 @@ def test_firms_leave_shenzhen_more_when_its_rents_rise_as_the_logit_says():
     assert 0.5 * beta / gamma * e < e_wage < 1.5 * beta / gamma * e
     talent = elasticity.talent_leave_probabilities(model.state, model.cfg, rng, draws=1)
     assert talent["high"].mean() > talent["base"].mean()
+
+
+def test_city_ties_slow_the_flow_out_of_shenzhen_by_their_expected_discount():
+    """Firms' ties to their city (exponential, mean μ) cut the chance a review sends a Shenzhen
+    firm to another city by E[exp(−tie/τ)] = 1/(1 + μ/τ) — the logit's tail — while the flow's
+    response to a 1% rent rise stays the logit's (every firm still answers at rate 1/τ)."""
+    cfg = compose_config("baseline", [*SMALL, "quarters=1"])
+    model = CorridorModel(cfg)
+    s, tau, mu = model.state, model.cfg.location.taste_sd, 0.05
+    alive = s.firms.alive_index()
+    before = elasticity.firm_leave_probabilities(s, model.cfg, np.random.default_rng(0), draws=4)
+    s.firms.city_tie[alive] = fm.draw_city_ties(np.random.default_rng(1), alive.size, mu)
+    after = elasticity.firm_leave_probabilities(s, model.cfg, np.random.default_rng(0), draws=4)
+    ratio = after["base"].mean() / before["base"].mean()
+    assert 0.8 / (1.0 + mu / tau) < ratio < 1.25 / (1.0 + mu / tau)
+    e_before = before["high"].mean() / before["base"].mean() - 1.0
+    e_after = after["high"].mean() / after["base"].mean() - 1.0
+    assert 0.7 * e_before < e_after < 1.3 * e_before
+
+
+def test_city_ties_are_exponential_and_absent_at_zero():
+    rng = np.random.default_rng(0)
+    ties = fm.draw_city_ties(rng, 200_000, 0.3)
+    assert ties.dtype == np.float32 and ties.min() >= 0.0
+    assert abs(ties.mean() - 0.3) < 0.005 and abs(np.median(ties) - 0.3 * np.log(2)) < 0.005
+    state = rng.bit_generator.state
+    assert not fm.draw_city_ties(rng, 10, 0.0).any()
+    assert rng.bit_generator.state == state  # no numbers taken when ties are off

@@ -159,6 +159,10 @@ def _entries(s: State, cfg: Config, rng: np.random.Generator) -> None:
     origin = talent.origin[founders][:, None]
     value -= border.work_barrier(cfg.border, s.map, origin, city_of[cand_safe], cand_safe)
     value += talent.hk_attachment[founders][:, None] * (city_of[cand_safe] == HK)
+    # founding away from one's city forfeits the founder's tie to it (networks, first customers),
+    # which the firm inherits if it is founded there
+    tie = fm.draw_city_ties(rng, founders.size, cfg.location.city_tie_mean)
+    value -= tie[:, None] * (city_of[cand_safe] != city[:, None])
     value = np.where(cand >= 0, value + cfg.location.taste_sd * rng.gumbel(size=value.shape), -np.inf)
     pick = np.argmax(value, axis=1)
     site = cand_safe[np.arange(founders.size), pick]
@@ -169,7 +173,7 @@ def _entries(s: State, cfg: Config, rng: np.random.Generator) -> None:
         free,
         rng.random(founders.size),
     )
-    founders, site, sector, log_a, parent, spinoff, university = (
+    founders, site, sector, log_a, parent, spinoff, university, city, tie = (
         founders[ok],
         site[ok],
         sector[ok],
@@ -177,6 +181,8 @@ def _entries(s: State, cfg: Config, rng: np.random.Generator) -> None:
         parent[ok],
         spinoff[ok],
         university[ok],
+        city[ok],
+        tie[ok],
     )
     if founders.size == 0:
         return
@@ -201,6 +207,9 @@ def _entries(s: State, cfg: Config, rng: np.random.Generator) -> None:
         parent=np.where(spinoff, parent, -1),
         origin_city=city_of[site].astype(np.int8),
         founder_origin=talent.origin[founders],
+        city_tie=np.where(
+            city_of[site] == city, tie, fm.draw_city_ties(rng, founders.size, cfg.location.city_tie_mean)
+        ),
     )
     government.incubator_grants(s, cfg, new)
     s.events.entries.append(

@@ -6,12 +6,15 @@ Phase :func:`review_locations` (stream ``location``). A reviewing firm samples
 chooses by multinomial logit (Gumbel tastes of scale ``location.taste_sd``) among staying and
 moving there. In log-profit units, the value of moving to j is
 
-    ln(V_j / V_here) − (1 + hurdle) · C_j / (H · S)
+    ln(V_j / V_here) − (1 + hurdle) · C_j / (H · S) − τ_i · [j in another city]
 
 where V is the site index (profit at optimal size, :func:`agents.firms.site_index`) at the lease
 rent the firm would pay, C the moving cost (it grows with the employees moved and the distance,
 and crossing the HK–mainland border multiplies it, :func:`model.border.relocation_barrier`), H
-the horizon and S the firm's operating surplus per quarter; staying is worth 0. Shenzhen pays
+the horizon, S the firm's operating surplus per quarter and τ_i the firm's persistent tie to its
+city (``location.city_tie_mean``, :func:`agents.firms.draw_city_ties`); staying is worth 0.
+The Gumbel tastes set how fast firms answer a change (the flow elasticity); the ties, how many
+can answer a lasting one before the movers run out (the stock response). Shenzhen pays
 part of the rent of its firms in the designated parks (lever L1). A move is admitted while the
 target cell has free floor space, and logged as an event. Founders choose their site by the same
 logit among sites of their city (:mod:`model.processes.entry_exit`).
@@ -99,6 +102,17 @@ class LocationParams:
         "assumption (calibrated to Shenzhen's out-move rates, calibration/targets.csv)",
         lo=0.001,
         hi=10.0,
+    )
+    city_tie_mean: float = param(
+        0.0,
+        "log-profit",
+        "Mean of firms' persistent ties to the city of their headquarters (exponential across firms; "
+        "customers, suppliers, staff and networks a move to another city forfeits; redrawn after such "
+        "a move). Bounds how many firms a lasting city-wide shock (rents, wages) can move, while the "
+        "taste dispersion sets how fast they go",
+        "assumption (sensitivity in docs/calibration.md)",
+        lo=0.0,
+        hi=5.0,
     )
     plant_land_share: float = param(
         0.03,
@@ -292,10 +306,13 @@ def move_values(s: State, cfg: Config, lease: LeaseMarket, idx: np.ndarray, cand
     invalid = (cand < 0) | (cand == hq)
     cash = firms.cash[idx][:, None]
 
-    # the whole firm: headquarters (and its R&D) move; a second site stays where it is
+    # the whole firm: headquarters (and its R&D) move; a second site stays where it is; a move to
+    # another city forfeits the firm's tie to its own
     k_whole = np.where(rd_centre, (1.0 - d_now) * field[cand_safe] + d_now * field[div_safe], field[cand_safe])
     cost_whole = cost(workers, hq, cand_safe, 1.0)
     whole = np.log(ratio) + knowledge(k_whole) - (1.0 + lp.hurdle) * cost_whole / horizon_surplus
+    city = s.cells.city
+    whole = whole - firms.city_tie[idx][:, None] * (city[cand_safe] != city[hq])
     # a new plant or R&D centre with a share d of the workforce
     cost_open = cost(d * workers, hq, cand_safe, d)
     open_cost = (1.0 + lp.hurdle) * cost_open / horizon_surplus
@@ -430,6 +447,9 @@ def _apply_moves(
             "to_cell": go_to[site_move].astype(np.int64),
         }
     )
+    # a firm that moved its headquarters to another city builds a new tie there
+    away = go[whole & (from_city != to_city)]
+    firms.city_tie[away] = fm.draw_city_ties(rng, away.size, lp.city_tie_mean)
     # establishments: every event of a second site (open, move, close), with its kind
     est = opened | moved | closed
     event = np.select([opened, moved], [EVENT_OPEN, EVENT_RELOCATE], EVENT_CLOSE)[est]
