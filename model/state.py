@@ -161,6 +161,9 @@ class Cities:
             weighted by S&T workers), ¥ per quarter.
         reference_unemployment: 2018 unemployment rate of talent living in the city, the level
             wages treat as normal.
+        growth_anchor: Long-run appreciation owners anchor their expectations on, per year: the
+            city's trend growth of nominal income at the end of the 2018 burn-in
+            (``market.expectation_anchor``).
         talent_subsidy: Talent subsidy paid this quarter per eligible talent working in the
             city, ¥ (set by the government phase, scaled to what the budget allows).
         rd_subsidy: Share of R&D spending the city reimburses this quarter.
@@ -176,6 +179,7 @@ class Cities:
     talent_rent_reference: float = 1.0
     talent_income_reference: float = 1.0
     reference_unemployment: np.ndarray = field(default_factory=lambda: np.zeros(N_CITIES))
+    growth_anchor: np.ndarray = field(default_factory=lambda: np.zeros(N_CITIES))
     talent_subsidy: np.ndarray = field(default_factory=lambda: np.zeros(N_CITIES))
     rd_subsidy: np.ndarray = field(default_factory=lambda: np.zeros(N_CITIES))
     unfilled: np.ndarray = field(default_factory=lambda: np.zeros(N_CITIES))

@@ -56,3 +56,16 @@ def test_background_economy_grows_with_residents_and_income_per_resident():
     assert np.allclose(np.power(1.0 + eco.expected_growth(), 1.0), [1.04, 1.08, 1.07, 1.07], atol=2e-4)
     more = EconomyParams(resident_growth=PerCity(hk=0.007, sz=0.045, dg=0.015, hz=0.015))
     assert more.residents_at(t)[1] > eco.residents_at(t)[1] and more.residents_at(0)[1] == eco.residents_at(0)[1]
+
+
+def test_anchored_expectations_settle_between_the_anchor_and_realised_growth():
+    rent, expected = np.array([100.0, 100.0]), np.array([0.07, 0.07])
+    growth = 1.024**0.25  # rents grow 2.4% a year for good
+    for _ in range(400):
+        new = rent * growth
+        expected = markets.update_expectations(expected, rent, new, 0.1, np.array([0.07, 0.07]), 0.5)
+        rent = new
+    assert expected == pytest.approx(0.5 * 0.07 + 0.5 * 0.024, abs=1e-9)
+    # without the anchor, adaptive expectations learn the realised growth alone
+    adaptive = markets.update_expectations(np.array([0.07]), np.array([100.0]), np.array([100.0 * growth]), 1.0)
+    assert adaptive == pytest.approx(0.024, abs=1e-9)

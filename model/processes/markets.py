@@ -151,6 +151,18 @@ class MarketParams:
         lo=0.0,
         hi=1.0,
     )
+    expectation_anchor: float = param(
+        0.5,
+        "share",
+        "Weight of the long-run anchor (the city's 2018 trend growth of nominal income) in what owners "
+        "learn each quarter, against the latest rent growth: 0 is adaptive expectations alone, 1 "
+        "expectations fixed at the trend",
+        "Glaeser, Huang, Ma & Shleifer (2017, J. Econ. Perspectives 31(1)): Chinese buyers expect "
+        "appreciation in line with the long-run growth of incomes; the weight is an assumption "
+        "(sensitivity in docs/calibration.md)",
+        lo=0.0,
+        hi=1.0,
+    )
     min_user_cost: float = param(
         0.015,
         "per year",
@@ -309,11 +321,22 @@ def house_price(
 
 
 def update_expectations(
-    expected_growth: np.ndarray, old_rent: np.ndarray, new_rent: np.ndarray, smoothing: float
+    expected_growth: np.ndarray,
+    old_rent: np.ndarray,
+    new_rent: np.ndarray,
+    smoothing: float,
+    anchor: np.ndarray | float = 0.0,
+    anchor_weight: float = 0.0,
 ) -> np.ndarray:
-    """Adaptive expectations of annual rent growth from the latest quarter's growth."""
+    """Expected annual rent growth (per year) learnt from the latest quarter's growth.
+
+    ``expected ← (1 − s)·expected + s·[w·anchor + (1 − w)·annualised latest growth]``: adaptive
+    expectations (w = 0) or anchored on a long-run growth (w > 0), whose long-run value under a
+    constant realised growth g is ``w·anchor + (1 − w)·g``.
+    """
     annualised = np.power(new_rent / np.maximum(old_rent, _TINY), 4.0) - 1.0
-    return (1.0 - smoothing) * expected_growth + smoothing * annualised
+    learnt = annualised if anchor_weight == 0.0 else anchor_weight * anchor + (1.0 - anchor_weight) * annualised
+    return (1.0 - smoothing) * expected_growth + smoothing * learnt
 
 
 def spread_by_weight(city_total: np.ndarray, cell_city: np.ndarray, weight: np.ndarray) -> np.ndarray:
@@ -436,7 +459,8 @@ def reset_expectations(s: State, cfg: Config) -> None:
     the end of the burn-in: the rent moves of a spin-up with agents held in place are not news
     owners learn from)."""
     cells, mk = s.cells, cfg.market
-    cells.expected_growth = cfg.economy.expected_growth()[cells.city]
+    s.cities.growth_anchor = cfg.economy.expected_growth()
+    cells.expected_growth = s.cities.growth_anchor[cells.city]
     cells.house_price = house_price(
         cells.res_rent,
         np.array(cfg.economy.mortgage_rate.as_list())[cells.city],
@@ -451,7 +475,12 @@ def update_house_prices(s: State, cfg: Config, old_rent: np.ndarray) -> None:
     """Expected appreciation learns from the latest rent change; prices capitalise rents."""
     mk, cells = cfg.market, s.cells
     cells.expected_growth = update_expectations(
-        cells.expected_growth, old_rent, cells.res_rent, mk.expectation_smoothing
+        cells.expected_growth,
+        old_rent,
+        cells.res_rent,
+        mk.expectation_smoothing,
+        s.cities.growth_anchor[cells.city],
+        mk.expectation_anchor,
     )
     eco = cfg.economy
     cells.house_price = house_price(
