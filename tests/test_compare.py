@@ -257,3 +257,50 @@ def test_pattern_table_counts_moves_and_second_sites(monkeypatch):
     assert row["plants_out"] == pytest.approx(1 / 2) and row["plants_in_sz"] == pytest.approx(1 / 2)  # 8 quarters
     assert row["rd_out"] == 0 and row["rd_into_sz"] == pytest.approx(1 / 2)
     assert "`baseline`" in st.patterns_markdown(st.patterns([], city))
+
+
+def test_scenario_facts_are_means_over_seeds():
+    from scripts.scenario_facts import baseline_facts, scenario_facts
+
+    rows = []
+    for seed in (1, 2):
+        for t, quarter in enumerate(("2018Q1", "2018Q2", "2019Q1")):
+            for city in ("HK", "SZ", "DG", "HZ"):
+                rows.append(
+                    {
+                        "label": "baseline",
+                        "seed": seed,
+                        "t": t,
+                        "quarter": quarter,
+                        "city": city,
+                        "firms": 10.0 * seed + t,
+                        "jobs": 100.0,
+                        "talent": 200.0,
+                        "entries": 1.0,
+                        "exits": float(seed),
+                        "mean_commercial_rent": (100.0 if city == "HK" else 50.0) * (1 + t),
+                        "cross_border_commuters": 5.0 if city == "SZ" else 0.0,
+                    }
+                )
+    city = pd.DataFrame(rows)
+    moves = pd.DataFrame(
+        {
+            "label": "baseline",
+            "seed": [1, 1, 2, 2],
+            "quarter": ["2018Q1", "2018Q2", "2018Q1", "2019Q1"],
+            "kind": "whole firm",
+            "from_city": ["SZ", "SZ", "SZ", "DG"],
+            "to_city": ["DG", "HK", "DG", "SZ"],
+            "size_class": "small",
+        }
+    )
+    text = "\n".join(baseline_facts(city, moves, "baseline"))
+    assert "seeds: 2" in text
+    assert "corridor firms: 60 (2018Q1) -> 68 (2019Q1)" in text  # 4 cities × mean(10, 20) + 4 × 2
+    assert "exits a year: 2018 12, 2019 6" in text  # mean over seeds of 4 cities × seed × quarters
+    assert "SZ commercial rent: x3.00" in text and "SZ commercial rent / HK's: 0.50" in text
+    assert "cross-border commuters 2018Q1: 5" in text
+    assert "SZ whole-firm moves out, 2018: HK 0.5, SZ 0.0, DG 1.0, HZ 0.0" in text
+    assert "DG -> SZ whole-firm moves, whole run: 0" in text  # 1 move over 2 seeds, rounded
+    final = "\n".join(scenario_facts(city, "baseline"))
+    assert "firms: HK 17, SZ 17, DG 17, HZ 17; all 68" in final

@@ -1,0 +1,105 @@
+"""The levels behind the README's reading of the scenario table: means over a sweep's seeds.
+
+    python scripts/scenario_facts.py outputs/scenarios_20 [--scenario s5_cross_border_open ...]
+
+Reads a sweep or replicate sets like ``mode=compare`` and prints, for the baseline, the
+corridor's firms at the start and the end, entries and exits a year, the growth of Shenzhen's
+and Hong Kong's commercial rents, cross-border commuters at four dates, whole-firm moves out of
+Shenzhen by destination (2018, 2027, 2030 and the whole run) and Dongguan's firms moving to
+Shenzhen, Shenzhen's commercial rent as a share of Hong Kong's; then, for each scenario given,
+the same quantities that the README quotes for it (firms, jobs and resident talent by city in
+the final quarter, cross-border commuters). Every figure is a mean over the seeds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from corridor_abm.reporting.compare import choose_baseline, load_city_quarter, load_run_sets, load_table  # noqa: E402
+
+CITIES = ("HK", "SZ", "DG", "HZ")
+
+
+def _by_quarter(city: pd.DataFrame, label: str, column: str) -> pd.DataFrame:
+    """Mean over seeds of ``column`` per quarter (rows) and city (columns) for one run label."""
+    rows = city[city["label"] == label]
+    per_seed = rows.groupby(["seed", "t", "quarter", "city"])[column].sum()
+    return per_seed.groupby(["t", "quarter", "city"]).mean().unstack("city")
+
+
+def baseline_facts(city: pd.DataFrame, moves: pd.DataFrame, label: str) -> list[str]:
+    """Lines of text with the baseline's levels (means over seeds)."""
+    out = []
+    seeds = city.loc[city["label"] == label, "seed"].nunique()
+    firms = _by_quarter(city, label, "firms").sum(axis=1)  # corridor total per quarter
+    out.append(f"seeds: {seeds}")
+    out.append(
+        f"corridor firms: {firms.iloc[0]:,.0f} ({firms.index[0][1]}) -> {firms.iloc[-1]:,.0f} ({firms.index[-1][1]})"
+    )
+    rows = city[city["label"] == label].copy()
+    rows["year"] = rows["quarter"].str[:4]
+    yearly = rows.groupby(["seed", "year"])[["entries", "exits"]].sum().groupby("year").mean()
+    out.append("entries a year: " + ", ".join(f"{y} {v:,.0f}" for y, v in yearly["entries"].items()))
+    out.append("exits a year: " + ", ".join(f"{y} {v:,.0f}" for y, v in yearly["exits"].items()))
+    rent = _by_quarter(city, label, "mean_commercial_rent")
+    for c in ("SZ", "HK"):
+        out.append(f"{c} commercial rent: x{rent[c].iloc[-1] / rent[c].iloc[0]:.2f} over the run")
+    share = rent["SZ"] / rent["HK"]
+    out.append(f"SZ commercial rent / HK's: {share.iloc[0]:.2f} at the start, {share.iloc[-1]:.2f} at the end")
+    comm = _by_quarter(city, label, "cross_border_commuters").sum(axis=1)
+    for q in ("2018Q1", "2022Q1", "2025Q1", comm.index[-1][1]):
+        hit = [v for (t, qq), v in comm.items() if qq == q]
+        if hit:
+            out.append(f"cross-border commuters {q}: {hit[0]:,.0f}")
+    whole = moves[(moves["label"] == label) & (moves["kind"] == "whole firm")].copy()
+    whole["year"] = whole["quarter"].str[:4]
+    from_sz = whole[whole["from_city"] == "SZ"]
+    per_year = from_sz.groupby(["year", "to_city"]).size().unstack("to_city", fill_value=0) / seeds
+    for y in ("2018", "2022", "2027", "2030", "2037"):
+        if y in per_year.index:
+            out.append(
+                f"SZ whole-firm moves out, {y}: " + ", ".join(f"{c} {per_year.loc[y].get(c, 0):.1f}" for c in CITIES)
+            )
+    totals = from_sz.groupby("to_city").size() / seeds
+    out.append("SZ whole-firm moves out, whole run: " + ", ".join(f"{c} {totals.get(c, 0):,.0f}" for c in CITIES))
+    small = from_sz.groupby("size_class").size() / seeds
+    out.append("  of which by size class: " + ", ".join(f"{k} {v:,.0f}" for k, v in small.items()))
+    dg_to_sz = whole[(whole["from_city"] == "DG") & (whole["to_city"] == "SZ")].shape[0] / seeds
+    out.append(f"DG -> SZ whole-firm moves, whole run: {dg_to_sz:,.0f}")
+    return out
+
+
+def scenario_facts(city: pd.DataFrame, label: str) -> list[str]:
+    """Lines of text with a scenario's final-quarter levels by city (means over seeds)."""
+    out = [f"[{label}] final quarter, by city (means over seeds):"]
+    for column in ("firms", "jobs", "talent", "cross_border_commuters"):
+        last = _by_quarter(city, label, column).iloc[-1]
+        out.append(f"  {column}: " + ", ".join(f"{c} {last[c]:,.0f}" for c in CITIES) + f"; all {last.sum():,.0f}")
+    return out
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Print the facts of the runs in ``paths``."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("paths", nargs="+", help="sweep or run directories (as for mode=compare)")
+    parser.add_argument("--scenario", action="append", default=[], help="scenario label to describe too")
+    args = parser.parse_args(argv)
+    sets = load_run_sets(args.paths)
+    base = choose_baseline(sets).label
+    city = load_city_quarter(sets)
+    moves = load_table([s for s in sets if s.label == base], "relocations")
+    print("\n".join(baseline_facts(city, moves, base)))
+    print("\n".join(scenario_facts(city, base)))
+    for label in args.scenario:
+        print("\n".join(scenario_facts(city, label)))
+
+
+if __name__ == "__main__":
+    main()
