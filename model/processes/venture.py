@@ -330,22 +330,23 @@ def _deals(s: State, cfg: Config, rng: np.random.Generator) -> None:
     taken = np.zeros(pool.size, dtype=bool)
     investing = [f for f in capital.funds if f.active and s.t - f.vintage < vp.investment_quarters]
     order = rng.permutation(len(investing))
-    cells = np.arange(s.n_cells)
-    reach_from: dict[int, np.ndarray] = {}  # per office cell: reach to every cell
+    # reach is a function of the two cells, elementwise: computed per office cell for the cells
+    # the pool occupies only (a few hundred of the map's thousands), then read per firm
+    pool_cells, cell_of_firm = np.unique(pool_cell, return_inverse=True)
+    reach_from: dict[int, np.ndarray] = {}  # per office cell: reach to each firm of the pool
     stakes: list[tuple] = []  # the quarter's new stakes, added to the book in deal order at the end
     for k in order:
         fund = investing[k]
         if fund.cash < stage_amount.min():
             continue
-        # reach is a function of the two cells: computed per office cell, then read per firm
         if fund.home_cell not in reach_from:
             reach_from[fund.home_cell] = vcm.reach(
-                s.travel.between(fund.home_cell, cells),
+                s.travel.between(fund.home_cell, pool_cells),
                 vp.reach_minutes,
-                border.crosses(s.cells.city, fund.home_city),
-                border.capital_friction(cfg.border, s.map, cells, fund.home_cell),
-            )
-        r = reach_from[fund.home_cell][pool_cell]
+                border.crosses(s.cells.city[pool_cells], fund.home_city),
+                border.capital_friction(cfg.border, s.map, pool_cells, fund.home_cell),
+            )[cell_of_firm]
+        r = reach_from[fund.home_cell]
         # sample_weighted's draws, with one pass fewer: the cumulative weight tells whether any
         # firm is left to see (weights are non-negative)
         cdf = np.cumsum(np.where(taken, 0.0, r))
