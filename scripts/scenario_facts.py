@@ -65,12 +65,16 @@ def baseline_facts(city: pd.DataFrame, moves: pd.DataFrame, label: str) -> list[
     for y in ("2018", "2022", "2027", "2030", "2037"):
         if y in per_year.index:
             out.append(
-                f"SZ whole-firm moves out, {y}: " + ", ".join(f"{c} {per_year.loc[y].get(c, 0):.1f}" for c in CITIES)
+                f"SZ whole-firm moves by destination (SZ: within), {y}: "
+                + ", ".join(f"{c} {per_year.loc[y].get(c, 0):.1f}" for c in CITIES)
             )
     totals = from_sz.groupby("to_city").size() / seeds
-    out.append("SZ whole-firm moves out, whole run: " + ", ".join(f"{c} {totals.get(c, 0):,.0f}" for c in CITIES))
-    small = from_sz.groupby("size_class").size() / seeds
-    out.append("  of which by size class: " + ", ".join(f"{k} {v:,.0f}" for k, v in small.items()))
+    out.append(
+        "SZ whole-firm moves by destination (SZ: within), whole run: "
+        + ", ".join(f"{c} {totals.get(c, 0):,.0f}" for c in CITIES)
+    )
+    small = from_sz[from_sz["to_city"] != "SZ"].groupby("size_class").size() / seeds
+    out.append("  those to another city by size class: " + ", ".join(f"{k} {v:,.0f}" for k, v in small.items()))
     dg_to_sz = whole[(whole["from_city"] == "DG") & (whole["to_city"] == "SZ")].shape[0] / seeds
     out.append(f"DG -> SZ whole-firm moves, whole run: {dg_to_sz:,.0f}")
     return out

@@ -300,7 +300,7 @@ def test_scenario_facts_are_means_over_seeds():
     assert "exits a year: 2018 12, 2019 6" in text  # mean over seeds of 4 cities × seed × quarters
     assert "SZ commercial rent: x3.00" in text and "SZ commercial rent / HK's: 0.50" in text
     assert "cross-border commuters 2018Q1: 5" in text
-    assert "SZ whole-firm moves out, 2018: HK 0.5, SZ 0.0, DG 1.0, HZ 0.0" in text
+    assert "SZ whole-firm moves by destination (SZ: within), 2018: HK 0.5, SZ 0.0, DG 1.0, HZ 0.0" in text
     assert "DG -> SZ whole-firm moves, whole run: 0" in text  # 1 move over 2 seeds, rounded
     final = "\n".join(scenario_facts(city, "baseline"))
     assert "firms: HK 17, SZ 17, DG 17, HZ 17; all 68" in final
