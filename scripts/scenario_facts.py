@@ -4,9 +4,10 @@
 
 Reads a sweep or replicate sets like ``mode=compare`` and prints, for the baseline, the
 corridor's firms at the start and the end, entries and exits a year, the growth of Shenzhen's
-and Hong Kong's commercial rents, cross-border commuters at four dates, whole-firm moves out of
-Shenzhen by destination (2018, 2027, 2030 and the whole run) and Dongguan's firms moving to
-Shenzhen, Shenzhen's commercial rent as a share of Hong Kong's; then, for each scenario given,
+and Hong Kong's commercial rents, Shenzhen's commercial rent as a share of Hong Kong's,
+cross-border commuters at four dates, Shenzhen's whole-firm moves by destination city (within
+Shenzhen too; 2018, 2022, 2027, 2030, 2037 and the whole run), those to another city by size
+class, and Dongguan's firms moving to Shenzhen; then, for the baseline and each scenario given,
 the same quantities that the README quotes for it (firms, jobs and resident talent by city in
 the final quarter, cross-border commuters). Every figure is a mean over the seeds.
 """
@@ -22,7 +23,13 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from corridor_abm.reporting.compare import choose_baseline, load_city_quarter, load_run_sets, load_table  # noqa: E402
+from corridor_abm.reporting.compare import (  # noqa: E402
+    CompareError,
+    choose_baseline,
+    load_city_quarter,
+    load_run_sets,
+    load_table,
+)
 
 CITIES = ("HK", "SZ", "DG", "HZ")
 
@@ -43,8 +50,7 @@ def baseline_facts(city: pd.DataFrame, moves: pd.DataFrame, label: str) -> list[
     out.append(
         f"corridor firms: {firms.iloc[0]:,.0f} ({firms.index[0][1]}) -> {firms.iloc[-1]:,.0f} ({firms.index[-1][1]})"
     )
-    rows = city[city["label"] == label].copy()
-    rows["year"] = rows["quarter"].str[:4]
+    rows = city[city["label"] == label].assign(year=lambda d: d["quarter"].str[:4])
     yearly = rows.groupby(["seed", "year"])[["entries", "exits"]].sum().groupby("year").mean()
     out.append("entries a year: " + ", ".join(f"{y} {v:,.0f}" for y, v in yearly["entries"].items()))
     out.append("exits a year: " + ", ".join(f"{y} {v:,.0f}" for y, v in yearly["exits"].items()))
@@ -73,8 +79,8 @@ def baseline_facts(city: pd.DataFrame, moves: pd.DataFrame, label: str) -> list[
         "SZ whole-firm moves by destination (SZ: within), whole run: "
         + ", ".join(f"{c} {totals.get(c, 0):,.0f}" for c in CITIES)
     )
-    small = from_sz[from_sz["to_city"] != "SZ"].groupby("size_class").size() / seeds
-    out.append("  those to another city by size class: " + ", ".join(f"{k} {v:,.0f}" for k, v in small.items()))
+    by_size = from_sz[from_sz["to_city"] != "SZ"].groupby("size_class").size() / seeds
+    out.append("  those to another city by size class: " + ", ".join(f"{k} {v:,.0f}" for k, v in by_size.items()))
     dg_to_sz = whole[(whole["from_city"] == "DG") & (whole["to_city"] == "SZ")].shape[0] / seeds
     out.append(f"DG -> SZ whole-firm moves, whole run: {dg_to_sz:,.0f}")
     return out
@@ -95,8 +101,16 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("paths", nargs="+", help="sweep or run directories (as for mode=compare)")
     parser.add_argument("--scenario", action="append", default=[], help="scenario label to describe too")
     args = parser.parse_args(argv)
-    sets = load_run_sets(args.paths)
+    try:
+        sets = load_run_sets(args.paths)
+    except CompareError as err:
+        parser.error(str(err))
     base = choose_baseline(sets).label
+    unknown = sorted(set(args.scenario) - {s.label for s in sets})
+    if unknown:
+        parser.error(
+            f"--scenario {', '.join(unknown)}: no such run label; the runs are {', '.join(s.label for s in sets)}"
+        )
     city = load_city_quarter(sets)
     moves = load_table([s for s in sets if s.label == base], "relocations")
     print("\n".join(baseline_facts(city, moves, base)))
