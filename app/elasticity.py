@@ -179,23 +179,26 @@ def elasticity_table(settings: Any, workers: int) -> pd.DataFrame:
         base_share = np.array([g[0] for g in got])
         high_share = np.array([g[1] for g in got])
         points = (high_share - base_share) * 100.0  # percentage points per 1% rise
-        elasticity = (high_share / np.maximum(base_share, 1e-12) - 1.0) / RISE
+        # a seed where no one in the group would leave has no elasticity (not −100)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            elasticity = np.where(base_share > 0, (high_share / base_share - 1.0) / RISE, np.nan)
         what = {"firms_wage": "Shenzhen wages", "talent": "Shenzhen house prices"}.get(group, "Shenzhen rent")
         for stat, values in (
             ("yearly share leaving", base_share),
             ("points per 1% rise", points),
             ("elasticity", elasticity),
         ):
-            lo, hi = np.quantile(values, [0.05, 0.95])
+            finite = values[np.isfinite(values)]
+            lo, hi = np.quantile(finite, [0.05, 0.95]) if finite.size else (np.nan, np.nan)
             rows.append(
                 {
                     "group": group,
                     "driver": what,
                     "statistic": stat,
-                    "mean": float(values.mean()),
+                    "mean": float(finite.mean()) if finite.size else np.nan,
                     "p05": float(lo),
                     "p95": float(hi),
-                    "seeds": len(got),
+                    "seeds": int(finite.size),
                     "choosers": int(np.mean([g[2] for g in got])),
                 }
             )
@@ -216,6 +219,7 @@ def elasticity_markdown(table: pd.DataFrame) -> str:
         "| who | driver (+1%) | share leaving Shenzhen per year | change, percentage points | elasticity |",
         "|---|---|---|---|---|",
     ]
+    n_seeds = int(table["seeds"].max())
     for group, sub in table.groupby("group", sort=False):
         cell = {}
         for r in sub.itertuples():
@@ -223,8 +227,12 @@ def elasticity_markdown(table: pd.DataFrame) -> str:
                 cell[r.statistic] = f"{r.mean:.2%} [{r.p05:.2%}, {r.p95:.2%}]"
             elif r.statistic == "points per 1% rise":
                 cell[r.statistic] = f"{r.mean:+.3f} [{r.p05:+.3f}, {r.p95:+.3f}]"
-            else:
+            elif np.isfinite(r.mean):
                 cell[r.statistic] = f"{r.mean:+.2f} [{r.p05:+.2f}, {r.p95:+.2f}]"
+                if r.seeds < n_seeds:  # seeds where no one in the group would leave have none
+                    cell[r.statistic] += f" ({r.seeds} of {n_seeds} seeds)"
+            else:
+                cell[r.statistic] = "— (no one leaves)"
         lines.append(
             f"| {names.get(group, group)} | {sub['driver'].iloc[0]} | {cell['yearly share leaving']} | "
             f"{cell['points per 1% rise']} | {cell['elasticity']} |"

@@ -243,6 +243,24 @@ def test_loss_is_zero_at_the_targets_and_positive_away():
     assert msm_loss(at_targets * 1.5, targets, w) > msm_loss(at_targets * 1.1, targets, w) > 0
 
 
+def test_the_location_fit_maps_its_search_point_to_valid_overrides_and_scores_the_targets():
+    """scripts/fit_location.py searches log costs and the exponent as is; its overrides compose
+    into a config with exactly those values, and its loss is zero at the targets."""
+    from corridor_abm.app.settings import compose_config
+    from scripts import fit_location as fl
+
+    x = np.array([np.log(1.0e6), np.log(2.0e5), 1.2, np.log(0.003)])
+    ovs = fl.overrides(0.25, x)
+    cfg = compose_config("baseline", ovs)
+    lp = cfg.location
+    assert (lp.taste_sd, lp.moving_cost_size_exponent) == (0.25, 1.2)
+    assert np.allclose([lp.moving_cost_fixed, lp.moving_cost_per_worker, lp.distance_cost_per_minute], [1e6, 2e5, 0.003])
+    t = np.array([0.015, 0.011, 0.06, 0.69])
+    assert fl.loss(t, t) == 0.0
+    assert fl.loss(t * np.e, t) == pytest.approx(4.0)
+    assert fl.loss(np.zeros(4), t) > fl.loss(t / 2, t) > 0
+
+
 def test_loss_averages_replicates_and_penalises_missing_moments():
     t = [Target("a", "", 10.0, 8.0, 12.0, "", 2018, "2018", "SZ", "vc_deals", "identity", "fit", "seed", "")]
     w = weights(t)

@@ -57,25 +57,36 @@ class LocationParams:
         16.0, "quarters", "Horizon over which a firm weighs profit gains against moving cost", lo=1.0
     )
     moving_cost_per_worker: float = param(
-        3.0e4,
+        1.69e5,
         "¥ per worker",
-        "Moving cost per worker moved (fit-out, lost output, severance)",
+        "Moving cost per worker moved, at 100 employees (fit-out, lost output, severance, and the "
+        "inertia a structural moving cost absorbs)",
+        "fitted to Shenzhen's relocation moments at taste_sd 0.25 (scripts/fit_location.py, 2026-12-01)",
         lo=0.0,
     )
-    moving_cost_fixed: float = param(2.0e5, "¥", "Fixed cost of a move", lo=0.0)
+    moving_cost_fixed: float = param(
+        1.29e6,
+        "¥",
+        "Fixed cost of a move",
+        "fitted to Shenzhen's relocation moments at taste_sd 0.25 (scripts/fit_location.py, 2026-12-01)",
+        lo=0.0,
+    )
     moving_cost_size_exponent: float = param(
-        1.5,
+        1.13,
         "1",
         "Exponent of moving cost in employees: above 1, big firms find moving dearer per head "
         "(specific assets, supplier ties) — the reason giants stay (seed 000)",
-        "seed 000_c3879d280a9fce80.txt (giants stay, SMEs leave); exponent assumed",
+        "seed 000_c3879d280a9fce80.txt (giants stay, SMEs leave); fitted to the out-move rates by size "
+        "at taste_sd 0.25 (scripts/fit_location.py, 2026-12-01)",
         lo=0.5,
         hi=3.0,
     )
     distance_cost_per_minute: float = param(
-        0.004,
+        0.00321,
         "share of wage bill per minute",
         "Cost of a move per minute of extra travel from the old site (staff lost, ties broken)",
+        "fitted to the within-city move rate and Dongguan's share of moves at taste_sd 0.25 "
+        "(scripts/fit_location.py, 2026-12-01)",
         lo=0.0,
     )
     hurdle: float = param(0.3, "share", "Gain over moving cost a firm requires before it moves", lo=0.0, hi=10.0)
@@ -95,11 +106,15 @@ class LocationParams:
         hi=0.1,
     )
     taste_sd: float = param(
-        0.05,
+        0.25,
         "log-profit",
         "Dispersion of firms' idiosyncratic tastes for sites (Gumbel scale): the smaller, the more a "
-        "site's profit decides; sets the elasticity of moves to rents (≈ (γ/(1−β−γ))/taste_sd)",
-        "assumption (calibrated to Shenzhen's out-move rates, calibration/targets.csv)",
+        "site's profit decides; sets the elasticity of moves to rents (≈ (γ/(1−β−γ))/taste_sd) and "
+        "β/γ times more to wages",
+        "assumption: the relocation moments fit at any value from 0.1 to 0.5 with the moving costs refitted; "
+        "0.25 gives an out-move elasticity of 9 to Shenzhen's wage (50 at 0.05) while rent-driven out-moves "
+        "(S2, seed 000) still show over paired seeds, which they no longer do at 0.5 "
+        "(docs/calibration.md, 'The firms' taste scale')",
         lo=0.001,
         hi=10.0,
     )
