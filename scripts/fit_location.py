@@ -58,7 +58,10 @@ def main() -> None:
     parser.add_argument("--max-evals", type=int, default=40)
     parser.add_argument("--seeds", type=int, default=8, help="seeds 1..N per evaluation (default 8)")
     parser.add_argument(
-        "--start", type=float, nargs=4, metavar=("FIXED", "PER_WORKER", "EXPONENT", "PER_MINUTE"),
+        "--start",
+        type=float,
+        nargs=4,
+        metavar=("FIXED", "PER_WORKER", "EXPONENT", "PER_MINUTE"),
         help="start values of the four costs (default: the current defaults)",
     )
     parser.add_argument("--workers", type=int, default=2)

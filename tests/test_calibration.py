@@ -254,7 +254,9 @@ def test_the_location_fit_maps_its_search_point_to_valid_overrides_and_scores_th
     cfg = compose_config("baseline", ovs)
     lp = cfg.location
     assert (lp.taste_sd, lp.moving_cost_size_exponent) == (0.25, 1.2)
-    assert np.allclose([lp.moving_cost_fixed, lp.moving_cost_per_worker, lp.distance_cost_per_minute], [1e6, 2e5, 0.003])
+    assert np.allclose(
+        [lp.moving_cost_fixed, lp.moving_cost_per_worker, lp.distance_cost_per_minute], [1e6, 2e5, 0.003]
+    )
     t = np.array([0.015, 0.011, 0.06, 0.69])
     assert fl.loss(t, t) == 0.0
     assert fl.loss(t * np.e, t) == pytest.approx(4.0)
