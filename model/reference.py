@@ -135,6 +135,7 @@ class FirmAgent(mesa.Agent):
             lp.moving_cost_size_exponent - 1.0
         )
         city = m.s.cells.city
+        cost = cost * float(m.s.cities.wage[city[frm]] / m.s.cities.wage_2018[city[frm]])  # 2018 yuan, indexed
         if (city[frm] == HK) != (city[to] == HK):
             mainland = to if city[frm] == HK else frm
             cost = (1.0 + (m.cfg.border.firm_relocation_barrier - 1.0) * m.zone[mainland]) * cost

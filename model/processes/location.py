@@ -10,7 +10,8 @@ moving there. In log-profit units, the value of moving to j is
 
 where V is the site index (profit at optimal size, :func:`agents.firms.site_index`) at the lease
 rent the firm would pay, C the moving cost (it grows with the employees moved and the distance,
-and crossing the HK–mainland border multiplies it, :func:`model.border.relocation_barrier`), H
+crossing the HK–mainland border multiplies it, :func:`model.border.relocation_barrier`, and it
+is indexed to the wage per unit skill of the city left, relative to 2018), H
 the horizon, S the firm's operating surplus per quarter and τ_i the firm's persistent tie to its
 city (``location.city_tie_mean``, :func:`agents.firms.draw_city_ties`); staying is worth 0.
 The Gumbel tastes set how fast firms answer a change (the flow elasticity); the ties, how many
@@ -287,8 +288,14 @@ def move_values(s: State, cfg: Config, lease: LeaseMarket, idx: np.ndarray, cand
     ratio = site_index(s, cfg, idx, cand_safe, lease.rent(cand_safe, need) * discount) / here
     wage_bill = firms.wage_bill[idx][:, None]
 
+    # moving costs are set in 2018 yuan: fit-out, lost output and severance grow with wages, so
+    # they are indexed to the wage per unit skill of the city the move leaves (a fixed nominal
+    # cost would fall against the firm's growing surplus and moves would multiply over the run)
+    wage_index = s.cities.wage / s.cities.wage_2018
+
     def cost(n_moved: np.ndarray, frm: np.ndarray, to: np.ndarray, share: np.ndarray | float) -> np.ndarray:
         c = fm.moving_cost(n_moved, lp.moving_cost_fixed, lp.moving_cost_per_worker, lp.moving_cost_size_exponent)
+        c = c * wage_index[s.cells.city[frm]]
         # moving across the HK–mainland border means a new legal entity, licences and visas
         c = border.relocation_barrier(cfg.border, s.map, frm, to) * c
         return c + lp.distance_cost_per_minute * s.travel.between(frm, to) * wage_bill * share
