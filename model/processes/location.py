@@ -113,9 +113,8 @@ class LocationParams:
         "site's profit decides; sets the elasticity of moves to rents (≈ (γ/(1−β−γ))/taste_sd) and "
         "β/γ times more to wages",
         "assumption: the relocation moments fit at any value from 0.1 to 0.5 with the moving costs refitted; "
-        "0.25 gives an out-move elasticity of 9 to Shenzhen's wage (50 at 0.05) while rent-driven out-moves "
-        "(S2, seed 000) still show over paired seeds, which they no longer do at 0.5 "
-        "(docs/calibration.md, 'The firms' taste scale')",
+        "0.25, near the middle on a log scale, gives out-move elasticities of 0.9 to Shenzhen's rent and "
+        "about 3 to its wage (50 at 0.05) (docs/calibration.md, 'The firms' taste scale')",
         lo=0.001,
         hi=10.0,
     )
