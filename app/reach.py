@@ -269,7 +269,7 @@ LEVERS: tuple[Lever, ...] = (
     # Whole-firm moves between two cities are few at the fitted churn (about 12 SZ → DG moves a
     # year in a 10% sample), so the speed-ups are measured over three years: over one year, 8
     # paired seeds gave SZ → DG −9.9% [−66%, +76%]; over three, +10.7% [−27%, +51%], 6 of 8
-    # (2026-12-01, location.taste_sd 0.25)
+    # (2026-12-01, location.taste_sd 0.25, before the moving costs were indexed to wages)
     Lever(
         "speedup_sz_dg",
         ("transport.speedup_sz_dg=1.5",),

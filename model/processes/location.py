@@ -59,7 +59,7 @@ class LocationParams:
     )
     moving_cost_per_worker: float = param(
         1.69e5,
-        "¥ per worker",
+        "¥ of 2018 per worker",
         "Moving cost per worker moved, at 100 employees (fit-out, lost output, severance, and the "
         "inertia a structural moving cost absorbs)",
         "fitted to Shenzhen's relocation moments at taste_sd 0.25 (scripts/fit_location.py, 2026-12-01)",
@@ -67,8 +67,8 @@ class LocationParams:
     )
     moving_cost_fixed: float = param(
         1.29e6,
-        "¥",
-        "Fixed cost of a move",
+        "¥ of 2018",
+        "Fixed cost of a move (indexed, like the per-worker cost, to the wage of the city left)",
         "fitted to Shenzhen's relocation moments at taste_sd 0.25 (scripts/fit_location.py, 2026-12-01)",
         lo=0.0,
     )
