@@ -7,8 +7,8 @@
 
 The taste dispersion ``location.taste_sd`` sets the elasticities of moves (to rents, and β/γ times
 more to wages); the relocation moments alone do not pin it down, because a larger σ_f with dearer
-moves gives the same churn (docs/calibration.md, "Implied elasticities"). So σ_f is set from the
-wage elasticity it implies (an assumption, with its sensitivity in the docs), and this script fits
+moves gives the same churn. So σ_f is an assumption (its sensitivity: docs/calibration.md, "The
+firms' taste scale"), and this script fits
 the rest of the location block — the fixed and per-worker moving cost, the cost's size exponent
 and the cost per minute of distance — to the out-move rates of small and larger Shenzhen firms,
 the within-Shenzhen move rate and Dongguan's share of moves to Dongguan or Huizhou

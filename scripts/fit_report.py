@@ -5,10 +5,10 @@
 
 Simulates the calibration's sample on its report seeds (``calibration.report_replicates`` fresh
 seeds, the ones the fit report of ``mode=calibrate`` uses) at the configuration's own values and
-prints the fit table of docs/calibration.md with the loss (the sum of the fitted targets' terms). With ``--compare``, the "before"
-column and the first loss are those of the configuration with the compared overrides, and the
-weights (target band plus simulation noise) are taken from it, so the two losses are on one
-scale. Use it to see whether a change outside the calibration (a structural parameter, an
+prints the fit table of docs/calibration.md with the loss (the sum of the fitted targets'
+terms). With ``--compare``, the "before" column and the first loss are those of the
+configuration with the compared overrides, and the weights (target band plus simulation noise)
+are taken from it, so the two losses are on one scale. Use it to see whether a change outside the calibration (a structural parameter, an
 assumption) kept the fit.
 """
 
@@ -24,6 +24,7 @@ from corridor_abm.app.settings import compose_config  # noqa: E402
 from corridor_abm.calibration.calibrate import fit_weights, make_setup  # noqa: E402
 from corridor_abm.calibration.evaluate import simulate_moments  # noqa: E402
 from corridor_abm.calibration.report import fit_markdown, fit_table  # noqa: E402
+from corridor_abm.model.params import ConfigError  # noqa: E402
 
 
 def main() -> None:
@@ -31,8 +32,13 @@ def main() -> None:
     parser.add_argument("overrides", nargs="*", help="hydra overrides of the configuration to report")
     parser.add_argument("--compare", default=None, help="overrides of the configuration to compare with, in quotes")
     args = parser.parse_args()
-    setup = make_setup(compose_config("baseline", args.overrides))
-    other = make_setup(compose_config("baseline", [*args.overrides, *args.compare.split()])) if args.compare else None
+    try:  # a wrong key, type or range: one line, before anything runs
+        setup = make_setup(compose_config("baseline", args.overrides))
+        other = (
+            make_setup(compose_config("baseline", [*args.overrides, *args.compare.split()])) if args.compare else None
+        )
+    except ConfigError as exc:
+        sys.exit(f"fit_report: {exc}")
     after = simulate_moments(setup.base, [{}], setup.report_seeds, setup.targets, setup.workers)[0]
     before = simulate_moments(other.base, [{}], setup.report_seeds, setup.targets, setup.workers)[0] if other else None
     w = fit_weights(setup, before if before is not None else after)
