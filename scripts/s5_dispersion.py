@@ -61,6 +61,8 @@ def main() -> None:
     args = parser.parse_args()
     if args.set:
         groups = {g.split()[0] if g.split() else "(defaults)": g.split() for g in args.set}
+        if len(groups) < len(args.set):  # rows are labelled by their first override
+            sys.exit("--set: each group must start with a different override (it labels the row)")
         label = "overrides"
     else:
         groups = {v: [f"{args.key}={v}"] for v in args.values}
