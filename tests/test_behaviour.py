@@ -75,7 +75,9 @@ def test_no_new_land_raises_shenzhen_rents_and_house_prices(paired_runs):
     reason="holds at full scale, not at this file's sizes: with the taste scale fitted on 2026-12-01 "
     "(location.taste_sd 0.25, out-move elasticity to rent 0.9) and moving costs indexed to wages, S2's "
     "rent (+11.5% by year 10 here) adds about 9 out-moves to some 180 per run, below the paired noise: "
-    "-18, +3, -3 and 0 on these four seeds (+5.3, se 3.1, 8 of 12 pairs over 12 seeds: python "
+    "-18, +3, -3 and 0 on these four seeds with innovation.patents_per_million 1.11, while with 1.6 "
+    "(refitted 2026-12-01) the four pairs pass, so at this size passing is noise, hence not strict "
+    "(+5.3, se 3.1, 8 of 12 pairs over 12 seeds at 1.11: python "
     "scripts/paired_plants.py 101 202 ... 1212). At full scale over 20 years (10 paired seeds, README) S2 "
     "adds 506 whole-firm out-moves to 3,557 (+14%, 10 of 10 pairs; the yearly out-move rate 1.00% -> "
     "1.19%, 10 of 10); the rent elasticity itself is tested in tests/test_reach.py",
