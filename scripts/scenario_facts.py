@@ -9,7 +9,9 @@ cross-border commuters at four dates, Shenzhen's whole-firm moves by destination
 Shenzhen too; 2018, 2022, 2027, 2030, 2037 and the whole run), those to another city by size
 class, and Dongguan's firms moving to Shenzhen; then, for the baseline and each scenario given,
 the same quantities that the README quotes for it (firms, jobs and resident talent by city in
-the final quarter, cross-border commuters). Every figure is a mean over the seeds.
+the final quarter, cross-border commuters) and the change in Shenzhen's firms against the
+baseline split by the flows that make it (entries, exits, moves out and in; paired over seeds).
+Every figure is a mean over the seeds.
 """
 
 from __future__ import annotations
@@ -95,6 +97,32 @@ def scenario_facts(city: pd.DataFrame, label: str) -> list[str]:
     return out
 
 
+FLOWS = ("entries", "exits", "relocations_out", "relocations_in")
+"""The flows that change a city's firm count (whole-firm moves; second sites are not firms)."""
+
+
+def flow_facts(city: pd.DataFrame, base: str, label: str, where: str = "SZ") -> list[str]:
+    """Lines of text with a scenario's change in ``where``'s firms, split by the flows that make it.
+
+    Paired means over seeds (the scenario's seed minus the baseline's) of each flow summed over
+    the whole run, and of the firm count in the final quarter; entries and moves in add firms,
+    exits and moves out take them away, so the flows' net explains the change up to the firms
+    present at the start.
+    """
+    rows = city[city["city"] == where]
+    totals = rows.groupby(["label", "seed"])[list(FLOWS)].sum()
+    last_t = rows["t"].max()
+    firms = rows[rows["t"] == last_t].groupby(["label", "seed"])["firms"].sum()
+    diff = (totals.loc[label] - totals.loc[base]).dropna().mean()
+    d_firms = (firms.loc[label] - firms.loc[base]).dropna().mean()
+    net = diff["entries"] + diff["relocations_in"] - diff["exits"] - diff["relocations_out"]
+    return [
+        f"[{label}] {where}'s firms in the final quarter against the baseline (paired mean): {d_firms:+,.0f}; "
+        f"over the whole run: entries {diff['entries']:+,.0f}, exits {diff['exits']:+,.0f}, "
+        f"moves out {diff['relocations_out']:+,.0f}, moves in {diff['relocations_in']:+,.0f} (net {net:+,.0f})"
+    ]
+
+
 def main(argv: list[str] | None = None) -> None:
     """Print the facts of the runs in ``paths``."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -117,6 +145,7 @@ def main(argv: list[str] | None = None) -> None:
     print("\n".join(scenario_facts(city, base)))
     for label in args.scenario:
         print("\n".join(scenario_facts(city, label)))
+        print("\n".join(flow_facts(city, base, label)))
 
 
 if __name__ == "__main__":

@@ -304,3 +304,28 @@ def test_scenario_facts_are_means_over_seeds():
     assert "DG -> SZ whole-firm moves, whole run: 0" in text  # 1 move over 2 seeds, rounded
     final = "\n".join(scenario_facts(city, "baseline"))
     assert "firms: HK 17, SZ 17, DG 17, HZ 17; all 68" in final
+
+
+def test_flow_facts_pair_seeds_and_split_the_change_in_firms():
+    from scripts.scenario_facts import flow_facts
+
+    rows = []
+    for label, extra in (("baseline", 0.0), ("s2", 1.0)):
+        for seed in (1, 2):
+            for t in (0, 1):
+                rows.append(
+                    {
+                        "label": label,
+                        "seed": seed,
+                        "t": t,
+                        "city": "SZ",
+                        "firms": 100.0 * seed - (5.0 * extra if t == 1 else 0.0),
+                        "entries": 10.0 * seed - 2.0 * extra,  # pairing cancels the seed effect
+                        "exits": 3.0,
+                        "relocations_out": 1.0 + 2.0 * extra,
+                        "relocations_in": 1.0 - 0.5 * extra,
+                    }
+                )
+    text = flow_facts(pd.DataFrame(rows), "baseline", "s2")[0]
+    assert "(paired mean): -5;" in text
+    assert "entries -4, exits +0, moves out +4, moves in -1 (net -9)" in text
