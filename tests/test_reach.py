@@ -206,3 +206,16 @@ def test_city_ties_are_exponential_and_absent_at_zero():
     state = rng.bit_generator.state
     assert not fm.draw_city_ties(rng, 10, 0.0).any()
     assert rng.bit_generator.state == state  # no numbers taken when ties are off
+
+
+def test_a_lever_reaches_its_channel_when_the_mean_is_sure_of_its_sign():
+    """The verdict rests on the 90% interval of the mean paired change, so a small effect on a
+    noisy channel is found with enough seeds, and a zero effect is not, however many seeds."""
+    rng = np.random.default_rng(7)
+    noisy_effect = 0.3 + rng.standard_normal(400)  # each seed: mostly noise, 62% with the sign
+    assert reach.channel_moves(noisy_effect, +1) and not reach.channel_moves(noisy_effect, -1)
+    assert not reach.channel_moves(noisy_effect[:10] - noisy_effect[:10].mean(), +1)  # mean exactly 0
+    low, high = reach.mean_interval(np.array([1.0, 3.0]))
+    assert low == pytest.approx(2.0 - reach.Z90 * np.sqrt(2.0) / np.sqrt(2.0)) and high > 2.0
+    assert reach.mean_interval(np.array([5.0])) == (5.0, 5.0)
+    assert reach.channel_moves(np.array([-2.0, -1.0, -3.0]), -1)
