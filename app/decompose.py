@@ -296,6 +296,11 @@ def decompose(settings: Any, workers: int) -> tuple[pd.DataFrame, list[str]]:
     return pd.DataFrame(rows), names
 
 
+def _units(x: float) -> str:
+    """A change in an outcome's own units: whole numbers from 100 on, three digits below."""
+    return f"{x:+,.0f}" if abs(x) >= 100 else f"{x:+.3g}"
+
+
 def decompose_markdown(table: pd.DataFrame, names: list[str], scenario: str, groups: dict[str, dict[str, Any]]) -> str:
     """Shapley values of the corridor and Shenzhen outcomes, relative to the baseline level."""
     lines = [f"**{scenario}**: lever groups " + "; ".join(f"*{g}* ({', '.join(sorted(groups[g]))})" for g in names), ""]
@@ -309,10 +314,12 @@ def decompose_markdown(table: pd.DataFrame, names: list[str], scenario: str, gro
         for city in ("SZ", "corridor"):
             sub = table[(table["outcome"] == col) & (table["city"] == city)]
             level = float(sub[sub["statistic"] == "level"]["mean"].iloc[0])
-            scale = abs(level) if level else 1.0
 
-            def pct(stat: str, group: str, sub: pd.DataFrame = sub, scale: float = scale) -> str:
+            def pct(stat: str, group: str, sub: pd.DataFrame = sub, level: float = level) -> str:
                 r = sub[(sub["statistic"] == stat) & (sub["group"] == group)].iloc[0]
+                if not level:  # a share of zero is undefined: the change in the outcome's own units
+                    return f"{_units(r['mean'])} [{_units(r['p05'])}, {_units(r['p95'])}]"
+                scale = abs(level)
                 return f"{r['mean'] / scale:+.1%} [{r['p05'] / scale:+.1%}, {r['p95'] / scale:+.1%}]"
 
             cells = [pct("shapley", g) for g in names]
@@ -323,7 +330,8 @@ def decompose_markdown(table: pd.DataFrame, names: list[str], scenario: str, gro
             )
     lines.append("")
     lines.append(
-        "Changes relative to the baseline level over the last simulated year; 90% band over paired seeds in brackets."
+        "Changes relative to the baseline level over the last simulated year (in the outcome's own units where "
+        "the baseline is zero); 90% band over paired seeds in brackets."
     )
     return "\n".join(lines) + "\n"
 
@@ -345,12 +353,14 @@ def decompose_figure(table: pd.DataFrame, names: list[str], path: Path, title: s
             vals, los, his = [], [], []
             for col in OUTCOMES:
                 sub = table[(table["outcome"] == col) & (table["city"] == city)]
-                level = abs(float(sub[sub["statistic"] == "level"]["mean"].iloc[0])) or 1.0
+                # no bar where the baseline is zero (a share of zero is undefined; the table has it)
+                level = abs(float(sub[sub["statistic"] == "level"]["mean"].iloc[0])) or np.nan
                 stat, group = ("total", "all") if name == "total" else ("shapley", name)
                 r = sub[(sub["statistic"] == stat) & (sub["group"] == group)].iloc[0]
                 vals.append(100 * r["mean"] / level)
-                los.append(100 * (r["mean"] - r["p05"]) / level)
-                his.append(100 * (r["p95"] - r["mean"]) / level)
+                # a skewed seed set can put the mean outside its own 5–95% range: no negative bars
+                los.append(100 * max(r["mean"] - r["p05"], 0.0) / level)
+                his.append(100 * max(r["p95"] - r["mean"], 0.0) / level)
             ax.barh(
                 y + g * height,
                 vals,

@@ -219,3 +219,55 @@ def test_a_lever_reaches_its_channel_when_the_mean_is_sure_of_its_sign():
     assert low == pytest.approx(2.0 - reach.Z90 * np.sqrt(2.0) / np.sqrt(2.0)) and high > 2.0
     assert reach.mean_interval(np.array([5.0])) == (5.0, 5.0)
     assert reach.channel_moves(np.array([-2.0, -1.0, -3.0]), -1)
+
+
+def test_a_decomposition_against_a_zero_baseline_is_shown_in_the_outcome_units(tmp_path):
+    """Cross-border venture money is zero on a baseline with no such deals: its change is shown
+    in yuan, not as a share of zero (which printed as millions of per cent)."""
+    import pandas as pd
+
+    rows = []
+    for col in decompose.OUTCOMES:
+        for city in ("SZ", "corridor"):
+            level = 0.0 if col == "vc_cross_border_amount" else 200.0
+            for stat, group, value in (("level", "all", level), ("total", "all", 3e6 if not level else 20.0)):
+                rows.append(
+                    {
+                        "outcome": col,
+                        "city": city,
+                        "statistic": stat,
+                        "group": group,
+                        "mean": value,
+                        "p05": value,
+                        "p95": value,
+                    }
+                )
+            rows.append(
+                {
+                    "outcome": col,
+                    "city": city,
+                    "statistic": "shapley",
+                    "group": "border",
+                    "mean": 3e6 if not level else 20.0,
+                    "p05": 0.0,
+                    "p95": 0.0,
+                }
+            )
+            rows.append(
+                {
+                    "outcome": col,
+                    "city": city,
+                    "statistic": "interaction",
+                    "group": "all",
+                    "mean": 0.0,
+                    "p05": 0.0,
+                    "p95": 0.0,
+                }
+            )
+    table = pd.DataFrame(rows)
+    text = decompose.decompose_markdown(table, ["border"], "s5", {"border": {"border.capital_friction": 0.15}})
+    line = next(x for x in text.splitlines() if x.startswith("| cross-border venture money") and "| SZ |" in x)
+    assert "+3,000,000 [+3,000,000, +3,000,000]" in line and "%" not in line
+    assert "+10.0% [+10.0%, +10.0%]" in text  # 20 against 200 elsewhere
+    decompose.decompose_figure(table, ["border"], tmp_path / "d.png", "s5")  # no bar for a zero baseline, no error
+    assert (tmp_path / "d.png").is_file()
