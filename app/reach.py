@@ -228,7 +228,7 @@ LEVERS: tuple[Lever, ...] = (
         "work_barrier_mainland",
         ("border.work_barrier_mainland=0.05",),
         # the barrier is on Hong Kong talent taking mainland jobs: Hong Kong's residents who cross
-        # to work (under 2% of all commuters in 2018, so the total drowns it)
+        # to work (about 2% of all commuters, so the total drowns it)
         "HK residents working on the mainland, end of year",
         _city_total("cross_border_commuters", "HK", last_only=True),
     ),
