@@ -373,8 +373,12 @@ def decompose_figure(table: pd.DataFrame, names: list[str], path: Path, title: s
                 linewidth=0.4,
             )
         ax.axvline(0, color="black", linewidth=0.8)
+        # symmetric log beyond ±10%: one channel's ×5 (commuters under S5) would otherwise
+        # flatten every other outcome's bars to nothing
+        ax.set_xscale("symlog", linthresh=10.0)
+        ax.grid(axis="x", color="0.85", linewidth=0.5)
         ax.set_yticks(y + 0.4 - height / 2, list(OUTCOMES.values()))
-        ax.set_xlabel("change against the baseline (% of its level)")
+        ax.set_xlabel("change against the baseline, % (linear within ±10%)")
         ax.set_title(city)
     axes[0].legend(fontsize=8, loc="lower right")
     fig.suptitle(title)
