@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from corridor_abm.app.sample import SampleParams, write_result_table
+from corridor_abm.calibration.spec import Z90
 from corridor_abm.model.config import Config
 from corridor_abm.model.params import ConfigError, list_param, param
 from corridor_abm.model.rng import replicate_seeds
@@ -345,10 +346,6 @@ def _config(settings: Any, overrides: tuple[str, ...], seed: int, quarters: int 
         key, value = item.split("=", 1)
         values[key] = float(value)
     return apply_values(only_model(settings), values)
-
-
-Z90 = 1.6448536269514722
-"""Standard normal quantile of a one-sided 5% tail: the 90% confidence interval of a mean."""
 
 
 def mean_interval(diff: np.ndarray) -> tuple[float, float]:

@@ -31,6 +31,7 @@ from corridor_abm.reporting.compare import (  # noqa: E402
     load_city_quarter,
     load_run_sets,
     load_table,
+    paired_differences,
 )
 
 CITIES = ("HK", "SZ", "DG", "HZ")
@@ -109,12 +110,11 @@ def flow_facts(city: pd.DataFrame, base: str, label: str, where: str = "SZ") -> 
     exits and moves out take them away, so the flows' net explains the change up to the firms
     present at the start.
     """
-    rows = city[city["city"] == where]
-    totals = rows.groupby(["label", "seed"])[list(FLOWS)].sum()
-    last_t = rows["t"].max()
-    firms = rows[rows["t"] == last_t].groupby(["label", "seed"])["firms"].sum()
-    diff = (totals.loc[label] - totals.loc[base]).dropna().mean()
-    d_firms = (firms.loc[label] - firms.loc[base]).dropna().mean()
+    d = paired_differences(city[city["city"] == where], base, [*FLOWS, "firms"])
+    d = d[d["label"] == label]
+    flows = d[d["variable"].isin(FLOWS)]
+    diff = flows.groupby(["variable", "seed"])["diff"].sum().groupby("variable").mean()
+    d_firms = d[(d["variable"] == "firms") & (d["t"] == d["t"].max())]["diff"].mean()
     net = diff["entries"] + diff["relocations_in"] - diff["exits"] - diff["relocations_out"]
     return [
         f"[{label}] {where}'s firms in the final quarter against the baseline (paired mean): {d_firms:+,.0f}; "

@@ -318,6 +318,7 @@ def test_flow_facts_pair_seeds_and_split_the_change_in_firms():
                         "label": label,
                         "seed": seed,
                         "t": t,
+                        "quarter": ("2018Q1", "2018Q2")[t],
                         "city": "SZ",
                         "firms": 100.0 * seed - (5.0 * extra if t == 1 else 0.0),
                         "entries": 10.0 * seed - 2.0 * extra,  # pairing cancels the seed effect
