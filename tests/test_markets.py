@@ -69,3 +69,31 @@ def test_anchored_expectations_settle_between_the_anchor_and_realised_growth():
     # without the anchor, adaptive expectations learn the realised growth alone
     adaptive = markets.update_expectations(np.array([0.07]), np.array([100.0]), np.array([100.0 * growth]), 1.0)
     assert adaptive == pytest.approx(0.024, abs=1e-9)
+
+
+def test_risk_premium_lowers_prices_in_its_city_only():
+    """A city's risk premium raises the user cost of its homes by the premium (price × u / (u +
+    premium) cell by cell), leaves rents and every other city alone, and changes no choice of
+    firms or talent in the first year."""
+    from corridor_abm.model.corridor import CorridorModel
+    from tests.conftest import small_config
+
+    def run(premium: float):
+        cfg = small_config(quarters=4)
+        cfg.market.risk_premium.hz = premium
+        model = CorridorModel(cfg)
+        for _ in range(4):
+            model.step()
+        return model.state
+
+    s0, s1 = run(0.0), run(0.01)
+    hz = (s0.cells.city == 3) & (s0.cells.res_cap > 0)
+    user_cost = 4.0 * s0.cells.res_rent[hz] / s0.cells.house_price[hz]
+    np.testing.assert_allclose(
+        s1.cells.house_price[hz], s0.cells.house_price[hz] * user_cost / (user_cost + 0.01), rtol=1e-9
+    )
+    assert (s1.cells.house_price[hz] < s0.cells.house_price[hz]).all()
+    np.testing.assert_array_equal(s1.cells.house_price[~hz], s0.cells.house_price[~hz])
+    np.testing.assert_array_equal(s1.cells.res_rent, s0.cells.res_rent)
+    np.testing.assert_array_equal(s1.firms.cell, s0.firms.cell)
+    np.testing.assert_array_equal(s1.talent.home, s0.talent.home)

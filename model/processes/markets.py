@@ -170,6 +170,19 @@ class MarketParams:
         lo=0.001,
         hi=0.5,
     )
+    risk_premium: PerCity = param(
+        per_city(0.0, 0.0, 0.0, 0.0),
+        "per year",
+        "Risk and liquidity premium owners require in the user cost of a home in the city, added "
+        "after the floor (min_user_cost): with expected growth above the cost of funds the floor "
+        "binds in every city, and this premium alone sets how the price-to-rent ratio differs "
+        "between them",
+        "Himmelberg, Mayer & Sinai (2005, J. Econ. Perspectives 19(4)): the user cost includes a "
+        "risk premium; its size per city is calibrated to the 2018 house-price ratios "
+        "(calibration/parameters.csv)",
+        lo=-0.01,
+        hi=0.2,
+    )
     housing_income_elasticity: float = param(
         0.6,
         "1",
@@ -310,8 +323,8 @@ def house_price(
     """Asset price per m²: annual rent over the user cost of owning.
 
     ``price = 4 × rent / (max(mortgage + depreciation − expected growth, min_user_cost) + premium)``:
-    the credit premium (``economy.credit_premium``) of tighter property-credit rules raises the
-    cost of owning whatever owners expect.
+    the premium (the city's ``market.risk_premium`` plus the ``economy.credit_premium`` of tighter
+    property-credit rules) raises the cost of owning whatever owners expect.
 
     Returns:
         Price per m² per cell.
@@ -467,8 +480,14 @@ def reset_expectations(s: State, cfg: Config) -> None:
         mk.depreciation,
         cells.expected_growth,
         mk.min_user_cost,
-        np.array(cfg.economy.credit_premium.as_list())[cells.city],
+        _owning_premium(cfg)[cells.city],
     )
+
+
+def _owning_premium(cfg: Config) -> np.ndarray:
+    """Premium on the user cost of owning per city, per year: the risk premium of the city plus
+    the credit premium of the rules in force."""
+    return np.array(cfg.market.risk_premium.as_list()) + np.array(cfg.economy.credit_premium.as_list())
 
 
 def update_house_prices(s: State, cfg: Config, old_rent: np.ndarray) -> None:
@@ -489,7 +508,7 @@ def update_house_prices(s: State, cfg: Config, old_rent: np.ndarray) -> None:
         mk.depreciation,
         cells.expected_growth,
         mk.min_user_cost,
-        np.array(eco.credit_premium.as_list())[cells.city],
+        _owning_premium(cfg)[cells.city],
     )
 
 
