@@ -38,7 +38,10 @@ class TalentPopulation(Population):
     ``must_search`` (the job moved or ended: search and review home this quarter), ``floor``
     (residential floor per worker of the household, m²; it answers income and rent,
     :func:`model.processes.markets.household_floor`), ``hk_attachment`` (persistent taste for
-    living and working in Hong Kong, log-income per side; :func:`draw_attachment`).
+    living and working in Hong Kong, log-income per side; :func:`draw_attachment`),
+    ``displaced_until`` (last quarter of a displacement by a commute shock, -1 if none),
+    ``displaced_home_cell`` and ``displaced_job_cell`` (the home and job cells whose commute the
+    shock cut off, -1 if none; :func:`model.processes.migration.commute_shocks`).
     """
 
     SCHEMA = {
@@ -55,6 +58,9 @@ class TalentPopulation(Population):
         "must_search": (np.bool_, False),
         "floor": (np.float32, 30.0),
         "hk_attachment": (np.float32, 0.0),
+        "displaced_until": (np.int32, -1),
+        "displaced_home_cell": (np.int32, -1),
+        "displaced_job_cell": (np.int32, -1),
     }
 
     def __init__(self, model, capacity: int = 1024) -> None:

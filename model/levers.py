@@ -21,7 +21,7 @@ import dataclasses
 
 from corridor_abm.model import border, geography
 from corridor_abm.model.config import Config, calibrated_defaults
-from corridor_abm.model.processes import innovation, production
+from corridor_abm.model.processes import innovation, migration, production
 from corridor_abm.model.state import State
 
 LEVER_GROUPS: tuple[str, ...] = ("land", "border", "transport", "innovation")
@@ -62,7 +62,8 @@ def switch_on(s: State, reference: Config, cfg: Config) -> None:
     ``reference`` is then the configuration in force until now).
 
     Land: each government's supply multiplier. Transport: travel times, the agglomeration
-    kernel and agglomeration. Border or transport: the goods border's cost shares. Border,
+    kernel and agglomeration, and the workers whose commute the change moved a lot are displaced
+    (:func:`model.processes.migration.commute_shocks`). Border or transport: the goods border's cost shares. Border,
     transport or innovation: the knowledge kernel. The 2018 references (fundamentals, the
     agglomeration and knowledge references, the initial knowledge stock) stay as built.
     Everything else a process reads from the configuration each quarter, so it acts from 2018Q1.
@@ -74,8 +75,10 @@ def switch_on(s: State, reference: Config, cfg: Config) -> None:
             if multiplier != before:  # a city whose multiplier is unchanged keeps its rule's value
                 gov.land_multiplier = float(multiplier)
     if transport:
+        before = s.travel
         s.travel = production.build_travel(s.map, cfg)
         production.update_agglomeration(s, cfg)
+        migration.commute_shocks(s, cfg, before)
     if border_ or transport:
         s.cells.goods_share = border.goods_cost_share(
             cfg.border, cfg.transport, s.map, geography.haul_minutes(s.map, cfg.transport)

@@ -32,6 +32,12 @@ def employed_index(s: State) -> np.ndarray:
     return np.flatnonzero(talent.alive & (talent.employer >= 0))
 
 
+def displaced(s: State) -> np.ndarray:
+    """Per talent slot: displaced by a commute shock and still re-sorting this quarter
+    (:func:`model.processes.migration.commute_shocks`)."""
+    return s.talent.displaced_until >= s.t
+
+
 def job_cells(s: State, idx: np.ndarray) -> np.ndarray:
     """Cell where each talent in ``idx`` works (-1 if not employed by a modelled firm)."""
     firms = s.firms

@@ -192,6 +192,27 @@ class TalentParams:
         lo=0.0,
         hi=1.0,
     )
+    commute_shock_minutes: float = param(
+        60.0,
+        "minutes",
+        "Change of a one-way commute, when travel times change during a run (a border closure, "
+        "a line cut or reopened), that displaces a worker: a rise of the commute to the job, or "
+        "a fall of the commute to the job a rise cut off",
+        "assumption (no figure on who re-searches after a change of access)",
+        lo=0.0,
+        hi=10_000.0,
+    )
+    displaced_quarters: int = param(
+        4,
+        "quarters",
+        "Quarters a displaced worker searches for a job and reviews the home every quarter, and "
+        "does not leave the region for having fallen below the outside option (they look for a "
+        "new arrangement in the region first); 0 switches commute shocks off",
+        "assumption (the 2020–23 closure: cross-border workers re-sorted inside the corridor "
+        "rather than emigrating; sensitivity in the README's backtest)",
+        lo=0,
+        hi=400,
+    )
     job_switch_cost: float = param(0.03, "log-income", "Gain a worker needs before changing employer", lo=0.0, hi=5.0)
     migrant_share_hk: float = param(
         0.02,
@@ -291,7 +312,7 @@ def _searchers(s: State, cfg: Config, rng: np.random.Generator) -> np.ndarray:
     alive = talent.alive
     unemployed = alive & (talent.employer < 0)
     on_the_job = alive & (talent.employer >= 0) & (rng.random(talent.n) < cfg.talent.search_share_employed)
-    return np.flatnonzero(unemployed | on_the_job | (alive & talent.must_search))
+    return np.flatnonzero(unemployed | on_the_job | (alive & (talent.must_search | views.displaced(s))))
 
 
 def match(

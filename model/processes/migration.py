@@ -18,7 +18,7 @@ from corridor_abm.agents import talent as tm
 from corridor_abm.model import views
 from corridor_abm.model.allocation import allocate, sample_weighted, sample_weighted_by_group
 from corridor_abm.model.processes.labour import adjust_wages, match, release
-from corridor_abm.model.state import HK, N_CITIES, State
+from corridor_abm.model.state import HK, N_CITIES, State, Travel
 
 if TYPE_CHECKING:
     from corridor_abm.model.config import Config
@@ -40,7 +40,8 @@ def _departures(s: State, cfg: Config, rng: np.random.Generator) -> None:
     unemployed = talent.employer[alive] < 0
     talent.unemployed_q[alive] = np.where(unemployed, talent.unemployed_q[alive] + 1, 0)
     p = np.where(unemployed, tp.unemployed_exit_rate, tp.outflow_rate)
-    unhappy = views.current_utility(s, cfg, alive) < views.reservation_now(s, cfg, alive)
+    # the displaced look for a new arrangement in the region before they give up on it
+    unhappy = (views.current_utility(s, cfg, alive) < views.reservation_now(s, cfg, alive)) & ~views.displaced(s)[alive]
     p = 1.0 - (1.0 - p) * np.where(unhappy, 1.0 - tp.dissatisfied_exit_rate, 1.0)
     leaving = alive[rng.random(alive.size) < p]
     s.flows.out_migrants += np.bincount(s.cells.city[talent.home[leaving]], minlength=N_CITIES)
@@ -103,6 +104,39 @@ def _arrivals(s: State, cfg: Config, rng: np.random.Generator) -> None:
     s.flows.in_migrants_hk += np.bincount(home_city[talent.origin[arrived] == tm.ORIGIN_HK], minlength=N_CITIES)
 
 
+def commute_shocks(s: State, cfg: Config, before: Travel) -> None:
+    """Displace the workers whose commute a change of travel times (``before`` → ``s.travel``)
+    moved by more than ``talent.commute_shock_minutes``: those whose commute from their home to
+    their job rose (the pair of cells is remembered), and those for whom the commute between a
+    remembered pair fell back (the memory is then used up). For ``talent.displaced_quarters``
+    quarters, from this one, they search for a job and review their home every quarter and do
+    not leave the region for falling below their outside option (:func:`model.views.displaced`).
+
+    Never called while travel times stay as they are, so a run without a change of transport
+    during it is the same as without this mechanism."""
+    tp, talent = cfg.talent, s.talent
+    if tp.displaced_quarters == 0:
+        return
+    until = s.t + tp.displaced_quarters - 1
+    # a remembered pair whose commute came back
+    mem = np.flatnonzero(talent.alive & (talent.displaced_job_cell >= 0))
+    home_m, job_m = talent.displaced_home_cell[mem], talent.displaced_job_cell[mem]
+    fall = before.between(home_m, job_m).astype(np.float64) - s.travel.between(home_m, job_m)
+    back = mem[fall > tp.commute_shock_minutes]
+    talent.displaced_until[back] = until
+    talent.displaced_home_cell[back] = -1
+    talent.displaced_job_cell[back] = -1
+    # a commute that rose
+    emp = views.employed_index(s)
+    emp = emp[talent.home[emp] >= 0]
+    home, job = talent.home[emp], views.job_cells(s, emp)
+    rise = s.travel.between(home, job).astype(np.float64) - before.between(home, job)
+    hit = rise > tp.commute_shock_minutes
+    talent.displaced_until[emp[hit]] = until
+    talent.displaced_home_cell[emp[hit]] = home[hit]
+    talent.displaced_job_cell[emp[hit]] = job[hit]
+
+
 def draw_reservation(cfg: Config, rng: np.random.Generator, skill: np.ndarray) -> np.ndarray:
     """Reservation utility (log-income) of entrants: their outside option elsewhere in China."""
     tp = cfg.talent
@@ -113,7 +147,8 @@ def draw_reservation(cfg: Config, rng: np.random.Generator, skill: np.ndarray) -
 def _home_reviewers(s: State, cfg: Config, rng: np.random.Generator) -> np.ndarray:
     talent = s.talent
     alive = talent.alive
-    return np.flatnonzero(alive & ((rng.random(talent.n) < cfg.talent.home_review_share) | talent.must_search))
+    review = (rng.random(talent.n) < cfg.talent.home_review_share) | talent.must_search | views.displaced(s)
+    return np.flatnonzero(alive & review)
 
 
 def home_options(
