@@ -66,3 +66,15 @@ def test_a_reopening_brings_commuting_back_faster(runs):
     without, on every seed (those who stayed remember the cut-off commute and search again)."""
     for off, on in zip(runs[0], runs[4]):
         assert on[2] > off[2]
+
+
+def test_commuter_fates_refuses_bad_input_in_one_line():
+    """``scripts/commuter_fates.py`` names what it takes instead of a traceback."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = Path(__file__).resolve().parent.parent / "scripts" / "commuter_fates.py"
+    done = subprocess.run([sys.executable, str(script), "--displaced-quarters", "-1"], capture_output=True, text=True)
+    assert done.returncode == 2
+    assert done.stderr.strip().count("\n") == 0 and "--displaced-quarters takes whole numbers" in done.stderr
