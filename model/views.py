@@ -55,6 +55,14 @@ def job_cells(s: State, idx: np.ndarray) -> np.ndarray:
     return cell
 
 
+def cross_border_commuters(s: State) -> np.ndarray:
+    """Indices of living talent who live on one side of the HK–mainland border and work on the other."""
+    emp = employed_index(s)
+    emp = emp[s.talent.home[emp] >= 0]
+    city = s.cells.city
+    return emp[border.crosses(city[s.talent.home[emp]], city[job_cells(s, emp)])]
+
+
 def firms_in_city(s: State, city: int) -> int:
     """Living firms headquartered in a city."""
     alive = s.firms.alive_index()

@@ -33,15 +33,6 @@ FOLLOW_FROM = 8  # 2019Q4 is the eighth quarter: the commuters are taken after i
 REPORT_AT = {12: "2020Q4", 20: "2022Q4", 28: "2024Q4"}
 
 
-def _cross_border(model: CorridorModel) -> np.ndarray:
-    s = model.state
-    emp = views.employed_index(s)
-    emp = emp[s.talent.home[emp] >= 0]
-    home_hk = s.cells.city[s.talent.home[emp]] == HK
-    job_hk = s.cells.city[views.job_cells(s, emp)] == HK
-    return emp[home_hk != job_hk]
-
-
 def _one(job: tuple[int, int]) -> list[dict]:
     quarters, seed = job
     logging.getLogger("MESA").setLevel(logging.WARNING)
@@ -53,11 +44,11 @@ def _one(job: tuple[int, int]) -> list[dict]:
         model.step()
         talent = model.state.talent
         if q == FOLLOW_FROM:
-            followed = talent.uid[_cross_border(model)].copy()
+            followed = talent.uid[views.cross_border_commuters(model.state)].copy()
             start = followed.size
         if q in REPORT_AT:
             alive = talent.alive & np.isin(talent.uid, followed)
-            crossing = np.isin(talent.uid[_cross_border(model)], followed).sum()
+            crossing = np.isin(talent.uid[views.cross_border_commuters(model.state)], followed).sum()
             living = np.flatnonzero(alive & (talent.home >= 0))
             in_hk = np.count_nonzero(model.state.cells.city[talent.home[living]] == HK)
             rows.append(
@@ -68,7 +59,7 @@ def _one(job: tuple[int, int]) -> list[dict]:
                     "in the region": alive.sum() / start,
                     "commuting": crossing / start,
                     "living in HK": in_hk / start,
-                    "all commuters / 2019Q4": _cross_border(model).size / start,
+                    "all commuters / 2019Q4": views.cross_border_commuters(model.state).size / start,
                 }
             )
     return rows

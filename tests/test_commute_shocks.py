@@ -10,21 +10,10 @@ import pytest
 from corridor_abm.app.settings import compose_config
 from corridor_abm.model import views
 from corridor_abm.model.corridor import CorridorModel
-from corridor_abm.model.state import HK
 
 SAMPLE = ["n_firms=2500", "n_talent=25000", "population_share=0.1", "output.progress=false", "quarters=12"]
 CLOSURE = "+paths.transport.border_crossing_minutes={2019Q1:600.0,2020Q1:30.0}"
 SEEDS = (1, 2, 3)
-
-
-def _cross_border(model: CorridorModel) -> np.ndarray:
-    """Talent who live on one side of the HK–mainland border and work on the other."""
-    s = model.state
-    emp = views.employed_index(s)
-    emp = emp[s.talent.home[emp] >= 0]
-    home_hk = s.cells.city[s.talent.home[emp]] == HK
-    job_hk = s.cells.city[views.job_cells(s, emp)] == HK
-    return emp[home_hk != job_hk]
 
 
 def _closure(seed: int, displaced_quarters: int) -> tuple[float, int, int]:
@@ -36,7 +25,7 @@ def _closure(seed: int, displaced_quarters: int) -> tuple[float, int, int]:
     model = CorridorModel(cfg)
     for _ in range(4):
         model.step()
-    before = _cross_border(model)
+    before = views.cross_border_commuters(model.state)
     uid = model.state.talent.uid[before].copy()
     for _ in range(4):
         model.step()
@@ -44,7 +33,7 @@ def _closure(seed: int, displaced_quarters: int) -> tuple[float, int, int]:
     still_here = np.isin(uid, talent.uid[talent.alive]).mean()
     for _ in range(4):
         model.step()
-    return float(still_here), before.size, _cross_border(model).size
+    return float(still_here), before.size, views.cross_border_commuters(model.state).size
 
 
 @pytest.fixture(scope="module")
