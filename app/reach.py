@@ -27,8 +27,10 @@ import pandas as pd
 
 from corridor_abm.app.sample import SampleParams, write_result_table
 from corridor_abm.calibration.spec import Z90
+from corridor_abm.model import geodata
 from corridor_abm.model.config import Config
 from corridor_abm.model.params import ConfigError, list_param, param
+from corridor_abm.model.processes.government import park_mask
 from corridor_abm.model.rng import replicate_seeds
 from corridor_abm.model.runio import begin_run, mark_complete, provenance
 
@@ -121,8 +123,20 @@ def _cross_border_moves(t: Tables) -> float:
 
 
 def _into_parks(t: Tables) -> float:
-    """Whole-firm moves of Shenzhen firms to Dongguan and Huizhou (where the parks are)."""
-    return _moves("SZ", ("DG", "HZ"))(t)
+    """Whole-firm moves of Shenzhen firms into the designated parks in Dongguan and Huizhou
+    (the cells the park rent subsidy pays for, found from the run's cells table)."""
+    cells = t["cells"]
+    city = cells["city"].map(geodata.CITY_CODES.index).to_numpy()
+    protected = (cells["land_use"] == "protected").to_numpy()
+    parks = cells["cell"].to_numpy()[park_mask(cells["x_km"].to_numpy(), cells["y_km"].to_numpy(), city, protected)]
+    r = t["relocations"]
+    into = (
+        (r["from_city"] == "SZ")
+        & r["to_city"].isin(("DG", "HZ"))
+        & (r["kind"] == "whole firm")
+        & r["to_cell"].isin(parks)
+    )
+    return float(into.sum())
 
 
 def _floor(city: str | tuple[str, ...], kind: str = "commercial") -> Callable[[Tables], float]:
@@ -208,8 +222,9 @@ LEVERS: tuple[Lever, ...] = (
     Lever(
         "park_rent_subsidy",
         ("government.park_floor_m2=1e6", "government.park_rent_subsidy=0.3"),
-        "SZ firms moving to DG or HZ (whole firms), against parks without subsidy",
+        "SZ firms moving into the DG and HZ parks (whole firms), first 3 years, against parks without subsidy",
         _into_parks,
+        quarters=12,
     ),
     Lever(
         "capital_friction",

@@ -271,3 +271,24 @@ def test_a_decomposition_against_a_zero_baseline_is_shown_in_the_outcome_units(t
     assert "+10.0% [+10.0%, +10.0%]" in text  # 20 against 200 elsewhere
     decompose.decompose_figure(table, ["border"], tmp_path / "d.png", "s5")  # no bar for a zero baseline, no error
     assert (tmp_path / "d.png").is_file()
+
+
+def test_the_parks_found_from_a_runs_cells_table_are_the_models():
+    """The park rent subsidy's channel counts moves into the park cells it finds from the cells
+    table: they are the cells the model subsidises."""
+    from corridor_abm.model import geodata
+    from corridor_abm.model.processes.government import park_mask
+    from corridor_abm.model.simulate import simulate
+
+    cfg = compose_config("baseline", [*SMALL, "n_firms=300", "n_talent=3000", "population_share=0.01", "quarters=1"])
+    result = simulate(cfg)
+    cells = result.tables["cells"]
+    found = park_mask(
+        cells["x_km"].to_numpy(),
+        cells["y_km"].to_numpy(),
+        cells["city"].map(geodata.CITY_CODES.index).to_numpy(),
+        (cells["land_use"] == "protected").to_numpy(),
+    )
+    model = CorridorModel(cfg)
+    assert found.sum() > 10
+    np.testing.assert_array_equal(found, model.state.cells.park_mask)

@@ -357,13 +357,28 @@ class ServicesParams:
 
 def park_cells(cmap: geography.CorridorMap) -> np.ndarray:
     """Boolean mask of the cells of the designated cross-city parks (not on protected land)."""
-    mask = np.zeros(cmap.n_cells, dtype=bool)
+    return park_mask(cmap.x_km, cmap.y_km, cmap.city, cmap.land_use == geography.PROTECTED)
+
+
+def park_mask(x_km: np.ndarray, y_km: np.ndarray, city: np.ndarray, protected: np.ndarray) -> np.ndarray:
+    """Cells within ``PARK_RADIUS_KM`` of a designated park's named place, in its city, not on
+    protected land.
+
+    Args:
+        x_km, y_km: Cell centres in map km.
+        city: City index of each cell.
+        protected: True for protected land.
+
+    Returns:
+        Boolean mask per cell.
+    """
+    mask = np.zeros(np.shape(x_km), dtype=bool)
     for name in PARK_PLACES:
         code, lon, lat = geodata.NAMED_PLACES[name]
         x, y = geography.lonlat_to_km(np.array(lon), np.array(lat))
-        near = np.hypot(cmap.x_km - x, cmap.y_km - y) <= PARK_RADIUS_KM
-        mask |= near & (cmap.city == geodata.CITY_CODES.index(code))
-    return mask & (cmap.land_use != geography.PROTECTED)
+        near = np.hypot(x_km - x, y_km - y) <= PARK_RADIUS_KM
+        mask |= near & (city == geodata.CITY_CODES.index(code))
+    return mask & ~protected
 
 
 def public_services(cfg: Config) -> np.ndarray:
