@@ -117,6 +117,13 @@ def _moves(
     return channel
 
 
+def _mainland_hk_origin(t: Tables) -> float:
+    """Talent of Hong Kong origin living in the three mainland cities at the end of the run."""
+    cq = t["city_quarter"]
+    cq = cq[(cq["t"] == cq["t"].max()) & (cq["city"] != "HK")]
+    return float(cq["talent_hk_origin"].sum())
+
+
 def _cross_border_moves(t: Tables) -> float:
     r = t["relocations"]
     return float(((r["from_city"] == "HK") != (r["to_city"] == "HK")).sum())
@@ -243,10 +250,11 @@ LEVERS: tuple[Lever, ...] = (
     Lever(
         "work_barrier_mainland",
         ("border.work_barrier_mainland=0.05",),
-        # the barrier is on Hong Kong talent taking mainland jobs: Hong Kong's residents who cross
-        # to work (about 2% of all commuters, so the total drowns it)
-        "HK residents working on the mainland, end of year",
-        _city_total("cross_border_commuters", "HK", last_only=True),
+        # the barrier is on Hong Kong talent taking mainland jobs. Hong Kong's residents who
+        # cross to work are some 18 agents in the reach sample (too thin to measure); the Hong
+        # Kong talent living on the mainland, who mostly work there, are a hundred times more
+        "HK-origin talent living in SZ, DG and HZ, end of year",
+        _mainland_hk_origin,
     ),
     Lever(
         "residence_barrier_hk",
