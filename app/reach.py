@@ -109,7 +109,8 @@ def _moves(
 
     def channel(t: Tables) -> float:
         r = t["relocations"]
-        m = r["from_city"].isin(frm) & r["to_city"].isin(to)
+        # between cities only: a move inside Dongguan is not a Dongguan <-> Huizhou move
+        m = r["from_city"].isin(frm) & r["to_city"].isin(to) & (r["from_city"] != r["to_city"])
         if kind is not None:
             m &= r["kind"] == kind
         return float(m.sum())
@@ -313,7 +314,7 @@ LEVERS: tuple[Lever, ...] = (
     Lever(
         "speedup_dg_hz",
         ("transport.speedup_dg_hz=1.5",),
-        "DG ↔ HZ firm moves (whole firms), first 3 years",
+        "DG ↔ HZ firm moves (whole firms, between the two), first 3 years",
         _moves(("DG", "HZ"), ("DG", "HZ")),
         quarters=12,
     ),

@@ -292,3 +292,19 @@ def test_the_parks_found_from_a_runs_cells_table_are_the_models():
     model = CorridorModel(cfg)
     assert found.sum() > 10
     np.testing.assert_array_equal(found, model.state.cells.park_mask)
+
+
+def test_moves_between_two_cities_leave_out_moves_inside_either():
+    """The DG <-> HZ speed-up's channel counts moves between the two cities only (it counted the
+    moves inside Dongguan and Huizhou too, which no link between them touches)."""
+    import pandas as pd
+
+    moves = pd.DataFrame(
+        {
+            "from_city": ["DG", "DG", "HZ", "HZ", "SZ", "DG"],
+            "to_city": ["DG", "HZ", "DG", "HZ", "HZ", "HZ"],
+            "kind": ["whole firm"] * 5 + ["division"],
+        }
+    )
+    assert reach._moves(("DG", "HZ"), ("DG", "HZ"))({"relocations": moves}) == 2.0
+    assert reach._moves(("DG", "HZ"), ("DG", "HZ"), kind=None)({"relocations": moves}) == 3.0
