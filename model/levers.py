@@ -63,8 +63,8 @@ def switch_on(s: State, reference: Config, cfg: Config) -> None:
 
     Land: each government's supply multiplier. Transport: travel times, the agglomeration
     kernel and agglomeration, and the workers whose commute the change moved a lot are displaced
-    (:func:`model.processes.migration.commute_shocks`). Border or transport: the goods border's cost shares. Border,
-    transport or innovation: the knowledge kernel. The 2018 references (fundamentals, the
+    (:func:`model.processes.migration.commute_shocks`). Border or transport: the goods border's
+    cost shares. Border, transport or innovation: the knowledge kernel. The 2018 references (fundamentals, the
     agglomeration and knowledge references, the initial knowledge stock) stay as built.
     Everything else a process reads from the configuration each quarter, so it acts from 2018Q1.
     """

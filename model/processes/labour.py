@@ -208,8 +208,8 @@ class TalentParams:
         "Quarters a displaced worker searches for a job and reviews the home every quarter, and "
         "does not leave the region for having fallen below the outside option (they look for a "
         "new arrangement in the region first); 0 switches commute shocks off",
-        "assumption (the 2020–23 closure: cross-border workers re-sorted inside the corridor "
-        "rather than emigrating; sensitivity in the README's backtest)",
+        "assumption (a year, the horizon of a temporary layoff; the backtest's commuting at 8 and "
+        "12 quarters in the README)",
         lo=0,
         hi=400,
     )
