@@ -29,8 +29,8 @@ from corridor_abm.app.sample import SampleParams, write_result_table
 from corridor_abm.calibration.spec import Z90
 from corridor_abm.model import geodata
 from corridor_abm.model.config import Config
+from corridor_abm.model.geography import park_mask
 from corridor_abm.model.params import ConfigError, list_param, param
-from corridor_abm.model.processes.government import park_mask
 from corridor_abm.model.rng import replicate_seeds
 from corridor_abm.model.runio import begin_run, mark_complete, provenance
 

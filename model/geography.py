@@ -482,3 +482,37 @@ def amenity_index(cmap: CorridorMap, services: np.ndarray) -> np.ndarray:
         Amenity per cell.
     """
     return 0.5 * cmap.centrality + 0.5 * np.asarray(services)[cmap.city]
+
+
+# --------------------------------------------------------------------------------------------
+# the designated cross-city parks (lever L1)
+
+PARK_PLACES = ("Songshan Lake", "Binhai Bay", "Zhongkai Hi-Tech Zone", "Daya Bay")
+"""Designated parks for Shenzhen firms in Dongguan and Huizhou (lever L1, cross-city land)."""
+PARK_RADIUS_KM = 5.0
+
+
+def park_cells(cmap: CorridorMap) -> np.ndarray:
+    """Boolean mask of the cells of the designated cross-city parks (not on protected land)."""
+    return park_mask(cmap.x_km, cmap.y_km, cmap.city, cmap.land_use == PROTECTED)
+
+
+def park_mask(x_km: np.ndarray, y_km: np.ndarray, city: np.ndarray, protected: np.ndarray) -> np.ndarray:
+    """Cells within ``PARK_RADIUS_KM`` of a designated park's named place, in its city, not on
+    protected land.
+
+    Args:
+        x_km, y_km: Cell centres in map km.
+        city: City index of each cell.
+        protected: True for protected land.
+
+    Returns:
+        Boolean mask per cell.
+    """
+    mask = np.zeros(np.shape(x_km), dtype=bool)
+    for name in PARK_PLACES:
+        code, lon, lat = geodata.NAMED_PLACES[name]
+        x, y = lonlat_to_km(np.array(lon), np.array(lat))
+        near = np.hypot(x_km - x, y_km - y) <= PARK_RADIUS_KM
+        mask |= near & (city == geodata.CITY_CODES.index(code))
+    return mask & ~protected

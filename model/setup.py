@@ -35,7 +35,7 @@ from corridor_abm.agents.talent import TalentPopulation
 from corridor_abm.model import border, geodata, geography, views
 from corridor_abm.model.allocation import sample_weighted
 from corridor_abm.model.processes import innovation, location, markets, production
-from corridor_abm.model.processes.government import create_governments, park_cells, public_services
+from corridor_abm.model.processes.government import create_governments, public_services
 from corridor_abm.model.processes.innovation import empty_knowledge
 from corridor_abm.model.processes.labour import labour_rates
 from corridor_abm.model.processes.markets import LeaseMarket
@@ -83,7 +83,7 @@ def build_state(owner: mesa.Model, cfg: Config, streams: RandomStreams) -> State
         related_employment=np.zeros((n, N_SECTORS), dtype=np.float32),
         agglomeration=np.ones((n, N_SECTORS)),
         goods_share=np.zeros((n, N_SECTORS)),
-        park_mask=park_cells(cmap),
+        park_mask=geography.park_cells(cmap),
         site_density=np.zeros(n),
     )
     s = State(

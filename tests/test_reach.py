@@ -277,7 +277,7 @@ def test_the_parks_found_from_a_runs_cells_table_are_the_models():
     """The park rent subsidy's channel counts moves into the park cells it finds from the cells
     table: they are the cells the model subsidises."""
     from corridor_abm.model import geodata
-    from corridor_abm.model.processes.government import park_mask
+    from corridor_abm.model.geography import park_mask
     from corridor_abm.model.simulate import simulate
 
     cfg = compose_config("baseline", [*SMALL, "n_firms=300", "n_talent=3000", "population_share=0.01", "quarters=1"])

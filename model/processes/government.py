@@ -22,17 +22,13 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from corridor_abm.agents.government import CityGovernment, service_index
-from corridor_abm.model import geodata, geography, views
+from corridor_abm.model import geography, views
 from corridor_abm.model.params import PerCity, param, per_city
 from corridor_abm.model.processes import markets
 from corridor_abm.model.state import N_CITIES, SZ, State
 
 if TYPE_CHECKING:
     from corridor_abm.model.config import Config
-
-PARK_PLACES = ("Songshan Lake", "Binhai Bay", "Zhongkai Hi-Tech Zone", "Daya Bay")
-"""Designated parks for Shenzhen firms in Dongguan and Huizhou (lever L1, cross-city land)."""
-PARK_RADIUS_KM = 5.0
 
 
 @dataclass
@@ -353,32 +349,6 @@ class ServicesParams:
     students_reference: float = param(
         8.0, "students per teacher", "Class ratio at which the school index reaches 1", lo=1.0
     )
-
-
-def park_cells(cmap: geography.CorridorMap) -> np.ndarray:
-    """Boolean mask of the cells of the designated cross-city parks (not on protected land)."""
-    return park_mask(cmap.x_km, cmap.y_km, cmap.city, cmap.land_use == geography.PROTECTED)
-
-
-def park_mask(x_km: np.ndarray, y_km: np.ndarray, city: np.ndarray, protected: np.ndarray) -> np.ndarray:
-    """Cells within ``PARK_RADIUS_KM`` of a designated park's named place, in its city, not on
-    protected land.
-
-    Args:
-        x_km, y_km: Cell centres in map km.
-        city: City index of each cell.
-        protected: True for protected land.
-
-    Returns:
-        Boolean mask per cell.
-    """
-    mask = np.zeros(np.shape(x_km), dtype=bool)
-    for name in PARK_PLACES:
-        code, lon, lat = geodata.NAMED_PLACES[name]
-        x, y = geography.lonlat_to_km(np.array(lon), np.array(lat))
-        near = np.hypot(x_km - x, y_km - y) <= PARK_RADIUS_KM
-        mask |= near & (city == geodata.CITY_CODES.index(code))
-    return mask & ~protected
 
 
 def public_services(cfg: Config) -> np.ndarray:
