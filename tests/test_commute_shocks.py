@@ -11,7 +11,7 @@ from corridor_abm.app.settings import compose_config
 from corridor_abm.model import views
 from corridor_abm.model.corridor import CorridorModel
 
-SAMPLE = ["n_firms=2500", "n_talent=25000", "population_share=0.1", "output.progress=false", "quarters=12"]
+SAMPLE = ["n_firms=1000", "n_talent=10000", "population_share=0.04", "output.progress=false", "quarters=12"]
 CLOSURE = "+paths.transport.border_crossing_minutes={2019Q1:600.0,2020Q1:30.0}"
 SEEDS = (1, 2, 3)
 
