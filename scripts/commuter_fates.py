@@ -47,8 +47,9 @@ def _one(job: tuple[int, int]) -> list[dict]:
             followed = talent.uid[views.cross_border_commuters(model.state)].copy()
             start = followed.size
         if q in REPORT_AT:
+            commuters = views.cross_border_commuters(model.state)
             alive = talent.alive & np.isin(talent.uid, followed)
-            crossing = np.isin(talent.uid[views.cross_border_commuters(model.state)], followed).sum()
+            crossing = np.isin(talent.uid[commuters], followed).sum()
             living = np.flatnonzero(alive & (talent.home >= 0))
             in_hk = np.count_nonzero(model.state.cells.city[talent.home[living]] == HK)
             rows.append(
@@ -59,7 +60,7 @@ def _one(job: tuple[int, int]) -> list[dict]:
                     "in the region": alive.sum() / start,
                     "commuting": crossing / start,
                     "living in HK": in_hk / start,
-                    "all commuters / 2019Q4": views.cross_border_commuters(model.state).size / start,
+                    "all commuters / 2019Q4": commuters.size / start,
                 }
             )
     return rows

@@ -69,14 +69,11 @@ def _user_cost(model, label: str, seed: int) -> list[dict]:
     """Per city: the floor-weighted mean user cost ``4 × rent / price`` and the share of
     residential floor whose user cost is above the floor plus the city's premia."""
     from corridor_abm.model.geodata import CITY_CODES
+    from corridor_abm.model.processes.markets import owning_premium
     from corridor_abm.model.state import N_CITIES
 
     cells, cfg = model.state.cells, model.cfg
-    floor = (
-        cfg.market.min_user_cost
-        + np.array(cfg.market.risk_premium.as_list())
-        + np.array(cfg.economy.credit_premium.as_list())
-    )
+    floor = cfg.market.min_user_cost + owning_premium(cfg)
     out = []
     for c in range(N_CITIES):
         k = (cells.city == c) & (cells.res_cap > 0) & (cells.house_price > 0)

@@ -480,11 +480,11 @@ def reset_expectations(s: State, cfg: Config) -> None:
         mk.depreciation,
         cells.expected_growth,
         mk.min_user_cost,
-        _owning_premium(cfg)[cells.city],
+        owning_premium(cfg)[cells.city],
     )
 
 
-def _owning_premium(cfg: Config) -> np.ndarray:
+def owning_premium(cfg: Config) -> np.ndarray:
     """Premium on the user cost of owning per city, per year: the risk premium of the city plus
     the credit premium of the rules in force."""
     return np.array(cfg.market.risk_premium.as_list()) + np.array(cfg.economy.credit_premium.as_list())
@@ -508,7 +508,7 @@ def update_house_prices(s: State, cfg: Config, old_rent: np.ndarray) -> None:
         mk.depreciation,
         cells.expected_growth,
         mk.min_user_cost,
-        _owning_premium(cfg)[cells.city],
+        owning_premium(cfg)[cells.city],
     )
 
 
