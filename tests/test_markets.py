@@ -97,3 +97,24 @@ def test_risk_premium_lowers_prices_in_its_city_only():
     np.testing.assert_array_equal(s1.cells.res_rent, s0.cells.res_rent)
     np.testing.assert_array_equal(s1.firms.cell, s0.firms.cell)
     np.testing.assert_array_equal(s1.talent.home, s0.talent.home)
+
+
+def test_owners_expect_their_citys_rent_growth_not_their_cells():
+    """Expected appreciation is learnt from the city's rent index (Σ floor × rent): every cell of
+    a city expects the same growth, whatever its own rent did (a sample's noisy cell rents would
+    otherwise bias the city's mean price through the user cost's floor)."""
+    from corridor_abm.model.corridor import CorridorModel
+    from tests.conftest import small_config
+
+    model = CorridorModel(small_config(seed=3, quarters=3))
+    for _ in range(3):
+        model.step()
+    cells = model.state.cells
+    for c in range(4):
+        mine = cells.expected_growth[cells.city == c]
+        assert np.ptp(mine) == 0.0, c
+    # the cells' own rents did move apart: a cell-by-cell rule would have spread the expectations
+    res = cells.res_rent / np.maximum(cells.res_cap, 1.0)
+    assert np.ptp(res[cells.city == 1]) > 0
+    rent, floor, city = np.array([10.0, 20.0, 30.0]), np.array([1.0, 2.0, 0.0]), np.array([0, 0, 3])
+    assert markets.city_rent_index(rent, floor, city).tolist() == [50.0, 0.0, 0.0, 0.0]

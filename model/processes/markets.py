@@ -14,8 +14,8 @@ Two markets per cell work the same way. Demand has two parts:
 
 Each quarter (phase :func:`clear_markets`) the rent moves toward the rent that clears the market
 at the target occupancy (tâtonnement with a capped step). House prices capitalise the residential
-rent at a user cost that falls with the appreciation owners expect, learnt adaptively from past
-rent growth. Firms signing a lease see the market-clearing rent given their own floor
+rent at a user cost that falls with the appreciation owners expect, learnt adaptively from the
+past growth of their city's rents. Firms signing a lease see the market-clearing rent given their own floor
 (:class:`LeaseMarket`). New floor space arrives through :func:`add_floor` (land supply, lever L1).
 
 The pure kernels (no state, no random numbers) come first; the process functions after them.
@@ -352,6 +352,12 @@ def update_expectations(
     return (1.0 - smoothing) * expected_growth + smoothing * learnt
 
 
+def city_rent_index(rent: np.ndarray, floor: np.ndarray, cell_city: np.ndarray) -> np.ndarray:
+    """Each city's rent bill at these rents on this floor: Σ floor × rent over its cells (¥ per
+    quarter), whose ratio between two quarters on the same floor is the city's rent growth."""
+    return np.bincount(cell_city, weights=floor * rent, minlength=N_CITIES)
+
+
 def spread_by_weight(city_total: np.ndarray, cell_city: np.ndarray, weight: np.ndarray) -> np.ndarray:
     """Spread each city's total over its cells in proportion to ``weight``.
 
@@ -491,12 +497,18 @@ def owning_premium(cfg: Config) -> np.ndarray:
 
 
 def update_house_prices(s: State, cfg: Config, old_rent: np.ndarray) -> None:
-    """Expected appreciation learns from the latest rent change; prices capitalise rents."""
+    """Expected appreciation learns from the latest change of the city's rent index; prices
+    capitalise each cell's rent."""
     mk, cells = cfg.market, s.cells
+    # owners read their city's rent index (floor-weighted), not their own cell's rent: in a
+    # sample a cell's rent is noisy, and the user cost's floor turns that noise into a bias of
+    # the city's mean price (a 10% sample priced Huizhou 3% below the full population)
+    old_index = city_rent_index(old_rent, cells.res_cap, cells.city)
+    new_index = city_rent_index(cells.res_rent, cells.res_cap, cells.city)
     cells.expected_growth = update_expectations(
         cells.expected_growth,
-        old_rent,
-        cells.res_rent,
+        old_index[cells.city],
+        new_index[cells.city],
         mk.expectation_smoothing,
         s.cities.growth_anchor[cells.city],
         mk.expectation_anchor,
