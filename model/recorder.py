@@ -130,6 +130,9 @@ class Recorder:
         employed_home = city[talent.home[employed]]
         crossing = border.crosses(employed_home, job_city)
         row["cross_border_commuters"] = np.bincount(employed_home[crossing], minlength=n_c) * scale
+        commuting = np.bincount(employed_home * n_c + job_city, minlength=n_c * n_c).reshape(n_c, n_c) * scale
+        for j, code in enumerate(geodata.CITY_CODES):
+            row[f"residents_working_in_{code.lower()}"] = commuting[:, j]
         row["entries"] = s.flows.entries
         row["exits"] = s.flows.exits
         row["in_migrants"] = s.flows.in_migrants * scale

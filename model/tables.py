@@ -7,6 +7,7 @@ files' documentation are generated from these dictionaries (``python scripts/wri
 from __future__ import annotations
 
 from corridor_abm.agents.government import LEVERS, RECURRENT, REVENUE_SOURCES
+from corridor_abm.model.geodata import CITY_CODES
 from corridor_abm.model.state import SECTORS
 
 CITY_COLUMNS: dict[str, str] = {
@@ -37,6 +38,11 @@ CITY_COLUMNS: dict[str, str] = {
     "divisions_in": "divisions set up here by firms headquartered in another city",
     "cross_border_commuters": "skilled workers living on one side of the HK–mainland border and "
     "working on the other (persons, counted at the home city)",
+    **{
+        f"residents_working_in_{c.lower()}": f"skilled residents of the city employed at sites in {c} (persons; "
+        "the four columns are the row of the commuting matrix from this city)"
+        for c in CITY_CODES
+    },
     "entries": "start-ups and spin-offs founded in the city this quarter",
     "exits": "firms of the city that exited this quarter",
     "in_migrants": "talent arriving in the region to live in the city (persons)",
@@ -280,6 +286,7 @@ COLUMN_TYPES: dict[str, dict[str, tuple[str, str]]] = {
         "divisions_out": (INT, "divisions/quarter"),
         "divisions_in": (INT, "divisions/quarter"),
         "cross_border_commuters": _PERSONS,
+        **{f"residents_working_in_{c.lower()}": _PERSONS for c in CITY_CODES},
         "entries": (FLOAT, "firms/quarter"),
         "exits": (FLOAT, "firms/quarter"),
         "in_migrants": (FLOAT, "persons/quarter"),

@@ -65,6 +65,23 @@ def test_tables_follow_the_documented_schemas(cli_run):
     assert len(city) == 3 * 4 and city["quarter"].iloc[0] == "2018Q1"
 
 
+def test_the_commuting_matrix_adds_up_to_jobs_residents_and_border_commuters(cli_run):
+    """Each city's row of the commuting matrix (``residents_working_in_*``) counts its employed
+    residents; its columns add up to the jobs of each city; the cells across the HK–mainland
+    border are the cross-border commuters."""
+    city = read_tables(cli_run)["city_quarter"]
+    codes = ["hk", "sz", "dg", "hz"]
+    cols = [f"residents_working_in_{c}" for c in codes]
+    for _, q in city.groupby("t"):
+        q = q.set_index("city")
+        pd.testing.assert_series_equal(q[cols].sum(axis=1), q["talent"] - q["unemployed"], check_names=False, rtol=1e-9)
+        jobs = q[cols].sum(axis=0)
+        assert jobs.to_numpy().tolist() == pytest.approx(q.loc[["HK", "SZ", "DG", "HZ"], "jobs"].tolist())
+        across = q.loc["HK", cols[1:]].sum() + q.loc[["SZ", "DG", "HZ"], cols[0]].sum()
+        assert across == pytest.approx(q["cross_border_commuters"].sum())
+        assert q["cross_border_commuters"].sum() > 0
+
+
 def test_readme_schemas_are_generated_from_the_code():
     from scripts.write_docs import schema_markdown
 
