@@ -10,8 +10,10 @@ Shenzhen too; 2018, 2022, 2027, 2030, 2037 and the whole run), those to another 
 class, and Dongguan's firms moving to Shenzhen; then, for the baseline and each scenario given,
 the same quantities that the README quotes for it (firms, jobs and resident talent by city in
 the final quarter, cross-border commuters) and the change in Shenzhen's firms against the
-baseline split by the flows that make it (entries, exits, moves out and in; paired over seeds).
-Every figure is a mean over the seeds.
+baseline split by the flows that make it (entries, exits, moves out and in; paired over seeds),
+and the change in the plants and R&D centres Shenzhen's firms set up in other cities split into
+the number of firms large enough to have one and the rate per such firm. Every figure is a mean
+over the seeds.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import argparse
 import sys
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -123,6 +126,42 @@ def flow_facts(city: pd.DataFrame, base: str, label: str, where: str = "SZ") -> 
     ]
 
 
+def site_facts(city: pd.DataFrame, sites: pd.DataFrame, base: str, label: str, where: str = "SZ") -> list[str]:
+    """Lines of text splitting the change in second sites that ``where``'s firms set up in another
+    city into the firms able to (≥ ``location.division_min_employees``, 1,000 employees: the
+    ``firms_large`` of the city) and the rate per such firm.
+
+    Per seed and kind (plant, R&D centre): sites opened in another city by firms headquartered
+    in ``where`` plus sites moved out of ``where`` to another city, over the whole run, against
+    the large firm-years of ``where``; paired means of the scenario against the baseline and the
+    split of the change in log count into its two parts (they add up exactly).
+    """
+    big = city[city["city"] == where].groupby(["label", "seed"])["firms_large"].sum() / 4.0
+    s = sites[sites["label"].isin([base, label])]
+    out_of = ((s["event"] == "open") | (s["event"] == "relocate")) & (s["from_city"] == where) & (s["to_city"] != where)
+    lines = [
+        f"[{label}] second sites set up outside {where} by its firms (opened or moved out), whole run, means over seeds:"
+    ]
+    for kind in ("plant", "R&D centre"):
+        n = s[out_of & (s["kind"] == kind)].groupby(["label", "seed"]).size().reindex(big.index, fill_value=0)
+        frame = pd.DataFrame({"sites": n, "firm_years": big}).dropna().reset_index()
+        frame = frame[frame["label"].isin([base, label])]
+        wide = frame.pivot(index="seed", columns="label", values=["sites", "firm_years"]).dropna()
+        if wide.empty:
+            continue
+        sites_b, sites_s = wide["sites"][base].mean(), wide["sites"][label].mean()
+        years_b, years_s = wide["firm_years"][base].mean(), wide["firm_years"][label].mean()
+        d_log = np.log(sites_s / sites_b) if sites_b > 0 and sites_s > 0 else float("nan")
+        d_firms = np.log(years_s / years_b)
+        lines.append(
+            f"  {kind}: {sites_b:,.1f} -> {sites_s:,.1f} ({100 * (sites_s / sites_b - 1):+.1f}%); "
+            f"large firm-years {years_b:,.0f} -> {years_s:,.0f}; per large firm-year "
+            f"{sites_b / years_b:.4f} -> {sites_s / years_s:.4f}; change in log count {d_log:+.3f} = "
+            f"firms {d_firms:+.3f} + rate {d_log - d_firms:+.3f}"
+        )
+    return lines
+
+
 def main(argv: list[str] | None = None) -> None:
     """Print the facts of the runs in ``paths``."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -141,11 +180,13 @@ def main(argv: list[str] | None = None) -> None:
         )
     city = load_city_quarter(sets)
     moves = load_table([s for s in sets if s.label == base], "relocations")
+    sites = load_table([s for s in sets if s.label == base or s.label in args.scenario], "establishments")
     print("\n".join(baseline_facts(city, moves, base)))
     print("\n".join(scenario_facts(city, base)))
     for label in args.scenario:
         print("\n".join(scenario_facts(city, label)))
         print("\n".join(flow_facts(city, base, label)))
+        print("\n".join(site_facts(city, sites, base, label)))
 
 
 if __name__ == "__main__":
