@@ -41,7 +41,8 @@ class TalentPopulation(Population):
     living and working in Hong Kong, log-income per side; :func:`draw_attachment`),
     ``displaced_until`` (last quarter of a displacement by a commute shock, -1 if none),
     ``displaced_home_cell`` and ``displaced_job_cell`` (the home and job cells whose commute the
-    shock cut off, -1 if none; :func:`model.processes.migration.commute_shocks`).
+    shock cut off, -1 if none; :func:`model.processes.migration.commute_shocks`) and
+    ``displaced_employer`` (the firm of that job, -1 if none: it may take them back).
     """
 
     SCHEMA = {
@@ -61,6 +62,7 @@ class TalentPopulation(Population):
         "displaced_until": (np.int32, -1),
         "displaced_home_cell": (np.int32, -1),
         "displaced_job_cell": (np.int32, -1),
+        "displaced_employer": (np.int32, -1),
     }
 
     def __init__(self, model, capacity: int = 1024) -> None:

@@ -213,6 +213,15 @@ class TalentParams:
         lo=0,
         hi=400,
     )
+    recall_after_shock: bool = param(
+        True,
+        "-",
+        "When a commute shock reverses (a closed crossing reopens), a displaced worker whose employer "
+        "of the cut-off job still exists is offered that job back, and takes it if it beats the "
+        "present job (temporary separations often end in recall to the same employer)",
+        "Katz & Meyer (1990, QJE 105(4)); Fujita & Moscarini (2017, AER 107(12)): about 40% of US "
+        "separations into unemployment end in recall; whether the offer is made is an assumption",
+    )
     job_switch_cost: float = param(0.03, "log-income", "Gain a worker needs before changing employer", lo=0.0, hi=5.0)
     migrant_share_hk: float = param(
         0.02,

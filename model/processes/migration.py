@@ -126,6 +126,9 @@ def commute_shocks(s: State, cfg: Config, before: Travel) -> None:
     talent.displaced_until[back] = until
     talent.displaced_home_cell[back] = -1
     talent.displaced_job_cell[back] = -1
+    if tp.recall_after_shock:
+        _recall(s, cfg, back)
+    talent.displaced_employer[back] = -1
     # a commute that rose
     emp = views.employed_index(s)
     emp = emp[talent.home[emp] >= 0]
@@ -135,6 +138,28 @@ def commute_shocks(s: State, cfg: Config, before: Travel) -> None:
     talent.displaced_until[emp[hit]] = until
     talent.displaced_home_cell[emp[hit]] = home[hit]
     talent.displaced_job_cell[emp[hit]] = job[hit]
+    talent.displaced_employer[emp[hit]] = talent.employer[emp[hit]]
+
+
+def _recall(s: State, cfg: Config, back: np.ndarray) -> None:
+    """The firms of the cut-off jobs, where they still exist, offer the workers ``back`` their
+    job again; a worker takes it if it beats the present job from the present home by the cost
+    of changing employer (as in a job search, without the taste draw: the job is known). The
+    firm may end above the size it wants and trims it as any firm does (``_fire``)."""
+    talent, firms = s.talent, s.firms
+    old = talent.displaced_employer[back]
+    ok = (old >= 0) & (talent.home[back] >= 0) & (old != talent.employer[back])
+    ok[ok] = firms.alive[old[ok]]
+    idx, firm = back[ok], old[ok]
+    if idx.size == 0:
+        return
+    offer = views.job_utility(s, cfg, idx, firm[:, None])[:, 0]
+    switch = np.where(talent.employer[idx] >= 0, cfg.talent.job_switch_cost, 0.0)
+    takes = offer > views.current_job_utility(s, cfg, idx) + switch
+    hired, firm = idx[takes], firm[takes]
+    release(s, hired)
+    talent.employer[hired] = firm
+    talent.must_search[hired] = True  # a new job: review the home too
 
 
 def draw_reservation(cfg: Config, rng: np.random.Generator, skill: np.ndarray) -> np.ndarray:
