@@ -15,8 +15,9 @@ Two markets per cell work the same way. Demand has two parts:
 Each quarter (phase :func:`clear_markets`) the rent moves toward the rent that clears the market
 at the target occupancy (tâtonnement with a capped step). House prices capitalise the residential
 rent at a user cost that falls with the appreciation owners expect, learnt adaptively from the
-past growth of their city's rents. Firms signing a lease see the market-clearing rent given their own floor
-(:class:`LeaseMarket`). New floor space arrives through :func:`add_floor` (land supply, lever L1).
+past growth of their city's rents. Firms signing a lease see the market-clearing rent given their
+own floor (:class:`LeaseMarket`). New floor space arrives through :func:`add_floor` (land supply,
+lever L1).
 
 The pure kernels (no state, no random numbers) come first; the process functions after them.
 """
@@ -502,7 +503,7 @@ def update_house_prices(s: State, cfg: Config, old_rent: np.ndarray) -> None:
     mk, cells = cfg.market, s.cells
     # owners read their city's rent index (floor-weighted), not their own cell's rent: in a
     # sample a cell's rent is noisy, and the user cost's floor turns that noise into a bias of
-    # the city's mean price (a 10% sample priced Huizhou 3% below the full population)
+    # the city's mean price (a 10% sample priced Huizhou 1.8% below the full population)
     old_index = city_rent_index(old_rent, cells.res_cap, cells.city)
     new_index = city_rent_index(cells.res_rent, cells.res_cap, cells.city)
     cells.expected_growth = update_expectations(

@@ -159,6 +159,7 @@ def _recall(s: State, cfg: Config, back: np.ndarray) -> None:
     hired, firm = idx[takes], firm[takes]
     release(s, hired)
     talent.employer[hired] = firm
+    talent.unemployed_q[hired] = 0
     talent.must_search[hired] = True  # a new job: review the home too
 
 
