@@ -127,12 +127,14 @@ class Recorder:
         else:
             for name in ("relocations_out", "relocations_in", "relocations_within", "divisions_out", "divisions_in"):
                 row[name] = np.zeros(n_c, dtype=np.int64)
+        # the commuting matrix, home city by job city (agents); the border's commuters are its
+        # cells across the HK–mainland border
         employed_home = city[talent.home[employed]]
-        crossing = border.crosses(employed_home, job_city)
-        row["cross_border_commuters"] = np.bincount(employed_home[crossing], minlength=n_c) * scale
-        commuting = np.bincount(employed_home * n_c + job_city, minlength=n_c * n_c).reshape(n_c, n_c) * scale
+        commuting = np.bincount(employed_home * n_c + job_city, minlength=n_c * n_c).reshape(n_c, n_c)
+        across = border.crosses(np.arange(n_c)[:, None], np.arange(n_c)[None, :])
+        row["cross_border_commuters"] = np.where(across, commuting, 0).sum(axis=1) * scale
         for j, code in enumerate(geodata.CITY_CODES):
-            row[f"residents_working_in_{code.lower()}"] = commuting[:, j]
+            row[f"residents_working_in_{code.lower()}"] = commuting[:, j] * scale
         row["entries"] = s.flows.entries
         row["exits"] = s.flows.exits
         row["in_migrants"] = s.flows.in_migrants * scale

@@ -63,7 +63,6 @@ class Cells:
         com_rent: Commercial asking rent, ¥ per m² per quarter (notional where there is no floor).
         res_rent: Residential rent, ¥ per m² per quarter.
         house_price: House price, ¥ per m².
-        expected_growth: Appreciation of residential rent owners expect (adaptive), per year.
         floor_ration: Share of modelled firms' floor demand the cell serves (1 where all fits).
         amenity: Amenity index, 0–1.5: centrality and the city's public services.
         residential_fundamental: Value of living in the cell beyond amenity, log-income
@@ -89,7 +88,6 @@ class Cells:
     com_rent: np.ndarray
     res_rent: np.ndarray
     house_price: np.ndarray
-    expected_growth: np.ndarray
     floor_ration: np.ndarray
     amenity: np.ndarray
     residential_fundamental: np.ndarray
@@ -164,6 +162,8 @@ class Cities:
         growth_anchor: Long-run appreciation owners anchor their expectations on, per year: the
             city's trend growth of nominal income at the end of the 2018 burn-in
             (``market.expectation_anchor``).
+        expected_growth: Appreciation of residential rent the city's owners expect (adaptive,
+            learnt from the city's rent index; every cell's owners read it), per year.
         talent_subsidy: Talent subsidy paid this quarter per eligible talent working in the
             city, ¥ (set by the government phase, scaled to what the budget allows).
         rd_subsidy: Share of R&D spending the city reimburses this quarter.
@@ -180,6 +180,7 @@ class Cities:
     talent_income_reference: float = 1.0
     reference_unemployment: np.ndarray = field(default_factory=lambda: np.zeros(N_CITIES))
     growth_anchor: np.ndarray = field(default_factory=lambda: np.zeros(N_CITIES))
+    expected_growth: np.ndarray = field(default_factory=lambda: np.zeros(N_CITIES))
     talent_subsidy: np.ndarray = field(default_factory=lambda: np.zeros(N_CITIES))
     rd_subsidy: np.ndarray = field(default_factory=lambda: np.zeros(N_CITIES))
     unfilled: np.ndarray = field(default_factory=lambda: np.zeros(N_CITIES))

@@ -109,10 +109,29 @@ def test_owners_expect_their_citys_rent_growth_not_their_cells():
     model = CorridorModel(small_config(seed=3, quarters=3))
     for _ in range(3):
         model.step()
-    cells = model.state.cells
-    for c in range(4):
-        mine = cells.expected_growth[cells.city == c]
-        assert np.ptp(mine) == 0.0, c
+    s, cfg = model.state, model.cfg
+    cells = s.cells
+    assert s.cities.expected_growth.shape == (4,)  # one expectation per city, read by every cell
+    # a rent jump of 50% in one Huizhou cell moves Huizhou's expectation by its city's rent growth
+    before, old_rent = s.cities.expected_growth.copy(), cells.res_rent.copy()
+    one = np.flatnonzero((cells.city == 3) & (cells.res_cap > 0))[0]
+    cells.res_rent = old_rent.copy()
+    cells.res_rent[one] *= 1.5
+    markets.update_house_prices(s, cfg, old_rent)
+    city_growth = (
+        markets.city_rent_index(cells.res_rent, cells.res_cap, cells.city)[3]
+        / markets.city_rent_index(old_rent, cells.res_cap, cells.city)[3]
+    )
+    assert 1.0 < city_growth < 1.1
+    mk = cfg.market
+    learnt = mk.expectation_anchor * s.cities.growth_anchor[3] + (1 - mk.expectation_anchor) * (city_growth**4 - 1)
+    expected = (1 - mk.expectation_smoothing) * before[3] + mk.expectation_smoothing * learnt
+    assert s.cities.expected_growth[3] == pytest.approx(expected, rel=1e-12)
+    assert np.array_equal(
+        s.cities.expected_growth[:3],
+        (1 - mk.expectation_smoothing) * before[:3]
+        + mk.expectation_smoothing * (mk.expectation_anchor * s.cities.growth_anchor[:3]),
+    )
     # the cells' own rents did move apart: a cell-by-cell rule would have spread the expectations
     res = cells.res_rent / np.maximum(cells.res_cap, 1.0)
     assert np.ptp(res[cells.city == 1]) > 0

@@ -480,12 +480,12 @@ def reset_expectations(s: State, cfg: Config) -> None:
     owners learn from)."""
     cells, mk = s.cells, cfg.market
     s.cities.growth_anchor = cfg.economy.expected_growth()
-    cells.expected_growth = s.cities.growth_anchor[cells.city]
+    s.cities.expected_growth = s.cities.growth_anchor.copy()
     cells.house_price = house_price(
         cells.res_rent,
         np.array(cfg.economy.mortgage_rate.as_list())[cells.city],
         mk.depreciation,
-        cells.expected_growth,
+        s.cities.expected_growth[cells.city],
         mk.min_user_cost,
         owning_premium(cfg)[cells.city],
     )
@@ -504,14 +504,12 @@ def update_house_prices(s: State, cfg: Config, old_rent: np.ndarray) -> None:
     # owners read their city's rent index (floor-weighted), not their own cell's rent: in a
     # sample a cell's rent is noisy, and the user cost's floor turns that noise into a bias of
     # the city's mean price (a 10% sample priced Huizhou 1.8% below the full population)
-    old_index = city_rent_index(old_rent, cells.res_cap, cells.city)
-    new_index = city_rent_index(cells.res_rent, cells.res_cap, cells.city)
-    cells.expected_growth = update_expectations(
-        cells.expected_growth,
-        old_index[cells.city],
-        new_index[cells.city],
+    s.cities.expected_growth = update_expectations(
+        s.cities.expected_growth,
+        city_rent_index(old_rent, cells.res_cap, cells.city),
+        city_rent_index(cells.res_rent, cells.res_cap, cells.city),
         mk.expectation_smoothing,
-        s.cities.growth_anchor[cells.city],
+        s.cities.growth_anchor,
         mk.expectation_anchor,
     )
     eco = cfg.economy
@@ -519,7 +517,7 @@ def update_house_prices(s: State, cfg: Config, old_rent: np.ndarray) -> None:
         cells.res_rent,
         np.array(eco.mortgage_rate.as_list())[cells.city],
         mk.depreciation,
-        cells.expected_growth,
+        s.cities.expected_growth[cells.city],
         mk.min_user_cost,
         owning_premium(cfg)[cells.city],
     )
