@@ -34,7 +34,7 @@ from corridor_abm.agents.firms import FirmPopulation
 from corridor_abm.agents.talent import TalentPopulation
 from corridor_abm.model import border, geodata, geography, views
 from corridor_abm.model.allocation import sample_weighted
-from corridor_abm.model.processes import innovation, location, markets, production
+from corridor_abm.model.processes import house_prices, innovation, location, markets, production
 from corridor_abm.model.processes.government import create_governments, public_services
 from corridor_abm.model.processes.innovation import empty_knowledge
 from corridor_abm.model.processes.labour import labour_rates
@@ -113,7 +113,7 @@ def build_state(owner: mesa.Model, cfg: Config, streams: RandomStreams) -> State
         markets.clear_markets(s, cfg)
         markets.advance_economy(s, cfg)
         s.t += 1
-    markets.reset_expectations(s, cfg)
+    house_prices.reset_expectations(s, cfg)
     invert_firms(s, cfg)
     alive = s.firms.alive_index()
     s.firms.city_tie[alive] = fm.draw_city_ties(streams.get("init_ties"), alive.size, cfg.location.city_tie_mean)

@@ -164,6 +164,9 @@ class Cities:
             (``market.expectation_anchor``).
         expected_growth: Appreciation of residential rent the city's owners expect (adaptive,
             learnt from the city's rent index; every cell's owners read it), per year.
+        price_growth: Last quarter's growth of the city's house-price index (floor-weighted,
+            on that quarter's floor), per year: the price growth owners extrapolate from
+            (``market.expectation_price_weight``).
         talent_subsidy: Talent subsidy paid this quarter per eligible talent working in the
             city, ¥ (set by the government phase, scaled to what the budget allows).
         rd_subsidy: Share of R&D spending the city reimburses this quarter.
@@ -181,6 +184,7 @@ class Cities:
     reference_unemployment: np.ndarray = field(default_factory=lambda: np.zeros(N_CITIES))
     growth_anchor: np.ndarray = field(default_factory=lambda: np.zeros(N_CITIES))
     expected_growth: np.ndarray = field(default_factory=lambda: np.zeros(N_CITIES))
+    price_growth: np.ndarray = field(default_factory=lambda: np.zeros(N_CITIES))
     talent_subsidy: np.ndarray = field(default_factory=lambda: np.zeros(N_CITIES))
     rd_subsidy: np.ndarray = field(default_factory=lambda: np.zeros(N_CITIES))
     unfilled: np.ndarray = field(default_factory=lambda: np.zeros(N_CITIES))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from corridor_abm.model.processes import markets
+from corridor_abm.model.processes import house_prices, markets
 
 
 def test_rent_rises_with_excess_demand_and_falls_with_slack():
@@ -32,7 +32,9 @@ def test_zero_capacity_keeps_rent():
 
 
 def test_house_price_capitalises_rent_and_is_finite():
-    price = markets.house_price(np.array([100.0, 100.0]), np.array([0.05, 0.05]), 0.01, np.array([0.0, 0.2]), 0.015)
+    price = house_prices.house_price(
+        np.array([100.0, 100.0]), np.array([0.05, 0.05]), 0.01, np.array([0.0, 0.2]), 0.015
+    )
     assert price[0] == pytest.approx(400 / 0.06)
     assert price[1] == pytest.approx(400 / 0.015)
 
@@ -63,11 +65,11 @@ def test_anchored_expectations_settle_between_the_anchor_and_realised_growth():
     growth = 1.024**0.25  # rents grow 2.4% a year for good
     for _ in range(400):
         new = rent * growth
-        expected = markets.update_expectations(expected, rent, new, 0.1, np.array([0.07, 0.07]), 0.5)
+        expected = house_prices.update_expectations(expected, rent, new, 0.1, np.array([0.07, 0.07]), 0.5)
         rent = new
     assert expected == pytest.approx(0.5 * 0.07 + 0.5 * 0.024, abs=1e-9)
     # without the anchor, adaptive expectations learn the realised growth alone
-    adaptive = markets.update_expectations(np.array([0.07]), np.array([100.0]), np.array([100.0 * growth]), 1.0)
+    adaptive = house_prices.update_expectations(np.array([0.07]), np.array([100.0]), np.array([100.0 * growth]), 1.0)
     assert adaptive == pytest.approx(0.024, abs=1e-9)
 
 
@@ -80,6 +82,7 @@ def test_risk_premium_lowers_prices_in_its_city_only():
 
     def run(premium: float):
         cfg = small_config(quarters=4)
+        cfg.market.price_adjustment = 1.0  # prices equal the user-cost value at once
         cfg.market.risk_premium.hz = premium
         model = CorridorModel(cfg)
         for _ in range(4):
@@ -117,10 +120,10 @@ def test_owners_expect_their_citys_rent_growth_not_their_cells():
     one = np.flatnonzero((cells.city == 3) & (cells.res_cap > 0))[0]
     cells.res_rent = old_rent.copy()
     cells.res_rent[one] *= 1.5
-    markets.update_house_prices(s, cfg, old_rent)
+    house_prices.update_house_prices(s, cfg, old_rent)
     city_growth = (
-        markets.city_rent_index(cells.res_rent, cells.res_cap, cells.city)[3]
-        / markets.city_rent_index(old_rent, cells.res_cap, cells.city)[3]
+        house_prices.city_index(cells.res_rent, cells.res_cap, cells.city)[3]
+        / house_prices.city_index(old_rent, cells.res_cap, cells.city)[3]
     )
     assert 1.0 < city_growth < 1.1
     mk = cfg.market
@@ -136,4 +139,62 @@ def test_owners_expect_their_citys_rent_growth_not_their_cells():
     res = cells.res_rent / np.maximum(cells.res_cap, 1.0)
     assert np.ptp(res[cells.city == 1]) > 0
     rent, floor, city = np.array([10.0, 20.0, 30.0]), np.array([1.0, 2.0, 0.0]), np.array([0, 0, 3])
-    assert markets.city_rent_index(rent, floor, city).tolist() == [50.0, 0.0, 0.0, 0.0]
+    assert house_prices.city_index(rent, floor, city).tolist() == [50.0, 0.0, 0.0, 0.0]
+
+
+def test_sticky_prices_close_a_share_of_the_gap_and_follow_rents_without_lag():
+    old, value = np.array([100.0, 100.0, 0.0]), np.array([64.0, 110.0, 50.0])
+    assert np.array_equal(house_prices.sticky_price(old, value, 1.0), value)  # λ = 1: the value at once
+    # rents unchanged: the log gap closes by λ (a quarter of it here); a new cell takes its value
+    out = house_prices.sticky_price(old, value, 0.25)
+    np.testing.assert_allclose(np.log(out[:2] / old[:2]), 0.25 * np.log(value[:2] / old[:2]), rtol=1e-12)
+    assert out[2] == 50.0
+    # a value rising with its rent at a constant user cost: the price equals it, without lag
+    price, rent = np.array([100.0]), np.array([2.0])
+    for _ in range(40):
+        new_rent = rent * 1.08**0.25
+        price = house_prices.sticky_price(price, 50.0 * new_rent, 0.1, new_rent / rent)
+        rent = new_rent
+    np.testing.assert_allclose(price, 50.0 * rent, rtol=1e-12)
+    # the user-cost ratio falls by a third at constant rents: a third of the log gap in a year
+    price, val = np.array([100.0]), np.array([100.0 * 2 / 3])
+    for _ in range(4):
+        price = house_prices.sticky_price(price, val, 0.1, 1.0)
+    assert np.log(price / 100.0)[0] == pytest.approx((1 - 0.9**4) * np.log(2 / 3), rel=1e-12)
+
+
+def test_expectations_extrapolate_prices_within_their_bound():
+    e, rent = np.array([0.05, 0.05]), np.array([100.0, 100.0])
+    flat = rent.copy()
+    # rents flat, prices falling 40% a year: χ = 0.5 learns half of the fall, clipped at −15%
+    out = house_prices.update_expectations(e, rent, flat, 1.0, 0.0, 0.0, np.array([-0.1, -0.4]), 0.5, 0.15)
+    np.testing.assert_allclose(out, [-0.05, -0.15], rtol=1e-12)
+    # χ = 0 ignores prices; the bound clips rent growth as well
+    out = house_prices.update_expectations(e, rent, rent * 1.1, 1.0, 0.0, 0.0, np.array([-0.4, -0.4]), 0.0, 0.15)
+    np.testing.assert_allclose(out, [0.15, 0.15], rtol=1e-12)
+
+
+def test_a_credit_premium_reaches_house_prices_over_quarters_when_prices_are_sticky():
+    """The same credit premium from the second quarter: instant prices fall in one quarter by the
+    user-cost ratio; sticky prices fall by about λ of that log fall at once and keep falling."""
+    from corridor_abm.model.corridor import CorridorModel
+    from tests.conftest import small_config
+
+    def sz_prices(adjustment: float) -> list[float]:
+        cfg = small_config(seed=2, quarters=6)
+        cfg.market.price_adjustment = adjustment
+        cfg.paths = {"economy": {"credit_premium": {"sz": {"2018Q3": 0.008}}}}
+        model = CorridorModel(cfg)
+        out = []
+        for _ in range(6):
+            model.step()
+            s = model.state
+            sz = (s.cells.city == 1) & (s.cells.res_cap > 0)
+            out.append(float(np.average(s.cells.house_price[sz], weights=s.cells.res_cap[sz])))
+        return out
+
+    instant, sticky = sz_prices(1.0), sz_prices(0.1)
+    jump, first = np.log(instant[2] / instant[1]), np.log(sticky[2] / sticky[1])
+    assert jump < -0.2  # the value falls by a fifth or more in one quarter
+    assert 0.0 > first > 0.3 * jump  # the sticky price starts down, by far less
+    assert sticky[5] < sticky[2] and sticky[5] > instant[5]  # it keeps falling, still above the value

@@ -1,4 +1,4 @@
-"""Floor-space markets: commercial and residential rents, house prices, and new floor space.
+"""Floor-space markets: commercial and residential rents and new floor space.
 
 Two markets per cell work the same way. Demand has two parts:
 
@@ -32,6 +32,7 @@ import numpy as np
 from corridor_abm.agents.talent import household_floor  # noqa: F401  (the housing-demand kernel, re-exported)
 from corridor_abm.model import geography, views
 from corridor_abm.model.params import PUBLIC, PerCity, param, per_city
+from corridor_abm.model.processes import house_prices
 from corridor_abm.model.processes.production import update_workforce
 from corridor_abm.model.state import N_CITIES, Economy, State
 
@@ -162,6 +163,38 @@ class MarketParams:
         "appreciation in line with the long-run growth of incomes; the weight is an assumption "
         "(sensitivity in docs/calibration.md)",
         lo=0.0,
+        hi=1.0,
+    )
+    expectation_price_weight: float = param(
+        0.0,
+        "share",
+        "Weight of the city's latest house-price growth, against its rent growth, in the recent "
+        "growth owners learn from (price-extrapolative expectations): 0 is rents alone",
+        "Case & Shiller (2003, Brookings Pap. Econ. Act. 2003(2)); Glaeser & Nathanson (2017, J. "
+        "Financ. Econ. 126(1)): buyers extrapolate recent prices. Off by default: its size is not "
+        "pinned down here, and the backtest must not choose it (docs/ODD.md §7.8 shows what it does)",
+        lo=0.0,
+        hi=1.0,
+    )
+    expectation_bound: float = param(
+        0.15,
+        "per year",
+        "Bound on the annualised recent growth (rents and, with a price weight, prices) owners "
+        "learn from, either side of zero: one quarter's jump is not read as a lasting trend",
+        "assumption",
+        lo=0.01,
+        hi=1.0,
+    )
+    price_adjustment: float = param(
+        0.1,
+        "per quarter",
+        "Share of the log gap between a home's price-to-rent ratio and its user-cost ratio that "
+        "closes in a quarter (1: prices equal the user-cost value at once; rents pass through "
+        "at once either way)",
+        "Capozza, Hendershott & Mack (2004, Real Estate Econ. 32(1)): house prices close gaps to "
+        "their fundamental slowly; Genesove & Mayer (2001, QJE 116(4)): sellers resist cuts. The "
+        "size (a third of the gap in a year) is an assumption; docs/ODD.md §7.8 gives 0.2",
+        lo=0.01,
         hi=1.0,
     )
     min_user_cost: float = param(
@@ -313,52 +346,6 @@ def clearing_rent(
         return np.where(capacity > 0, rent, np.nan)
 
 
-def house_price(
-    quarterly_rent: np.ndarray,
-    mortgage_rate: np.ndarray,
-    depreciation: float,
-    expected_growth: np.ndarray,
-    min_user_cost: float,
-    credit_premium: np.ndarray | float = 0.0,
-) -> np.ndarray:
-    """Asset price per m²: annual rent over the user cost of owning.
-
-    ``price = 4 × rent / (max(mortgage + depreciation − expected growth, min_user_cost) + premium)``:
-    the premium (the city's ``market.risk_premium`` plus the ``economy.credit_premium`` of tighter
-    property-credit rules) raises the cost of owning whatever owners expect.
-
-    Returns:
-        Price per m² per cell.
-    """
-    user_cost = np.maximum(mortgage_rate + depreciation - expected_growth, min_user_cost) + credit_premium
-    return 4.0 * quarterly_rent / user_cost
-
-
-def update_expectations(
-    expected_growth: np.ndarray,
-    old_rent: np.ndarray,
-    new_rent: np.ndarray,
-    smoothing: float,
-    anchor: np.ndarray | float = 0.0,
-    anchor_weight: float = 0.0,
-) -> np.ndarray:
-    """Expected annual rent growth (per year) learnt from the latest quarter's growth.
-
-    ``expected ← (1 − s)·expected + s·[w·anchor + (1 − w)·annualised latest growth]``: adaptive
-    expectations (w = 0) or anchored on a long-run growth (w > 0), whose long-run value under a
-    constant realised growth g is ``w·anchor + (1 − w)·g``.
-    """
-    annualised = np.power(new_rent / np.maximum(old_rent, _TINY), 4.0) - 1.0
-    learnt = annualised if anchor_weight == 0.0 else anchor_weight * anchor + (1.0 - anchor_weight) * annualised
-    return (1.0 - smoothing) * expected_growth + smoothing * learnt
-
-
-def city_rent_index(rent: np.ndarray, floor: np.ndarray, cell_city: np.ndarray) -> np.ndarray:
-    """Each city's rent bill at these rents on this floor: Σ floor × rent over its cells (¥ per
-    quarter), whose ratio between two quarters on the same floor is the city's rent growth."""
-    return np.bincount(cell_city, weights=floor * rent, minlength=N_CITIES)
-
-
 def spread_by_weight(city_total: np.ndarray, cell_city: np.ndarray, weight: np.ndarray) -> np.ndarray:
     """Spread each city's total over its cells in proportion to ``weight``.
 
@@ -471,56 +458,7 @@ def clear_markets(s: State, cfg: Config) -> None:
         housing_reference(s),
         mk.housing_price_elasticity,
     )
-    update_house_prices(s, cfg, old)
-
-
-def reset_expectations(s: State, cfg: Config) -> None:
-    """Owners' expected rent growth back to the economy's trend growth, and prices with it (at
-    the end of the burn-in: the rent moves of a spin-up with agents held in place are not news
-    owners learn from)."""
-    cells, mk = s.cells, cfg.market
-    s.cities.growth_anchor = cfg.economy.expected_growth()
-    s.cities.expected_growth = s.cities.growth_anchor.copy()
-    cells.house_price = house_price(
-        cells.res_rent,
-        np.array(cfg.economy.mortgage_rate.as_list())[cells.city],
-        mk.depreciation,
-        s.cities.expected_growth[cells.city],
-        mk.min_user_cost,
-        owning_premium(cfg)[cells.city],
-    )
-
-
-def owning_premium(cfg: Config) -> np.ndarray:
-    """Premium on the user cost of owning per city, per year: the risk premium of the city plus
-    the credit premium of the rules in force."""
-    return np.array(cfg.market.risk_premium.as_list()) + np.array(cfg.economy.credit_premium.as_list())
-
-
-def update_house_prices(s: State, cfg: Config, old_rent: np.ndarray) -> None:
-    """Expected appreciation learns from the latest change of the city's rent index; prices
-    capitalise each cell's rent."""
-    mk, cells = cfg.market, s.cells
-    # owners read their city's rent index (floor-weighted), not their own cell's rent: in a
-    # sample a cell's rent is noisy, and the user cost's floor turns that noise into a bias of
-    # the city's mean price (a 10% sample priced Huizhou 1.8% below the full population)
-    s.cities.expected_growth = update_expectations(
-        s.cities.expected_growth,
-        city_rent_index(old_rent, cells.res_cap, cells.city),
-        city_rent_index(cells.res_rent, cells.res_cap, cells.city),
-        mk.expectation_smoothing,
-        s.cities.growth_anchor,
-        mk.expectation_anchor,
-    )
-    eco = cfg.economy
-    cells.house_price = house_price(
-        cells.res_rent,
-        np.array(eco.mortgage_rate.as_list())[cells.city],
-        mk.depreciation,
-        s.cities.expected_growth[cells.city],
-        mk.min_user_cost,
-        owning_premium(cfg)[cells.city],
-    )
+    house_prices.update_house_prices(s, cfg, old)
 
 
 def set_clearing_rents(s: State, cfg: Config, elastic: bool = True) -> None:
@@ -542,7 +480,7 @@ def set_clearing_rents(s: State, cfg: Config, elastic: bool = True) -> None:
     cells.com_rent[~(cells.com_cap > 0)] = 0.0
     cells.res_rent[~(cells.res_cap > 0)] = 0.0
     fill_new_cell_rents(s)
-    update_house_prices(s, cfg, cells.res_rent)
+    house_prices.update_house_prices(s, cfg, cells.res_rent, sticky=False)
 
 
 class LeaseMarket:
