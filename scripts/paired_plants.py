@@ -3,6 +3,7 @@ of tests/test_behaviour.py (2,500 firms, 25,000 talent, a 10% sample, 40 quarter
 measurement behind that file's expected failure.
 
     python scripts/paired_plants.py 101 202 303 404 505 606 707 808 909 1010 1111 1212
+    python scripts/paired_plants.py 101 202 303 404 --set location.plant_land_share=0.15   # both arms
 """
 
 from __future__ import annotations
@@ -40,14 +41,18 @@ def counts(seed: int, overrides: list[str]) -> dict[str, float]:
     return row
 
 
-def pair(seed: int) -> tuple[dict[str, float], dict[str, float]]:
-    return counts(seed, []), counts(seed, ["land.sz_supply=0"])
+def pair(job: tuple[int, list[str]]) -> tuple[dict[str, float], dict[str, float]]:
+    seed, extra = job
+    return counts(seed, extra), counts(seed, [*extra, "land.sz_supply=0"])
 
 
 def main() -> None:
-    seeds = [int(x) for x in sys.argv[1:]] or [101, 202, 303, 404]
+    args = sys.argv[1:]
+    extra = [args[i + 1] for i, a in enumerate(args) if a == "--set"]
+    seeds = [int(a) for i, a in enumerate(args) if a != "--set" and (i == 0 or args[i - 1] != "--set")]
+    seeds = seeds or [101, 202, 303, 404]
     with ProcessPoolExecutor(2) as pool:
-        pairs = list(pool.map(pair, seeds))
+        pairs = list(pool.map(pair, [(seed, extra) for seed in seeds]))
     for key in pairs[0][0]:
         base = np.array([b[key] for b, _ in pairs])
         diff = np.array([s[key] - b[key] for b, s in pairs])
