@@ -123,11 +123,16 @@ def reset_expectations(s: State, cfg: Config) -> None:
     """Owners' expected rent growth back to the economy's trend growth, and prices with it (at
     the end of the burn-in: the rent moves of a spin-up with agents held in place are not news
     owners learn from)."""
-    cells, mk = s.cells, cfg.market
     s.cities.growth_anchor = cfg.economy.expected_growth()
     s.cities.expected_growth = s.cities.growth_anchor.copy()
     s.cities.price_growth = s.cities.growth_anchor.copy()
-    cells.house_price = house_price(
+    s.cells.house_price = home_values(s, cfg)
+
+
+def home_values(s: State, cfg: Config) -> np.ndarray:
+    """Each cell's user-cost value of a home at today's rents, rates and expectations, ¥ per m²."""
+    cells, mk = s.cells, cfg.market
+    return house_price(
         cells.res_rent,
         np.array(cfg.economy.mortgage_rate.as_list())[cells.city],
         mk.depreciation,
@@ -162,15 +167,7 @@ def update_house_prices(s: State, cfg: Config, old_rent: np.ndarray, sticky: boo
         mk.expectation_price_weight,
         mk.expectation_bound,
     )
-    eco = cfg.economy
-    value = house_price(
-        cells.res_rent,
-        np.array(eco.mortgage_rate.as_list())[cells.city],
-        mk.depreciation,
-        s.cities.expected_growth[cells.city],
-        mk.min_user_cost,
-        owning_premium(cfg)[cells.city],
-    )
+    value = home_values(s, cfg)
     old_price = cells.house_price
     with np.errstate(divide="ignore", invalid="ignore"):
         rent_growth = cells.res_rent / old_rent
