@@ -66,18 +66,20 @@ def main() -> None:
 
 
 def _user_cost(model, label: str, seed: int) -> list[dict]:
-    """Per city: the floor-weighted mean user cost ``4 × rent / price`` and the share of
-    residential floor whose user cost is above the floor plus the city's premia."""
+    """Per city: the floor-weighted mean user cost ``4 × rent / value`` (the user-cost value of
+    a home, which sticky prices approach) and the share of residential floor whose user cost is
+    above the floor plus the city's premia."""
     from corridor_abm.model.geodata import CITY_CODES
-    from corridor_abm.model.processes.markets import owning_premium
+    from corridor_abm.model.processes.house_prices import home_values, owning_premium
     from corridor_abm.model.state import N_CITIES
 
     cells, cfg = model.state.cells, model.cfg
     floor = cfg.market.min_user_cost + owning_premium(cfg)
+    value = home_values(model.state, cfg)
     out = []
     for c in range(N_CITIES):
-        k = (cells.city == c) & (cells.res_cap > 0) & (cells.house_price > 0)
-        cost = 4.0 * cells.res_rent[k] / cells.house_price[k]
+        k = (cells.city == c) & (cells.res_cap > 0) & (value > 0)
+        cost = 4.0 * cells.res_rent[k] / value[k]
         weight = cells.res_cap[k]
         above = cost > floor[c] * (1.0 + 1e-9)
         out.append(
