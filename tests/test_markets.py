@@ -175,8 +175,9 @@ def test_expectations_extrapolate_prices_within_their_bound():
 
 
 def test_a_credit_premium_reaches_house_prices_over_quarters_when_prices_are_sticky():
-    """The same credit premium from the second quarter: instant prices fall in one quarter by the
-    user-cost ratio; sticky prices fall by about λ of that log fall at once and keep falling."""
+    """The same credit premium from 2018Q3 (a path): prices at their value (λ = 1) fall in one
+    quarter by the user-cost ratio; sticky prices fall by about λ of that log fall at once and
+    keep falling, still above the value three quarters later."""
     from corridor_abm.model.corridor import CorridorModel
     from tests.conftest import small_config
 
