@@ -8,6 +8,7 @@ measurement behind that file's expected failure.
 
 from __future__ import annotations
 
+import argparse
 import logging
 import sys
 from concurrent.futures import ProcessPoolExecutor
@@ -47,12 +48,12 @@ def pair(job: tuple[int, list[str]]) -> tuple[dict[str, float], dict[str, float]
 
 
 def main() -> None:
-    args = sys.argv[1:]
-    extra = [args[i + 1] for i, a in enumerate(args) if a == "--set"]
-    seeds = [int(a) for i, a in enumerate(args) if a != "--set" and (i == 0 or args[i - 1] != "--set")]
-    seeds = seeds or [101, 202, 303, 404]
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("seeds", type=int, nargs="*", default=[101, 202, 303, 404])
+    parser.add_argument("--set", dest="extra", action="append", default=[], metavar="KEY=VALUE")
+    args = parser.parse_args()
     with ProcessPoolExecutor(2) as pool:
-        pairs = list(pool.map(pair, [(seed, extra) for seed in seeds]))
+        pairs = list(pool.map(pair, [(seed, args.extra) for seed in args.seeds]))
     for key in pairs[0][0]:
         base = np.array([b[key] for b, _ in pairs])
         diff = np.array([s[key] - b[key] for b, s in pairs])
