@@ -12,8 +12,9 @@ the same quantities that the README quotes for it (firms, jobs and resident tale
 the final quarter, cross-border commuters) and the change in Shenzhen's firms against the
 baseline split by the flows that make it (entries, exits, moves out and in; paired over seeds),
 and the change in the plants and R&D centres Shenzhen's firms set up in other cities split into
-the number of firms large enough to have one and the rate per such firm. Every figure is a mean
-over the seeds.
+the number of firms large enough to have one and the rate per such firm, and the second sites
+that leave Shenzhen net of those that come in (paired, with standard errors). Every figure is a
+mean over the seeds.
 """
 
 from __future__ import annotations
@@ -162,6 +163,38 @@ def site_facts(city: pd.DataFrame, sites: pd.DataFrame, base: str, label: str, w
     return lines
 
 
+def net_site_facts(sites: pd.DataFrame, base: str, label: str, where: str = "SZ") -> list[str]:
+    """Lines of text with the second sites that leave ``where`` net of those that come in, of any
+    firm, over the whole run: opened in another city by a firm headquartered in ``where`` or moved
+    out of ``where``, less moved into it from another city (closures not counted). Means over
+    seeds of each arm and the paired difference with its standard error and the number of pairs
+    in which the scenario has more; per kind and both kinds together.
+    """
+    s = sites[sites["label"].isin([base, label])]
+    leave = s["event"].isin(["open", "relocate"]) & (s["from_city"] == where) & (s["to_city"] != where)
+    enter = (s["event"] == "relocate") & (s["from_city"] != where) & (s["to_city"] == where)
+    seeds = s.groupby(["label", "seed"]).size().unstack("label").index
+    lines = [f"[{label}] second sites leaving {where} net of those entering it (any firm), whole run:"]
+    for kind in ("plant", "R&D centre", "both"):
+        k = s["kind"] == kind if kind != "both" else np.ones(len(s), dtype=bool)
+        counts = {}
+        for name, m in (("out", leave & k), ("in", enter & k)):
+            counts[name] = s[m].groupby(["seed", "label"]).size().unstack("label").reindex(seeds).fillna(0.0)
+        net = counts["out"].reindex(columns=[base, label], fill_value=0.0) - counts["in"].reindex(
+            columns=[base, label], fill_value=0.0
+        )
+        d = net[label] - net[base]
+        se = d.std(ddof=1) / np.sqrt(len(d)) if len(d) > 1 else float("nan")
+        lines.append(
+            f"  {kind}: out {counts['out'].get(base, pd.Series(0.0)).mean():,.1f} -> "
+            f"{counts['out'].get(label, pd.Series(0.0)).mean():,.1f}, in "
+            f"{counts['in'].get(base, pd.Series(0.0)).mean():,.1f} -> {counts['in'].get(label, pd.Series(0.0)).mean():,.1f}; "
+            f"net {net[base].mean():,.1f} -> {net[label].mean():,.1f} (paired {d.mean():+,.1f}, se {se:.1f}, "
+            f"more in {(d > 0).sum()} of {len(d)} pairs)"
+        )
+    return lines
+
+
 def main(argv: list[str] | None = None) -> None:
     """Print the facts of the runs in ``paths``."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -187,6 +220,7 @@ def main(argv: list[str] | None = None) -> None:
         print("\n".join(scenario_facts(city, label)))
         print("\n".join(flow_facts(city, base, label)))
         print("\n".join(site_facts(city, sites, base, label)))
+        print("\n".join(net_site_facts(sites, base, label)))
 
 
 if __name__ == "__main__":
