@@ -330,3 +330,32 @@ def test_flow_facts_pair_seeds_and_split_the_change_in_firms():
     text = flow_facts(pd.DataFrame(rows), "baseline", "s2")[0]
     assert "(paired mean): -5;" in text
     assert "entries -4, exits +0, moves out +4, moves in -1 (net -9)" in text
+
+
+def test_net_site_facts_count_sites_leaving_less_those_entering_and_pair_seeds():
+    from scripts.scenario_facts import net_site_facts
+
+    def event(label, seed, event, kind, frm, to):
+        return {"label": label, "seed": seed, "event": event, "kind": kind, "from_city": frm, "to_city": to}
+
+    rows = []
+    for seed in (1, 2):
+        # the baseline: per seed one plant opened out of SZ and one moved back in (net 0), and one
+        # R&D centre moved out (net 1); a move within SZ, a move between DG and HZ and a closure
+        # outside SZ never count
+        rows += [
+            event("baseline", seed, "open", "plant", "SZ", "DG"),
+            event("baseline", seed, "relocate", "plant", "DG", "SZ"),
+            event("baseline", seed, "relocate", "R&D centre", "SZ", "DG"),
+            event("baseline", seed, "relocate", "plant", "SZ", "SZ"),
+            event("baseline", seed, "relocate", "plant", "DG", "HZ"),
+            event("baseline", seed, "close", "plant", "DG", "SZ"),
+        ]
+        # the scenario: seed 1 sends one more plant out; seed 2 two more; no R&D centre leaves
+        rows += [event("s2", seed, "open", "plant", "SZ", "DG")] * (1 + seed)
+        rows += [event("s2", seed, "relocate", "plant", "DG", "SZ")]
+    lines = net_site_facts(pd.DataFrame(rows), "baseline", "s2")
+    plant, centre, both = lines[1], lines[2], lines[3]
+    assert "out 1.0 -> 2.5, in 1.0 -> 1.0; net 0.0 -> 1.5 (paired +1.5, se 0.5, more in 2 of 2 pairs)" in plant
+    assert "net 1.0 -> 0.0 (paired -1.0, se 0.0, more in 0 of 2 pairs)" in centre
+    assert "net 1.0 -> 1.5 (paired +0.5, se 0.5, more in 1 of 2 pairs)" in both
