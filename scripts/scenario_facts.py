@@ -177,18 +177,17 @@ def net_site_facts(sites: pd.DataFrame, base: str, label: str, where: str = "SZ"
     lines = [f"[{label}] second sites leaving {where} net of those entering it (any firm), whole run:"]
     for kind in ("plant", "R&D centre", "both"):
         k = s["kind"] == kind if kind != "both" else np.ones(len(s), dtype=bool)
-        counts = {}
-        for name, m in (("out", leave & k), ("in", enter & k)):
-            counts[name] = s[m].groupby(["seed", "label"]).size().unstack("label").reindex(seeds).fillna(0.0)
-        net = counts["out"].reindex(columns=[base, label], fill_value=0.0) - counts["in"].reindex(
-            columns=[base, label], fill_value=0.0
-        )
+        counts = {
+            name: s[m].groupby(["seed", "label"]).size().unstack("label").reindex(index=seeds, columns=[base, label])
+            for name, m in (("out", leave & k), ("in", enter & k))
+        }
+        out, enter_ = counts["out"].fillna(0.0), counts["in"].fillna(0.0)
+        net = out - enter_
         d = net[label] - net[base]
         se = d.std(ddof=1) / np.sqrt(len(d)) if len(d) > 1 else float("nan")
         lines.append(
-            f"  {kind}: out {counts['out'].get(base, pd.Series(0.0)).mean():,.1f} -> "
-            f"{counts['out'].get(label, pd.Series(0.0)).mean():,.1f}, in "
-            f"{counts['in'].get(base, pd.Series(0.0)).mean():,.1f} -> {counts['in'].get(label, pd.Series(0.0)).mean():,.1f}; "
+            f"  {kind}: out {out[base].mean():,.1f} -> {out[label].mean():,.1f}, "
+            f"in {enter_[base].mean():,.1f} -> {enter_[label].mean():,.1f}; "
             f"net {net[base].mean():,.1f} -> {net[label].mean():,.1f} (paired {d.mean():+,.1f}, se {se:.1f}, "
             f"more in {(d > 0).sum()} of {len(d)} pairs)"
         )
