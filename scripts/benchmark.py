@@ -3,6 +3,7 @@
     python scripts/benchmark.py                 # 10k, 100k and 1M talent (firms = talent / 10)
     python scripts/benchmark.py --sizes 10000 --quarters 4
     python scripts/benchmark.py --default-run   # also time the default 25k-firm, 250k-talent run
+    python scripts/benchmark.py --sizes 10000 --target   # and issue 13's 100k firms + 500k talent
 
 Each size runs in a fresh process (so peak memory is that run's own) with BLAS limited to one
 thread. An agent-step is one agent (firm or talent) through one quarter. Set-up (map, travel
@@ -230,6 +231,11 @@ def main() -> None:
         "--full", action="store_true", help="also time the 1:1 corridor (scale=full: 3.92M talent, 25,000 firms)"
     )
     parser.add_argument(
+        "--target",
+        action="store_true",
+        help="also time issue 13's target size: 100,000 firms and 500,000 talent (5M agent-steps/s asked)",
+    )
+    parser.add_argument(
         "--docking",
         type=int,
         nargs="*",
@@ -285,6 +291,8 @@ def main() -> None:
 
     env = dict(os.environ, OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1")
     jobs = [(n, args.quarters, None) for n in args.sizes]
+    if args.target:
+        jobs.append((500_000, args.quarters, 100_000))
     if args.full:
         jobs.append((3_920_000, args.quarters, 25_000))
     if args.default_run:
