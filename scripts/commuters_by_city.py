@@ -24,6 +24,7 @@ import argparse
 import logging
 import sys
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -61,7 +62,7 @@ FOLLOW_FROM, REPORT_AT = 4, {12: "2020Q4", 28: "2024Q4"}
 """The quarters (steps from 2018Q1) after which the commuters are taken and reported."""
 
 
-def fates(cfg) -> pd.DataFrame:
+def fates(cfg: Any) -> pd.DataFrame:
     """One run's end-of-2018 cross-border commuters, followed to :data:`REPORT_AT` (shares of
     their number; ``new``: commuters not among them)."""
     logging.getLogger("MESA").setLevel(logging.WARNING)
