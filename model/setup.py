@@ -452,6 +452,11 @@ def settle_talent(s: State, cfg: Config, rng: np.random.Generator, rng_attachmen
     net = views.current_utility(s, cfg, alive) - np.log(talent.skill[alive])
     tp = cfg.talent
     cities.border_fundamental, level = border_gap(s, alive, net, tp.taste_sd, tp.hk_attachment_sd)
+    # the search's flows: separations and new matches across the border do not balance at the
+    # static inversion's values, so a calibrated value of commuting (either direction) holds the
+    # 2018 stock; the attachments below are drawn on the static levels that the 2018 shares invert
+    cities.border_fundamental[:, 0, 1] += tp.border_flow_correction
+    cities.border_fundamental[:, 1, 0] += tp.border_flow_correction
     group, pattern = border_patterns(s, alive)
     for g in (0, 1):
         mine = alive[group == g]

@@ -140,6 +140,19 @@ class TalentParams:
         lo=0.0,
         hi=5.0,
     )
+    border_flow_correction: float = param(
+        0.1,
+        "log-income",
+        "Value added, on top of the 2018 inversion, to working on the other side of the HK–mainland "
+        "border from one's home (either direction): the inversion balances one choice among offers, "
+        "not the flows of separations and new matches that follow, so without it the 2018 stock of "
+        "cross-border commuters drains away on its own; calibrated so that the baseline with "
+        "constant barriers keeps that stock (scripts/calibrate_border_flow.py)",
+        "calibrated: the secant over 10 seeds and 28 quarters stops at 0.1 (last/first quarter "
+        "1.016, 0 gives 0.747; scripts/calibrate_border_flow.py)",
+        lo=-2.0,
+        hi=2.0,
+    )
     inflow_rate: float = param(
         0.01,
         "share of the city's talent per quarter",
