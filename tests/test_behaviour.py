@@ -79,7 +79,7 @@ def test_no_new_land_raises_shenzhen_rents_and_house_prices(paired_runs):
     "(refitted 2026-12-01) the four pairs pass, so at this size passing is noise, hence not strict "
     "(+5.3, se 3.1, 8 of 12 pairs over 12 seeds at 1.11: python "
     "scripts/paired_plants.py 101 202 ... 1212). At full scale over 20 years (20 paired seeds, README) S2 "
-    "adds 499 whole-firm out-moves to some 3,650 (+13.8%, 20 of 20 pairs; small firms' yearly out-move "
+    "adds 499 whole-firm out-moves to some 3,650 (+13.9%, 20 of 20 pairs at commit 96bea66; small firms' yearly out-move "
     "rate 1.06% -> 1.24%); the rent elasticity itself is tested in tests/test_reach.py",
     strict=False,
 )
