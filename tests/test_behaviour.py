@@ -126,11 +126,11 @@ def test_shenzhen_firms_send_plants_out_more_than_rd_centres(paired_runs):
     reason="not shown: over 12 paired seeds at this file's sizes (python scripts/paired_plants.py 101 202 ... "
     "1212; 2026-12-01, commit d4ada25) S2 changes the plants Shenzhen's firms open outside it by +0.00 a run "
     "(se 0.49; baseline 2.0), and -0.92 (se 1.61) with location.plant_land_share 0.3. At full scale over 20 "
-    "paired seeds (scripts/scenario_facts.py, its last lines; README, S2) S2 raises the second sites leaving "
-    "Shenzhen net of those entering it by +12.7 a run (se 4.7), plants +4.2 (se 4.1) and R&D centres +8.5 "
-    "(se 3.5), and over 40 pairs by +13.2 (se 3.8; +21%), plants +6.0 (se 3.0); plants lead (+28.4, se 4.1, "
-    "19 of 20 pairs) only with location.plant_land_share 0.3, far above what land costs manufacturers. Open in "
-    "issue 11",
+    "paired seeds (scripts/scenario_facts.py, its last lines; README, S2; commit 96bea66) S2 raises the second "
+    "sites leaving Shenzhen net of those entering it by +17.9 a run (se 5.1), plants +6.2 (se 3.5) and R&D "
+    "centres +11.6 (se 3.6), and over 40 pairs by +15.8 (se 3.7; +27%), plants +7.1 (se 2.4); plants lead "
+    "(+28.4, se 4.1, 19 of 20 pairs, before the border's flow correction) only with location.plant_land_share "
+    "0.3, far above what land costs manufacturers. Open in issue 11",
     strict=False,
 )
 def test_no_new_land_sends_more_shenzhen_plants_out(paired_runs):
