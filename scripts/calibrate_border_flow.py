@@ -11,8 +11,8 @@ commuters drains on a baseline whose barriers never change. This script runs the
 ``--set`` overrides added) on paired seeds and finds, by the secant method on the log of the
 ratio, the correction at which the corridor's cross-border commuters in the last quarter equal
 those of the first (means over the seeds). It prints every value tried and the root; put the root
-in ``scenarios/config.yaml``'s defaults (``model/processes/labour.py``) by hand, then refresh the
-regression baseline. The target is stationarity, a property of 2018 the inversion already
+in the parameter's default (``TalentParams`` in ``model/processes/labour.py``) by hand, then
+refresh the regression baseline (``scripts/refresh_baseline.py``) and re-measure. The target is stationarity, a property of 2018 the inversion already
 assumes, never the backtest's crossings.
 """
 
