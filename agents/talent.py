@@ -76,6 +76,57 @@ class TalentPopulation(Population):
         return uids
 
 
+class AwayPool:
+    """Talent who left the region while displaced by a commute shock, keeping a claim to return.
+
+    A worker whose cross-border commute a closure cut off and who then leaves the region (for
+    any reason) is remembered here with what defines them (``uid``, skill, origin, outside
+    option, attachment, quarter of first arrival) and the claim: the home and job cells of the
+    cut-off commute and the firm of that job. When that commute comes back (a reopening,
+    :func:`model.processes.migration.commute_shocks`) the pool's members are marked
+    ``returning`` and reconsider the region that quarter (``_returns``); the pool is kept apart
+    from the living population so that a run where nobody returns is unchanged by it.
+    """
+
+    FIELDS = (
+        "uid",
+        "skill",
+        "origin",
+        "reservation",
+        "hk_attachment",
+        "entered",
+        "displaced_home_cell",
+        "displaced_job_cell",
+        "displaced_employer",
+    )
+
+    def __init__(self) -> None:
+        self.columns: dict[str, np.ndarray] = {
+            name: np.empty(0, dtype=TalentPopulation.SCHEMA[name][0]) for name in self.FIELDS
+        }
+        self.returning = np.empty(0, dtype=np.bool_)
+
+    @property
+    def n(self) -> int:
+        """Members of the pool."""
+        return int(self.returning.size)
+
+    def keep(self, talent: TalentPopulation, idx: np.ndarray) -> None:
+        """Add talent ``idx`` (about to leave the region) to the pool."""
+        if idx.size == 0:
+            return
+        for name in self.FIELDS:
+            self.columns[name] = np.concatenate([self.columns[name], getattr(talent, name)[idx]])
+        self.returning = np.concatenate([self.returning, np.zeros(idx.size, dtype=np.bool_)])
+
+    def take(self, mask: np.ndarray) -> dict[str, np.ndarray]:
+        """Remove the members where ``mask`` is True and return their columns."""
+        out = {name: col[mask] for name, col in self.columns.items()}
+        self.columns = {name: col[~mask] for name, col in self.columns.items()}
+        self.returning = self.returning[~mask]
+        return out
+
+
 # ---------------------------------------------------------------------------------------------
 # pure functions
 

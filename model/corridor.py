@@ -107,7 +107,7 @@ PHASES: tuple[Phase, ...] = (
     Phase("production", production.produce),
     Phase("taxes_and_subsidies", government.taxes_and_subsidies),
     Phase("labour_market", labour.labour_market, ("labour",)),
-    Phase("migration_and_housing", migration.migration_and_housing, ("migration", "housing")),
+    Phase("migration_and_housing", migration.migration_and_housing, ("migration", "housing", "returns")),
     Phase("markets", markets.clear_markets),
     Phase("location", location.review_locations, ("location",)),
     Phase("exit_and_entry", entry_exit.exit_and_entry, ("exit", "entry")),

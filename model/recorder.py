@@ -140,6 +140,7 @@ class Recorder:
         row["in_migrants"] = s.flows.in_migrants * scale
         row["in_migrants_hk_origin"] = s.flows.in_migrants_hk * scale
         row["out_migrants"] = s.flows.out_migrants * scale
+        row["returned_migrants"] = s.flows.returned * scale
         row["commercial_floor_m2"] = np.bincount(city, weights=cells.com_cap, minlength=n_c)
         row["residential_floor_m2"] = np.bincount(city, weights=cells.res_cap, minlength=n_c)
         com_use = views.commercial_use(s)

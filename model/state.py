@@ -26,6 +26,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from corridor_abm.agents.talent import AwayPool
+
 if TYPE_CHECKING:
     import mesa
 
@@ -257,6 +259,8 @@ class Flows:
         in_migrants: Talent arriving in the region to live in the city, agents.
         in_migrants_hk: Those of them of Hong Kong origin, agents.
         out_migrants: Talent leaving the region from the city, agents.
+        returned: Talent back in the region, living in the city, after leaving it while a
+            commute shock lasted (counted in ``in_migrants`` too), agents.
         entries: Firms founded in the city.
         exits: Firms of the city that exited.
         relocations_out: Whole firms that moved from the city to another city.
@@ -265,6 +269,7 @@ class Flows:
     in_migrants: np.ndarray = field(default_factory=_per_city)
     in_migrants_hk: np.ndarray = field(default_factory=_per_city)
     out_migrants: np.ndarray = field(default_factory=_per_city)
+    returned: np.ndarray = field(default_factory=_per_city)
     entries: np.ndarray = field(default_factory=_per_city)
     exits: np.ndarray = field(default_factory=_per_city)
     relocations_out: np.ndarray = field(default_factory=lambda: np.zeros(N_CITIES, dtype=np.int64))
@@ -302,6 +307,8 @@ class State:
         knowledge: The knowledge field.
         firms: Every firm ever created (dead ones are marked, never removed).
         talent: Every living (and recently departed) skilled worker.
+        away: Talent who left the region while displaced by a commute shock and may return
+            when it reverses (:class:`agents.talent.AwayPool`).
         talent_scale: Real skilled workers per talent agent (1 at full scale).
         household_floor: Residential floor one talent agent's households use at the reference
             income and rent, m² (each household's own floor answers its income and rent:
@@ -337,6 +344,7 @@ class State:
     flows: Flows = field(default_factory=Flows)
     events: Events = field(default_factory=Events)
     history: list[Flows] = field(default_factory=list)
+    away: AwayPool = field(default_factory=AwayPool)
 
     @property
     def n_cells(self) -> int:

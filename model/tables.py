@@ -48,6 +48,8 @@ CITY_COLUMNS: dict[str, str] = {
     "in_migrants": "talent arriving in the region to live in the city (persons)",
     "in_migrants_hk_origin": "those of them of Hong Kong origin (persons)",
     "out_migrants": "talent leaving the region from the city (persons)",
+    "returned_migrants": "talent back in the region after leaving it while a commute shock cut off their "
+    "commute, at its reversal (persons, counted at the new home's city; in in_migrants too)",
     "commercial_floor_m2": "commercial floor space, m²",
     "residential_floor_m2": "residential floor space, m²",
     "commercial_occupancy": "share of commercial floor space used by modelled firms",
@@ -292,6 +294,7 @@ COLUMN_TYPES: dict[str, dict[str, tuple[str, str]]] = {
         "in_migrants": (FLOAT, "persons/quarter"),
         "in_migrants_hk_origin": (FLOAT, "persons/quarter"),
         "out_migrants": (FLOAT, "persons/quarter"),
+        "returned_migrants": (FLOAT, "persons/quarter"),
         "commercial_floor_m2": (FLOAT, "m²"),
         "residential_floor_m2": (FLOAT, "m²"),
         "commercial_occupancy": (FLOAT, "share (0–1)"),

@@ -235,6 +235,16 @@ class TalentParams:
         "Katz & Meyer (1990, QJE 105(4)); Fujita & Moscarini (2017, AER 107(12)): about 40% of US "
         "separations into unemployment end in recall; whether the offer is made is an assumption",
     )
+    return_after_shock: bool = param(
+        True,
+        "-",
+        "A displaced worker who leaves the region while the shock lasts keeps a claim on it: when "
+        "the cut-off commute comes back (a closed crossing reopens) they reconsider the region that "
+        "quarter, offered their old job where its firm still exists or searching like an entrant, "
+        "and return if it beats their outside option (with false, those who left are gone)",
+        "Dustmann & Görlach (2016, JEL 54(1)): much migration is temporary and answers conditions "
+        "at the origin; that a claim lasts through the shock is an assumption",
+    )
     job_switch_cost: float = param(0.03, "log-income", "Gain a worker needs before changing employer", lo=0.0, hi=5.0)
     migrant_share_hk: float = param(
         0.02,

@@ -1,9 +1,10 @@
 """Migration and housing: departures from the region, arrivals into it, and the choice of home.
 
-Phase :func:`migration_and_housing` (streams ``migration`` and ``housing``), in order:
-departures (baseline outflow, the long unemployed, and talent whose utility fell below their
-outside option), arrivals (entrants in proportion to each city's talent, who take the vacancies
-left and stay if it beats their outside option), city wages answer the vacancies still open
+Phase :func:`migration_and_housing` (streams ``migration``, ``housing`` and ``returns``), in
+order: departures (baseline outflow, the long unemployed, and talent whose utility fell below their
+outside option), returns (those who left while displaced by a commute shock that has now
+reversed, :func:`commute_shocks`), arrivals (entrants in proportion to each city's talent, who
+take the vacancies left and stay if it beats their outside option), city wages answer the vacancies still open
 (:func:`model.processes.labour.adjust_wages`), and movers review their home. Parameters: the
 ``talent`` group (:class:`model.processes.labour.TalentParams`).
 """
@@ -24,9 +25,17 @@ if TYPE_CHECKING:
     from corridor_abm.model.config import Config
 
 
-def migration_and_housing(s: State, cfg: Config, rng: np.random.Generator, rng_housing: np.random.Generator) -> None:
-    """Departures, arrivals, wages, and home choice (streams ``migration`` and ``housing``)."""
+def migration_and_housing(
+    s: State,
+    cfg: Config,
+    rng: np.random.Generator,
+    rng_housing: np.random.Generator,
+    rng_returns: np.random.Generator,
+) -> None:
+    """Departures, returns, arrivals, wages, and home choice (streams ``migration``, ``housing``
+    and ``returns``)."""
     _departures(s, cfg, rng)
+    _returns(s, cfg, rng_returns)
     _arrivals(s, cfg, rng)
     adjust_wages(s, cfg, s.firms.vacancies)
     movers = _home_reviewers(s, cfg, rng)
@@ -42,8 +51,15 @@ def _departures(s: State, cfg: Config, rng: np.random.Generator) -> None:
     p = np.where(unemployed, tp.unemployed_exit_rate, tp.outflow_rate)
     # the displaced look for a new arrangement in the region before they give up on it
     unhappy = (views.current_utility(s, cfg, alive) < views.reservation_now(s, cfg, alive)) & ~views.displaced(s)[alive]
-    p = 1.0 - (1.0 - p) * np.where(unhappy, 1.0 - tp.dissatisfied_exit_rate, 1.0)
-    leaving = alive[rng.random(alive.size) < p]
+    p_any = 1.0 - (1.0 - p) * np.where(unhappy, 1.0 - tp.dissatisfied_exit_rate, 1.0)
+    draw = rng.random(alive.size)
+    leaving = alive[draw < p_any]
+    if tp.return_after_shock:
+        # the displaced who leave keep a claim on the region, unless they left for the baseline
+        # outflow's reasons (a job kept, a draw below the outflow rate): those would have gone anyway
+        went = draw < p_any
+        for_shock = (talent.displaced_job_cell[alive] >= 0) & ~(~unemployed & (draw < tp.outflow_rate))
+        s.away.keep(talent, alive[went & for_shock])
     s.flows.out_migrants += np.bincount(s.cells.city[talent.home[leaving]], minlength=N_CITIES)
     release(s, leaving)
     talent.alive[leaving] = False
@@ -86,14 +102,24 @@ def _arrivals(s: State, cfg: Config, rng: np.random.Generator) -> None:
         home=-1,
     )
     firms.vacancies[:] = match(s, cfg, idx, firms.vacancies, rng, newcomers=True, search_city=city)
-    choose_homes(s, cfg, idx, rng, allow_stay=False, anchor_city=city)
-    util = np.full(n, -np.inf)
+    _stay_if_better(s, cfg, idx, rng, anchor_city=city, took_vacancy=np.ones(n, dtype=bool))
+
+
+def _stay_if_better(
+    s: State, cfg: Config, idx: np.ndarray, rng: np.random.Generator, anchor_city: np.ndarray, took_vacancy: np.ndarray
+) -> np.ndarray:
+    """Newcomers ``idx`` (with the jobs they found) choose a home, and stay if the region beats
+    their outside option; the others leave again, giving back the vacancy they took where
+    ``took_vacancy``. Counts the arrivals; returns them."""
+    talent, firms = s.talent, s.firms
+    choose_homes(s, cfg, idx, rng, allow_stay=False, anchor_city=anchor_city)
+    util = np.full(idx.size, -np.inf)
     placed = talent.home[idx] >= 0
     util[placed] = views.current_utility(s, cfg, idx[placed])
     stays = placed & (talent.employer[idx] >= 0) & (util >= views.reservation_now(s, cfg, idx))
     refused = idx[~stays]
     if refused.size:
-        give_back = talent.employer[refused]
+        give_back = talent.employer[refused][took_vacancy[~stays]]
         np.add.at(firms.vacancies, give_back[give_back >= 0], 1)
         release(s, refused)
         talent.alive[refused] = False
@@ -102,6 +128,40 @@ def _arrivals(s: State, cfg: Config, rng: np.random.Generator) -> None:
     home_city = s.cells.city[talent.home[arrived]]
     s.flows.in_migrants += np.bincount(home_city, minlength=N_CITIES)
     s.flows.in_migrants_hk += np.bincount(home_city[talent.origin[arrived] == tm.ORIGIN_HK], minlength=N_CITIES)
+    return arrived
+
+
+def _returns(s: State, cfg: Config, rng: np.random.Generator) -> None:
+    """The pool's members whose cut-off commute came back this quarter (``returning``,
+    :func:`commute_shocks`) reconsider the region: the firm of the cut-off job, where it still
+    exists, takes them back (with ``talent.recall_after_shock``), the others search like
+    entrants in the city of that job; all choose a home in the city of the remembered one and
+    return if it beats their outside option. Those who do not return lose the claim. They are
+    displaced for ``talent.displaced_quarters`` from this quarter (they re-sort before judging
+    the region again), keep their identifier and first arrival, and count as in-migrants and
+    in ``returned``."""
+    pool, talent, firms, tp = s.away, s.talent, s.firms, cfg.talent
+    if not pool.returning.any():
+        return
+    back = pool.take(pool.returning)
+    n = back["uid"].size
+    idx = talent.add(
+        n,
+        **{name: back[name] for name in ("uid", "skill", "origin", "reservation", "hk_attachment", "entered")},
+        home=-1,
+        displaced_until=s.t + tp.displaced_quarters - 1,
+    )
+    old = back["displaced_employer"]
+    recalled = (old >= 0) & tp.recall_after_shock
+    recalled[recalled] = firms.alive[old[recalled]]
+    talent.employer[idx[recalled]] = old[recalled]
+    job_city = s.cells.city[back["displaced_job_cell"]]
+    firms.vacancies[:] = match(
+        s, cfg, idx[~recalled], firms.vacancies, rng, newcomers=True, search_city=job_city[~recalled]
+    )
+    home_city = s.cells.city[back["displaced_home_cell"]]
+    arrived = _stay_if_better(s, cfg, idx, rng, anchor_city=home_city, took_vacancy=~recalled)
+    s.flows.returned += np.bincount(s.cells.city[talent.home[arrived]], minlength=N_CITIES)
 
 
 def commute_shocks(s: State, cfg: Config, before: Travel) -> None:
@@ -111,6 +171,9 @@ def commute_shocks(s: State, cfg: Config, before: Travel) -> None:
     remembered pair fell back (the memory is then used up). For ``talent.displaced_quarters``
     quarters, from this one, they search for a job and review their home every quarter and do
     not leave the region for falling below their outside option (:func:`model.views.displaced`).
+    Those who left the region with the memory of a pair whose commute fell back
+    (:class:`agents.talent.AwayPool`, ``talent.return_after_shock``) are marked to reconsider it
+    this quarter (:func:`_returns`).
 
     Never called while travel times stay as they are, so a run without a change of transport
     during it is the same as without this mechanism."""
@@ -129,6 +192,11 @@ def commute_shocks(s: State, cfg: Config, before: Travel) -> None:
     if tp.recall_after_shock:
         _recall(s, cfg, back)
     talent.displaced_employer[back] = -1
+    # those who left the region while the commute was cut off (:func:`_returns`)
+    if s.away.n:
+        home_a, job_a = s.away.columns["displaced_home_cell"], s.away.columns["displaced_job_cell"]
+        fall = before.between(home_a, job_a).astype(np.float64) - s.travel.between(home_a, job_a)
+        s.away.returning |= fall > tp.commute_shock_minutes
     # a commute that rose
     emp = views.employed_index(s)
     emp = emp[talent.home[emp] >= 0]
