@@ -130,9 +130,14 @@ class Travel:
     def between(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         """One-way minutes between cells ``a`` and ``b`` (broadcasting), float32: read from the
         dense matrix, or computed (the same values)."""
-        if self.minutes is not None:
-            return self.minutes[a, b]
-        return self.compute(a, b)
+        if self.minutes is None:
+            return self.compute(a, b)
+        a, b = np.asarray(a), np.asarray(b)
+        if a.size and b.size and a.min() >= 0 and b.min() >= 0:
+            # a flat take reads the same entries as ``minutes[a, b]`` at about a third of the
+            # cost of two-dimensional fancy indexing (negative cells keep numpy's wrap, below)
+            return np.take(self.minutes, a.astype(np.intp) * self.minutes.shape[1] + b)
+        return self.minutes[a, b]
 
 
 @dataclass

@@ -49,10 +49,20 @@ def _departures(s: State, cfg: Config, rng: np.random.Generator) -> None:
     unemployed = talent.employer[alive] < 0
     talent.unemployed_q[alive] = np.where(unemployed, talent.unemployed_q[alive] + 1, 0)
     p = np.where(unemployed, tp.unemployed_exit_rate, tp.outflow_rate)
-    # the displaced look for a new arrangement in the region before they give up on it
-    unhappy = (views.current_utility(s, cfg, alive) < views.reservation_now(s, cfg, alive)) & ~views.displaced(s)[alive]
-    p_any = 1.0 - (1.0 - p) * np.where(unhappy, 1.0 - tp.dissatisfied_exit_rate, 1.0)
     draw = rng.random(alive.size)
+    # the chance of leaving for the content and for the unhappy; the displaced look for a new
+    # arrangement in the region before they give up on it, so they count as content
+    p_content = 1.0 - (1.0 - p) * 1.0
+    p_unhappy = 1.0 - (1.0 - p) * (1.0 - tp.dissatisfied_exit_rate)
+    # whether a talent is unhappy matters only where its draw falls between the two chances:
+    # utilities are computed there alone (elementwise, so the same values as for everyone)
+    matters = np.flatnonzero((draw < p_content) != (draw < p_unhappy))
+    unhappy = np.zeros(alive.size, dtype=bool)
+    ask = alive[matters]
+    unhappy[matters] = (views.current_utility(s, cfg, ask) < views.reservation_now(s, cfg, ask)) & ~views.displaced(s)[
+        ask
+    ]
+    p_any = np.where(unhappy, p_unhappy, p_content)
     leaving = alive[draw < p_any]
     if tp.return_after_shock:
         # the displaced who leave keep a claim on the region, unless they left for the baseline
