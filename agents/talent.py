@@ -80,7 +80,7 @@ class AwayPool:
     """Talent who left the region while displaced by a commute shock, keeping a claim to return.
 
     A worker whose cross-border commute a closure cut off and who then leaves the region (for
-    any reason) is remembered here with what defines them (``uid``, skill, origin, outside
+    any reason but the baseline outflow's, which would have taken them anyway) is remembered here with what defines them (``uid``, skill, origin, outside
     option, attachment, quarter of first arrival) and the claim: the home and job cells of the
     cut-off commute and the firm of that job. When that commute comes back (a reopening,
     :func:`model.processes.migration.commute_shocks`) the pool's members are marked
