@@ -88,3 +88,27 @@ def test_speed_up_between_cities_shortens_trips(cmap):
     slow = travel_minutes(cmap, TransportParams(), np.array([futian]), np.array([songshan]))[0]
     fast = travel_minutes(cmap, TransportParams(speedup_sz_dg=2.0), np.array([futian]), np.array([songshan]))[0]
     assert fast == pytest.approx(slow / 2.0, rel=1e-5)
+
+
+def test_travel_between_reads_the_same_entries_as_the_matrix():
+    """``Travel.between`` reads the dense matrix by a flat take (a speed-up); it must return
+    exactly ``minutes[a, b]`` for vectors, broadcast columns, scalars and numpy's negative
+    indices alike."""
+    from corridor_abm.model.state import Travel
+
+    rng = np.random.default_rng(0)
+    minutes = rng.random((37, 37)).astype(np.float32)
+    travel = Travel(minutes=minutes, agg_kernel=None)
+    a, b = rng.integers(0, 37, 500), rng.integers(0, 37, 500)
+    cases = [
+        (a, b),
+        (a[:, None], rng.integers(0, 37, (500, 6))),
+        (5, b),
+        (a.astype(np.int32), b.astype(np.int32)),
+        (np.array([-1, 3, -37]), np.array([2, -1, 0])),
+        (np.array([], dtype=int), np.array([], dtype=int)),
+    ]
+    for x, y in cases:
+        got = travel.between(x, y)
+        assert got.dtype == np.float32 and got.shape == minutes[x, y].shape
+        assert np.array_equal(got, minutes[x, y])
