@@ -181,7 +181,7 @@ def run_recovery(
         estimates[k] = state.best
         losses.append(state.best_energy)
     summary, draws = summarise(truths, estimates, setup.params, cal.recovery_threshold)
-    draws["loss"] = np.repeat(losses, len(setup.params))
+    draws["loss"] = np.asarray(losses)[draws["draw"].to_numpy()]  # the table is by parameter, then draw
     io.write_csv(out_dir / "recovery.csv", summary)
     io.write_csv(out_dir / "recovery_draws.csv", draws)
     lines = [

@@ -105,6 +105,11 @@ def test_recovery_on_a_cheap_configuration_recovers_a_parameter(tmp_path):
     draws = pd.read_csv(tmp_path / "recovery_draws.csv")
     d = draws[draws["parameter"] == "firms.rd_city_factor.sz"]
     assert np.all(np.abs(d["recovered_unit"] - d["true_unit"]) < 0.25)  # within a quarter of its box
+    # each row carries its own draw's best loss (the table runs by parameter, then draw)
+    for k, rows in draws.groupby("draw"):
+        best = min(json.loads((tmp_path / f"draw_{k}" / "checkpoint.json").read_text())["energies"])
+        assert np.allclose(rows["loss"], best)
+    assert draws.groupby("draw")["loss"].first().nunique() > 1
     assert "Not recoverable" in (tmp_path / "recovery.md").read_text()
     assert is_complete(tmp_path)
 
