@@ -142,8 +142,8 @@ def _with_returns(seed: int, returns: bool) -> tuple[list[int], list[float], int
 def test_the_displaced_who_left_come_back_when_the_crossings_reopen():
     """Those who left the region while the closure cut off their commute keep a claim on it
     (``talent.return_after_shock``): nothing differs until the reopening (2020Q1), then some of
-    them come back in its quarter and only then, and a year later the border has more commuters
-    than without returns, on every seed (2021Q4: 207, 202, 212 against 141, 133, 148 agents; 73-94
+    them come back in its quarter and only then, and by the end of that year the border has more commuters
+    than without returns, on every seed (2020Q4: 207, 202, 212 against 141, 133, 148 agents; 73-94
     of a pool of 84-103 came back; 2026-12-02)."""
     for seed in SEEDS:
         on, off = _with_returns(seed, True), _with_returns(seed, False)
