@@ -88,17 +88,9 @@ class AwayPool:
     from the living population so that a run where nobody returns is unchanged by it.
     """
 
-    FIELDS = (
-        "uid",
-        "skill",
-        "origin",
-        "reservation",
-        "hk_attachment",
-        "entered",
-        "displaced_home_cell",
-        "displaced_job_cell",
-        "displaced_employer",
-    )
+    IDENTITY = ("uid", "skill", "origin", "reservation", "hk_attachment", "entered")
+    """What a member takes back into the population when it returns."""
+    FIELDS = (*IDENTITY, "displaced_home_cell", "displaced_job_cell", "displaced_employer")
 
     def __init__(self) -> None:
         self.columns: dict[str, np.ndarray] = {

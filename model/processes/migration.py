@@ -52,7 +52,7 @@ def _departures(s: State, cfg: Config, rng: np.random.Generator) -> None:
     draw = rng.random(alive.size)
     # the chance of leaving for the content and for the unhappy; the displaced look for a new
     # arrangement in the region before they give up on it, so they count as content
-    p_content = 1.0 - (1.0 - p) * 1.0
+    p_content = 1.0 - (1.0 - p) * 1.0  # the old formula's arithmetic, so the draws compare to the bit
     p_unhappy = 1.0 - (1.0 - p) * (1.0 - tp.dissatisfied_exit_rate)
     # whether a talent is unhappy matters only where its draw falls between the two chances:
     # utilities are computed there alone (elementwise, so the same values as for everyone)
@@ -62,14 +62,13 @@ def _departures(s: State, cfg: Config, rng: np.random.Generator) -> None:
     unhappy[matters] = (views.current_utility(s, cfg, ask) < views.reservation_now(s, cfg, ask)) & ~views.displaced(s)[
         ask
     ]
-    p_any = np.where(unhappy, p_unhappy, p_content)
-    leaving = alive[draw < p_any]
+    went = np.flatnonzero(draw < np.where(unhappy, p_unhappy, p_content))
+    leaving = alive[went]
     if tp.return_after_shock:
         # the displaced who leave keep a claim on the region, unless they left for the baseline
         # outflow's reasons (a job kept, a draw below the outflow rate): those would have gone anyway
-        went = draw < p_any
-        for_shock = (talent.displaced_job_cell[alive] >= 0) & ~(~unemployed & (draw < tp.outflow_rate))
-        s.away.keep(talent, alive[went & for_shock])
+        for_shock = (talent.displaced_job_cell[leaving] >= 0) & (unemployed[went] | (draw[went] >= tp.outflow_rate))
+        s.away.keep(talent, leaving[for_shock])
     s.flows.out_migrants += np.bincount(s.cells.city[talent.home[leaving]], minlength=N_CITIES)
     release(s, leaving)
     talent.alive[leaving] = False
@@ -157,7 +156,7 @@ def _returns(s: State, cfg: Config, rng: np.random.Generator) -> None:
     n = back["uid"].size
     idx = talent.add(
         n,
-        **{name: back[name] for name in ("uid", "skill", "origin", "reservation", "hk_attachment", "entered")},
+        **{name: back[name] for name in pool.IDENTITY},
         home=-1,
         displaced_until=s.t + tp.displaced_quarters - 1,
     )
