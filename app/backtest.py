@@ -15,10 +15,19 @@ Written: ``backtest.csv`` (one row per observation: observed index, the model's 
 band over seeds, and whether the observation lies in the band), ``backtest_summary.csv`` (per
 series: observations in the band, mean log error), ``backtest.md`` and ``backtest.png`` (or the
 ``output.format``).
+
+With ``backtest.decompose=true`` the same seeds also run without each of the scenario's paths in
+turn (a *driver*: ``transport.border_crossing_minutes``, ``economy.credit_premium``, ...) and
+without any of them; ``backtest_decomposition.csv``/``.md`` give, for every observation, the
+index without the paths and each driver's share: the paired (same seed) median of
+``log(index with every path / index without that driver)``. A driver's share is exactly 0 before
+its path's first quarter; the shares need not add up to the paths' total (the drivers interact).
+A miss the run without paths shares is the model's own trend, not the history's.
 """
 
 from __future__ import annotations
 
+import copy
 import logging
 import time
 from dataclasses import dataclass
@@ -64,6 +73,13 @@ class BacktestParams(SampleParams):
     """The backtest (``python run.py mode=backtest``; run control)."""
 
     quarters: int = param(28, "quarters", "Quarters simulated (28 = 2018Q1–2024Q4)", lo=8, hi=400, source="run setting")
+    decompose: bool = param(
+        False,
+        "-",
+        "Also run the same seeds without each of the scenario's paths in turn and without any: each "
+        "driver's share of every observation (backtest_decomposition.csv and .md; 2 + drivers times the runs)",
+        source="run setting",
+    )
 
 
 def load_observed(path: Path = OBSERVED) -> pd.DataFrame:
@@ -97,18 +113,29 @@ def _run(cfg: Any) -> pd.DataFrame:
     return model.recorder.tables(model.state)["city_quarter"]
 
 
-def backtest_table(settings: Any, workers: int = 1) -> pd.DataFrame:
-    """One row per observation: the observed index and the model's median and 90% band."""
-    from corridor_abm.calibration.evaluate import run_parallel
-    from corridor_abm.calibration.spec import apply_values
-    from corridor_abm.model.config import only_model
+def drivers(paths: dict[str, Any]) -> list[str]:
+    """The drivers a configuration's paths move: each path's key down to its parameter
+    (``economy.mortgage_rate`` for the per-city paths ``economy.mortgage_rate.hk``, ...)."""
+    return [f"{group}.{name}" for group, node in (paths or {}).items() for name in (node or {})]
 
-    bp = settings.backtest
-    seeds = replicate_seeds(settings.seed, bp.seeds)
-    base = apply_values(only_model(settings), bp.sample())
-    tables = run_parallel(_run, [apply_values(base, {"seed": int(seed)}, check=False) for seed in seeds], workers)
-    observed = load_observed()
-    rows = []
+
+def without_driver(cfg: Any, driver: str | None) -> Any:
+    """A copy of ``cfg`` without the paths of ``driver`` (``None``: without any path)."""
+    out = copy.deepcopy(cfg)
+    if driver is None:
+        out.paths = {}
+        return out
+    group, name = driver.split(".", 1)
+    paths = {g: dict(node) for g, node in out.paths.items()}
+    del paths[group][name]
+    out.paths = {g: node for g, node in paths.items() if node}
+    return out
+
+
+def _indices(tables: list[pd.DataFrame], observed: pd.DataFrame) -> list[dict[str, Any]]:
+    """Per observation (not its series' base period): the observed index and the model's index in
+    each run of ``tables`` (NaN where a run lacks the period), in the order of ``tables``."""
+    out = []
     for (series, city), group in observed.groupby(["series", "city"], sort=False):
         base_period = str(group["base"].iloc[0])
         base_obs = group.loc[group["period"] == base_period, "value"]
@@ -119,31 +146,152 @@ def backtest_table(settings: Any, workers: int = 1) -> pd.DataFrame:
             period = str(row["period"])
             if period == base_period:
                 continue
-            sim = np.array([model_value(t, series, city, period) for t in tables]) / base_model
-            sim = sim[np.isfinite(sim)]
-            if sim.size == 0:
-                continue
-            lo, med, hi = np.quantile(sim, [0.05, 0.5, 0.95])
-            obs = float(row["value"]) / float(base_obs.iloc[0])
-            rows.append(
+            out.append(
                 {
                     "series": series,
                     "city": city,
                     "period": period,
                     "base": base_period,
-                    "observed": obs,
-                    "model_median": med,
-                    "model_p05": lo,
-                    "model_p95": hi,
-                    "in_band": bool(lo <= obs <= hi),
-                    "log_error": float(np.log(med / obs)) if med > 0 and obs > 0 else np.nan,
-                    "seeds": int(sim.size),
+                    "observed": float(row["value"]) / float(base_obs.iloc[0]),
+                    "sim": np.array([model_value(t, series, city, period) for t in tables]) / base_model,
                     "status": row["status"],
                     "source": row["source"],
-                    "compared": SERIES[series][2],
                 }
             )
+    return out
+
+
+def _compare(indices: list[dict[str, Any]]) -> pd.DataFrame:
+    """One row per observation: the observed index and the model's median and 90% band."""
+    rows = []
+    for ob in indices:
+        sim = ob["sim"][np.isfinite(ob["sim"])]
+        if sim.size == 0:
+            continue
+        lo, med, hi = np.quantile(sim, [0.05, 0.5, 0.95])
+        obs = ob["observed"]
+        rows.append(
+            {
+                "series": ob["series"],
+                "city": ob["city"],
+                "period": ob["period"],
+                "base": ob["base"],
+                "observed": obs,
+                "model_median": med,
+                "model_p05": lo,
+                "model_p95": hi,
+                "in_band": bool(lo <= obs <= hi),
+                "log_error": float(np.log(med / obs)) if med > 0 and obs > 0 else np.nan,
+                "seeds": int(sim.size),
+                "status": ob["status"],
+                "source": ob["source"],
+                "compared": SERIES[ob["series"]][2],
+            }
+        )
     return pd.DataFrame(rows)
+
+
+def _simulate(settings: Any, variants: list[str | None] | None, workers: int) -> list[list[pd.DataFrame]]:
+    """The backtest's seeds under the scenario as given and, for each of ``variants``, without
+    that driver's paths (``None``: without any path): one list of city tables per run set."""
+    from corridor_abm.calibration.evaluate import run_parallel
+    from corridor_abm.calibration.spec import apply_values
+    from corridor_abm.model.config import only_model
+
+    bp = settings.backtest
+    seeds = replicate_seeds(settings.seed, bp.seeds)
+    base = apply_values(only_model(settings), bp.sample())
+    sets = [base] + [without_driver(base, v) for v in variants or []]
+    cfgs = [apply_values(c, {"seed": int(seed)}, check=False) for c in sets for seed in seeds]
+    tables = run_parallel(_run, cfgs, workers)
+    return [tables[i * len(seeds) : (i + 1) * len(seeds)] for i in range(len(sets))]
+
+
+def backtest_table(settings: Any, workers: int = 1) -> pd.DataFrame:
+    """One row per observation: the observed index and the model's median and 90% band."""
+    (tables,) = _simulate(settings, None, workers)
+    return _compare(_indices(tables, load_observed()))
+
+
+def decomposition_table(full: list[dict[str, Any]], without: dict[str | None, list[dict[str, Any]]]) -> pd.DataFrame:
+    """Each driver's share of every observation, paired by seed.
+
+    Args:
+        full: :func:`_indices` of the runs with every path.
+        without: :func:`_indices` of the same seeds without a driver's paths, by driver
+            (``None``: without any path).
+
+    Returns:
+        One row per observation: the observed index, the model's median index with every path
+        (``model``) and without any (``without_paths``), ``all_paths`` = the median over seeds of
+        ``log(with / without any)``, and per driver the median of ``log(with / without it)``
+        (log points; 0 where the driver has not acted yet).
+    """
+    rows = []
+    for i, ob in enumerate(full):
+        if not np.isfinite(ob["sim"]).any():  # past the run's horizon
+            continue
+        row = {k: ob[k] for k in ("series", "city", "period", "base", "observed")}
+        row["model"] = float(np.nanmedian(ob["sim"]))
+        row["without_paths"] = float(np.nanmedian(without[None][i]["sim"]))
+        for driver, indices in without.items():
+            with np.errstate(divide="ignore", invalid="ignore"):
+                share = np.log(ob["sim"] / indices[i]["sim"])
+            share = share[np.isfinite(share)]
+            row["all_paths" if driver is None else driver] = float(np.median(share)) if share.size else np.nan
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def decomposition_summary(table: pd.DataFrame, driver_names: list[str]) -> pd.DataFrame:
+    """Per series and city: the mean log error of the model's median (model over observed) with
+    every path and without any, the mean share of every path together and of each driver, and
+    the driver with the largest mean share in absolute value."""
+    errors = table.assign(
+        error_with_paths=np.log(table["model"] / table["observed"]),
+        error_without_paths=np.log(table["without_paths"] / table["observed"]),
+    )
+    columns = ["error_with_paths", "error_without_paths", "all_paths", *driver_names]
+    out = errors.groupby(["series", "city"], sort=False)[columns].mean().reset_index()
+    shares = out[driver_names].abs()
+    out["largest_driver"] = shares.idxmax(axis=1).where(shares.max(axis=1) > 0, "")
+    return out
+
+
+def decomposition_markdown(table: pd.DataFrame, driver_names: list[str], settings: Any) -> str:
+    """The decomposition as Markdown: the summary by series, then every observation."""
+    bp = settings.backtest
+    summary = decomposition_summary(table, driver_names)
+    head = ["series", "city", "period", "observed", "model", "without paths", "all paths", *driver_names]
+    lines = [
+        f"# Backtest decomposition: scenario {settings.scenario_name}, {bp.seeds} seeds, n_firms={bp.n_firms}, "
+        f"n_talent={bp.n_talent}, population_share={bp.population_share}",
+        "",
+        "Indices as in backtest.md (medians over seeds). 'without paths': the same seeds with none of the "
+        "scenario's paths (its drivers at their 2018Q1 values throughout). Shares: the median over seeds of "
+        "log(index with every path / index without the driver), in log points; they need not add up to "
+        "'all paths' (the drivers interact). A miss that the runs without paths share is the model's own.",
+        "",
+        "| series | city | mean log error, with the paths | without them | all paths (mean share) | "
+        + " | ".join(driver_names)
+        + " | largest |",
+        "|" + "---|" * (6 + len(driver_names)),
+    ]
+    for _, r in summary.iterrows():
+        cells = [r["series"], r["city"], f"{r['error_with_paths']:+.3f}", f"{r['error_without_paths']:+.3f}"]
+        cells += [f"{r['all_paths']:+.3f}", *[f"{r[d]:+.3f}" for d in driver_names], r["largest_driver"]]
+        lines.append("| " + " | ".join(cells) + " |")
+    lines += [
+        "",
+        "| " + " | ".join(head) + " |",
+        "|" + "---|" * len(head),
+    ]
+    for _, r in table.iterrows():
+        cells = [r["series"], r["city"], r["period"], f"{r['observed']:.3f}", f"{r['model']:.3f}"]
+        cells += [f"{r['without_paths']:.3f}", f"{r['all_paths']:+.3f}"]
+        cells += [f"{r[d]:+.3f}" for d in driver_names]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
 
 
 def summary_table(table: pd.DataFrame) -> pd.DataFrame:
@@ -242,20 +390,28 @@ def plot_backtest(table: pd.DataFrame, path: Path | None = None, dpi: int = DEFA
 
 
 def backtest_mode(settings: Any, out_dir: Path) -> None:
-    """``python run.py mode=backtest``: the backtest tables and figure into ``out_dir``."""
+    """``python run.py mode=backtest``: the backtest tables and figure into ``out_dir`` (and,
+    with ``backtest.decompose``, the decomposition by driver)."""
     start = time.perf_counter()
     out_dir = begin_run(out_dir)
-    table = backtest_table(settings, settings.workers)
+    observed = load_observed()
+    driver_names = drivers(settings.paths) if settings.backtest.decompose else []
+    variants: list[str | None] = [None, *driver_names] if settings.backtest.decompose else []
+    sets = _simulate(settings, variants, settings.workers)
+    full = _indices(sets[0], observed)
+    table = _compare(full)
     summary = summary_table(table)
     files = write_result_table(out_dir, "backtest", table, backtest_markdown(table, summary, settings))
     summary.to_csv(out_dir / "backtest_summary.csv", index=False)
+    files.append(out_dir / "backtest_summary.csv")
+    if variants:
+        parts = decomposition_table(full, {v: _indices(t, observed) for v, t in zip(variants, sets[1:])})
+        files += write_result_table(
+            out_dir, "backtest_decomposition", parts, decomposition_markdown(parts, driver_names, settings)
+        )
     try:
         plot_backtest(table, figure_path(out_dir, "backtest", settings.output.format), settings.output.dpi)
     except Exception as err:  # noqa: BLE001 — a failing figure must never lose the tables
         log.warning("backtest figure failed: %s", err)
-    mark_complete(
-        out_dir,
-        provenance("backtest", settings, time.perf_counter() - start),
-        [*files, out_dir / "backtest_summary.csv"],
-    )
+    mark_complete(out_dir, provenance("backtest", settings, time.perf_counter() - start), files)
     log.info("backtest -> %s", out_dir)

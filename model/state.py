@@ -246,10 +246,14 @@ class Economy:
     Attributes:
         residents: Resident population per city, persons.
         per_resident: GDP and income per resident relative to 2018Q1, per city (× 2018).
+        growth_2018: Growth of income per resident in force in 2018Q1 (``economy.nominal_growth``
+            of the configuration the 2018 state is built under), per year, per city: the growth
+            the firms' calibrated productivity drift belongs to.
     """
 
     residents: np.ndarray
     per_resident: np.ndarray
+    growth_2018: np.ndarray
 
 
 def _per_city() -> np.ndarray:

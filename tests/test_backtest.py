@@ -56,3 +56,31 @@ def test_historical_credit_rules_turn_shenzhen_house_prices_gradually():
                 assert np.diff(steps).min() > np.log(0.95), (seed, np.diff(steps))
             else:
                 assert steps[-1] - steps[0] < np.log(0.8), (seed, steps)
+
+
+def test_decomposition_shares_start_with_their_paths_and_the_run_without_paths_is_the_baseline(tmp_path):
+    """``backtest.decompose``: each driver's share is exactly 0 before its path's first quarter
+    (a path changes nothing before it), the closure's share of the 2021 crossings is a collapse,
+    and the runs without any path are the baseline scenario's runs on the same seeds, to the bit."""
+    from corridor_abm.app.backtest import backtest_table, drivers
+
+    short = [*TINY, "backtest.seeds=1", "backtest.quarters=16", "backtest.decompose=true"]
+    settings = compose_config("historical", short)
+    backtest_mode(settings, tmp_path)
+    parts = pd.read_csv(tmp_path / "backtest_decomposition.csv", dtype={"period": str})
+    assert (tmp_path / "backtest_decomposition.md").is_file() and is_complete(tmp_path)
+    names = drivers(settings.paths)
+    assert {"transport.border_crossing_minutes", "economy.credit_premium", "economy.nominal_growth"} <= set(names)
+    year = parts["period"].str[:4].astype(int)
+    # the closure from 2020Q1, the credit premium from 2021Q1, the other drivers from 2019
+    assert (parts.loc[year <= 2019, "transport.border_crossing_minutes"] == 0.0).all()
+    assert (parts.loc[year <= 2020, "economy.credit_premium"] == 0.0).all()
+    assert (parts.loc[year >= 2020, "transport.border_crossing_minutes"] != 0.0).any()
+    crossings_2021 = parts[(parts["series"] == "crossings") & (parts["period"] == "2021")].iloc[0]
+    assert crossings_2021["transport.border_crossing_minutes"] < np.log(0.1)
+    assert crossings_2021["all_paths"] < np.log(0.1)
+    on_baseline = [o.replace("scenario=historical", "scenario=baseline") for o in short[:-1]]
+    baseline = backtest_table(compose_config("baseline", on_baseline))
+    merged = parts.merge(baseline, on=["series", "city", "period"])
+    assert len(merged) == len(parts) > 10
+    assert (merged["without_paths"] == merged["model_median"]).all()

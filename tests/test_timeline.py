@@ -116,3 +116,37 @@ def test_economy_levels_follow_the_rates_in_force():
         advance_economy(S, cfg)
     assert np.allclose(S.economy.per_resident, cfg.economy.per_resident_growth(8))
     assert np.allclose(S.economy.residents, cfg.economy.residents_at(8))
+
+
+def test_a_nominal_growth_path_shifts_the_firms_drift_by_the_pass_through():
+    """``firms.nominal_pass_through``: where a city's nominal growth differs from its 2018Q1 value,
+    its firms' log productivity moves by the pass-through times the log gap, a quarter's share of
+    it, on top of the same drift and shocks; the other cities' firms, and every firm at the
+    default pass-through of 0, are untouched to the bit."""
+    import copy
+
+    from corridor_abm.model.processes.production import update_productivity
+    from corridor_abm.model.state import HK
+
+    model = CorridorModel(compose_config("baseline", TINY_SAMPLE))
+    s = model.state
+    before = s.firms.log_a.copy()
+    alive = s.firms.alive_index()
+    hk = s.cells.city[s.firms.cell[alive]] == HK
+
+    def step(pass_through: float, growth_hk: float) -> np.ndarray:
+        cfg = copy.deepcopy(model.cfg)
+        cfg.firms.nominal_pass_through = pass_through
+        cfg.economy.nominal_growth.hk = growth_hk
+        s.firms.log_a[:] = before
+        update_productivity(s, cfg, np.random.default_rng(7))
+        return s.firms.log_a[alive].copy()
+
+    g_2018 = model.cfg.economy.nominal_growth.hk
+    calibrated = step(0.0, g_2018)
+    assert np.array_equal(step(0.0, -0.05), calibrated)
+    assert np.array_equal(step(1.0, g_2018), calibrated)
+    shifted = step(0.5, -0.05) - calibrated
+    assert hk.any() and (~hk).any()
+    assert np.allclose(shifted[hk], 0.5 * (np.log1p(-0.05) - np.log1p(g_2018)) / 4.0)
+    assert np.array_equal(shifted[~hk], np.zeros((~hk).sum()))

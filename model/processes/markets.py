@@ -370,7 +370,11 @@ def spread_by_weight(city_total: np.ndarray, cell_city: np.ndarray, weight: np.n
 def start_economy(cfg: Config, t: int) -> Economy:
     """Residents and income per resident in quarter ``t`` (≤ 0) at the rates of ``cfg``."""
     eco = cfg.economy
-    return Economy(residents=eco.residents_at(t), per_resident=eco.per_resident_growth(t))
+    return Economy(
+        residents=eco.residents_at(t),
+        per_resident=eco.per_resident_growth(t),
+        growth_2018=np.array(eco.nominal_growth.as_list(), dtype=float),
+    )
 
 
 def advance_economy(s: State, cfg: Config) -> None:

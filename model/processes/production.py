@@ -178,6 +178,20 @@ class FirmParams:
         lo=-0.2,
         hi=0.5,
     )
+    nominal_pass_through: float = param(
+        0.0,
+        "share",
+        "Share of a change of the city's nominal growth during a run (a path of "
+        "economy.nominal_growth, against the growth in force in 2018Q1) that shifts the nominal "
+        "productivity drift of the firms headquartered there: with 1, a city's recession or boom "
+        "moves its firms' prices and sales as it moves the wages' trend",
+        "assumption: 0 (off), the modelled firms are high-tech firms selling far beyond their city, so "
+        "their revenue need not follow its income per resident; acts only where nominal growth "
+        "follows a path (the historical scenario), never on a constant growth; what 1 changes in the "
+        "backtest: README, 'Backtest'",
+        lo=0.0,
+        hi=2.0,
+    )
     productivity_volatility: float = param(
         0.03, "per √quarter", "Idiosyncratic productivity shock (log), per quarter", lo=0.0, hi=1.0
     )
@@ -248,11 +262,31 @@ class FirmParams:
 
 
 def update_productivity(s: State, cfg: Config, rng: np.random.Generator) -> None:
-    """Drift and idiosyncratic shocks of log productivity (stream ``productivity``)."""
+    """Drift and idiosyncratic shocks of log productivity (stream ``productivity``).
+
+    Where a city's nominal growth differs from the growth in force in 2018Q1 (a path), its
+    firms' drift moves by ``firms.nominal_pass_through`` times the difference
+    (:func:`nominal_growth_gap`).
+    """
     alive = s.firms.alive_index()
     shock = rng.standard_normal(alive.size)
     f = cfg.firms
     s.firms.log_a[alive] += f.productivity_drift / 4.0 + f.productivity_volatility * shock
+    shift = f.nominal_pass_through * nominal_growth_gap(
+        np.array(cfg.economy.nominal_growth.as_list()), s.economy.growth_2018
+    )
+    if np.any(shift != 0.0):  # a constant growth leaves the calibrated drift alone, to the bit
+        s.firms.log_a[alive] += shift[s.cells.city[s.firms.cell[alive]]] / 4.0
+
+
+def nominal_growth_gap(growth: np.ndarray, growth_2018: np.ndarray) -> np.ndarray:
+    """Log gap between the nominal growth in force and the growth in force in 2018Q1, per city.
+
+    ``log(1 + g) − log(1 + g_2018)`` (per year; the wages' trend takes ``log(1 + g)`` too).
+    Zero where the growth has not changed, so a run without a path of
+    ``economy.nominal_growth`` keeps the calibrated drift to the bit.
+    """
+    return np.log1p(growth) - np.log1p(growth_2018)
 
 
 def produce(s: State, cfg: Config) -> None:
