@@ -341,14 +341,30 @@ def backtest_markdown(table: pd.DataFrame, summary: pd.DataFrame, settings: Any)
     return "\n".join(lines) + "\n"
 
 
-def plot_backtest(table: pd.DataFrame, path: Path | None = None, dpi: int = DEFAULT_DPI) -> Any:
+def plot_backtest(
+    table: pd.DataFrame,
+    path: Path | None = None,
+    dpi: int = DEFAULT_DPI,
+    timeline: pd.DataFrame | None = None,
+    without_paths: pd.DataFrame | None = None,
+) -> Any:
     """One panel per series and city: observed index (dots) against the model's median and 90%
-    band; the border closure (2020Q1–2022Q4) shaded. Saved to ``path`` (png, svg or pdf by its
-    suffix) at ``dpi``."""
+    band. Saved to ``path`` (png, svg or pdf by its suffix) at ``dpi``.
+
+    Args:
+        table: :func:`backtest_table`'s rows.
+        path: Where to save the figure (None: not saved).
+        dpi: Resolution of a raster figure.
+        timeline: (quarter, key) of every change of a path (:func:`timeline_table`): dashed
+            lines on every panel, the keys named on the first.
+        without_paths: :func:`decomposition_table`'s rows: the median without any path, dashed.
+    """
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+
+    from corridor_abm.reporting.plots import mark_changes
 
     groups = list(table.groupby(["series", "city"], sort=False))
     n = len(groups)
@@ -365,7 +381,6 @@ def plot_backtest(table: pd.DataFrame, path: Path | None = None, dpi: int = DEFA
     for ax, ((series, city), group) in zip(axes.ravel(), groups):
         x = np.array([x_of(p) for p in group["period"]])
         order = np.argsort(x)
-        ax.axvspan(2020.0, 2023.0, color="0.9", label="border closed")
         ax.fill_between(
             x[order],
             group["model_p05"].to_numpy()[order],
@@ -374,19 +389,45 @@ def plot_backtest(table: pd.DataFrame, path: Path | None = None, dpi: int = DEFA
             label="model 90%",
         )
         ax.plot(x[order], group["model_median"].to_numpy()[order], "-", label="model median")
+        if without_paths is not None:
+            own = group.merge(without_paths, on=["series", "city", "period"], how="left")["without_paths"]
+            ax.plot(x[order], own.to_numpy()[order], "--", color="C1", lw=1.0, label="model without the paths")
         ax.plot(x[order], group["observed"].to_numpy()[order], "ko", ms=4, label="observed")
         ax.axhline(1.0, color="0.6", lw=0.5)
         ax.set_xlim(2018.0, 2025.2)
         ax.set_title(f"{series} {city} (÷ {group['base'].iloc[0]})", fontsize=9)
         ax.tick_params(labelsize=8)
+    mark_changes(axes.ravel()[:n], timeline, label_first=False)
     for ax in axes.ravel()[n:]:
         ax.axis("off")
     axes.ravel()[0].legend(fontsize=7)
-    fig.suptitle("Backtest: model (median, 90% band over seeds) vs public figures, as indices", fontsize=11)
-    fig.tight_layout()
+    fig.suptitle(
+        "Backtest: model (median, 90% band over seeds) vs public figures, as indices; grey dashes: a path changes",
+        fontsize=11,
+    )
+    changes = [] if timeline is None or timeline.empty else _changes_by_driver(timeline)
+    if changes:
+        fig.text(0.01, 0.005, "Paths change: " + "; ".join(changes), fontsize=6, va="bottom", wrap=True)
+    fig.tight_layout(rect=(0.0, 0.03 if changes else 0.0, 1.0, 1.0))
     if path is not None:
         save_figure(fig, path, dpi, close=True)
     return fig
+
+
+def _changes_by_driver(timeline: pd.DataFrame) -> list[str]:
+    """'driver: quarter, quarter, ...' for every driver of the timeline (a path's key down to its
+    parameter, as :func:`drivers`)."""
+    driver = timeline["key"].str.split(".").str[:2].str.join(".")
+    quarters = timeline.assign(driver=driver).groupby("driver", sort=False)["quarter"]
+    return [f"{d} {', '.join(dict.fromkeys(q))}" for d, q in quarters]
+
+
+def timeline_table(cfg: Any) -> pd.DataFrame:
+    """(quarter, key) of every point of every path of ``cfg`` (what :func:`plot_backtest` marks)."""
+    from corridor_abm.model.timeline import Timeline, quarter_label
+
+    events = Timeline(cfg).events() if cfg.paths else []
+    return pd.DataFrame([{"quarter": quarter_label(t), "key": key} for t, key, _ in events], columns=["quarter", "key"])
 
 
 def backtest_mode(settings: Any, out_dir: Path) -> None:
@@ -404,13 +445,20 @@ def backtest_mode(settings: Any, out_dir: Path) -> None:
     files = write_result_table(out_dir, "backtest", table, backtest_markdown(table, summary, settings))
     summary.to_csv(out_dir / "backtest_summary.csv", index=False)
     files.append(out_dir / "backtest_summary.csv")
+    parts = None
     if variants:
         parts = decomposition_table(full, {v: _indices(t, observed) for v, t in zip(variants, sets[1:])})
         files += write_result_table(
             out_dir, "backtest_decomposition", parts, decomposition_markdown(parts, driver_names, settings)
         )
     try:
-        plot_backtest(table, figure_path(out_dir, "backtest", settings.output.format), settings.output.dpi)
+        plot_backtest(
+            table,
+            figure_path(out_dir, "backtest", settings.output.format),
+            settings.output.dpi,
+            timeline=timeline_table(settings),
+            without_paths=parts,
+        )
     except Exception as err:  # noqa: BLE001 — a failing figure must never lose the tables
         log.warning("backtest figure failed: %s", err)
     mark_complete(out_dir, provenance("backtest", settings, time.perf_counter() - start), files)
