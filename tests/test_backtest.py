@@ -69,6 +69,7 @@ def test_decomposition_shares_start_with_their_paths_and_the_run_without_paths_i
     backtest_mode(settings, tmp_path)
     parts = pd.read_csv(tmp_path / "backtest_decomposition.csv", dtype={"period": str})
     assert (tmp_path / "backtest_decomposition.md").is_file() and is_complete(tmp_path)
+    assert (tmp_path / "backtest.svg").is_file()  # drawn with the paths' changes and the runs without them
     names = drivers(settings.paths)
     assert {"transport.border_crossing_minutes", "economy.credit_premium", "economy.nominal_growth"} <= set(names)
     year = parts["period"].str[:4].astype(int)
