@@ -356,7 +356,7 @@ def plot_backtest(
         path: Where to save the figure (None: not saved).
         dpi: Resolution of a raster figure.
         timeline: (quarter, key) of every change of a path (:func:`timeline_table`): dashed
-            lines on every panel, the keys named on the first.
+            lines on every panel, the drivers and their quarters in a footer.
         without_paths: :func:`decomposition_table`'s rows: the median without any path, dashed.
     """
     import matplotlib
@@ -419,14 +419,17 @@ def _changes_by_driver(timeline: pd.DataFrame) -> list[str]:
     parameter, as :func:`drivers`)."""
     driver = timeline["key"].str.split(".").str[:2].str.join(".")
     quarters = timeline.assign(driver=driver).groupby("driver", sort=False)["quarter"]
-    return [f"{d} {', '.join(dict.fromkeys(q))}" for d, q in quarters]
+    return [f"{d}: {', '.join(dict.fromkeys(q))}" for d, q in quarters]
 
 
 def timeline_table(cfg: Any) -> pd.DataFrame:
-    """(quarter, key) of every point of every path of ``cfg`` (what :func:`plot_backtest` marks)."""
+    """(quarter, key) of every point of every path of ``cfg``, those its ``package_start`` makes
+    included (what :func:`plot_backtest` marks)."""
+    from corridor_abm.model.config import calibrated_defaults
     from corridor_abm.model.timeline import Timeline, quarter_label
 
-    events = Timeline(cfg).events() if cfg.paths else []
+    reference = calibrated_defaults(cfg.calibrated_set) if cfg.package_start else None
+    events = Timeline(cfg, reference).events() if cfg.paths or cfg.package_start else []
     return pd.DataFrame([{"quarter": quarter_label(t), "key": key} for t, key, _ in events], columns=["quarter", "key"])
 
 

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from corridor_abm.app.backtest import backtest_mode
 from corridor_abm.app.settings import compose_config
+from corridor_abm.model.params import ConfigError
 from corridor_abm.model.runio import is_complete
 
 TINY = [
@@ -85,3 +87,8 @@ def test_decomposition_shares_start_with_their_paths_and_the_run_without_paths_i
     merged = parts.merge(baseline, on=["series", "city", "period"])
     assert len(merged) == len(parts) > 10
     assert (merged["without_paths"] == merged["model_median"]).all()
+
+
+def test_decomposing_a_scenario_without_paths_is_refused_naming_the_key():
+    with pytest.raises(ConfigError, match=r"backtest\.decompose = true: scenario 'baseline' has no paths"):
+        compose_config("baseline", ["mode=backtest", "backtest.decompose=true"])
