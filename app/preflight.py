@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from corridor_abm.app.experiments import check_run_dir
 from corridor_abm.app.settings import Settings
 from corridor_abm.calibration.io import check_dir as check_calibration_dir
+from corridor_abm.model.params import ConfigError
 from corridor_abm.model.runio import RunDirError, check_writable, recorded_provenance
 
 if TYPE_CHECKING:
@@ -37,6 +38,12 @@ def check_job(settings: Settings, out_dir: Path, hint: str) -> None:
         check_writable(out_dir)
         check_compare(list(settings.runs), out_dir)
     else:
+        if settings.mode == "backtest" and settings.backtest.decompose and not settings.paths:
+            # not a rule of Settings.check: the timeline validates each quarter's configuration without its paths
+            raise ConfigError(
+                f"backtest.decompose = true: scenario {settings.scenario_name!r} has no paths to decompose; "
+                "allowed: a scenario with paths (scenario=historical, or paths.* given) or backtest.decompose=false."
+            )
         check_calibration_dir(out_dir, settings, settings.mode, hint)
 
 

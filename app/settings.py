@@ -134,11 +134,6 @@ class Settings(Config):
         super().check(root)
         if self.mode not in MODES:
             raise ConfigError(f"mode = {self.mode!r} is not a mode; allowed: {', '.join(MODES)}.")
-        if self.mode == "backtest" and self.backtest.decompose and not self.paths:
-            raise ConfigError(
-                f"backtest.decompose = true: scenario {self.scenario_name!r} has no paths to decompose; "
-                "allowed: a scenario with paths (scenario=historical, or paths.* given) or backtest.decompose=false."
-            )
 
 
 _registered = False

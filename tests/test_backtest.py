@@ -89,6 +89,13 @@ def test_decomposition_shares_start_with_their_paths_and_the_run_without_paths_i
     assert (merged["without_paths"] == merged["model_median"]).all()
 
 
-def test_decomposing_a_scenario_without_paths_is_refused_naming_the_key():
+def test_decomposing_a_scenario_without_paths_is_refused_before_anything_is_written(tmp_path):
+    from corridor_abm.app.preflight import check_job
+
+    out = tmp_path / "out"
     with pytest.raises(ConfigError, match=r"backtest\.decompose = true: scenario 'baseline' has no paths"):
-        compose_config("baseline", ["mode=backtest", "backtest.decompose=true"])
+        check_job(compose_config("baseline", ["mode=backtest", "backtest.decompose=true"]), out, "hint")
+    assert not out.exists()
+    check_job(
+        compose_config("historical", ["mode=backtest", "scenario=historical", "backtest.decompose=true"]), out, "hint"
+    )
