@@ -80,9 +80,10 @@ class AwayPool:
     """Talent who left the region while displaced by a commute shock, keeping a claim to return.
 
     A worker whose cross-border commute a closure cut off and who then leaves the region (for
-    any reason but the baseline outflow's, which would have taken them anyway) is remembered here with what defines them (``uid``, skill, origin, outside
-    option, attachment, quarter of first arrival) and the claim: the home and job cells of the
-    cut-off commute and the firm of that job. When that commute comes back (a reopening,
+    any reason but the baseline outflow's, which would have taken them anyway) is remembered here
+    with what defines them (``uid``, skill, origin, outside option, attachment, quarter of first
+    arrival; :attr:`IDENTITY`) and the claim: the home and job cells of the cut-off commute and
+    the firm of that job. When that commute comes back (a reopening,
     :func:`model.processes.migration.commute_shocks`) the pool's members are marked
     ``returning`` and reconsider the region that quarter (``_returns``); the pool is kept apart
     from the living population so that a run where nobody returns is unchanged by it.

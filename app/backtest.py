@@ -254,8 +254,8 @@ def decomposition_summary(table: pd.DataFrame, driver_names: list[str]) -> pd.Da
     columns = ["error_with_paths", "error_without_paths", "all_paths", *driver_names]
     out = errors.groupby(["series", "city"], sort=False)[columns].mean().reset_index()
     shares = out[driver_names].abs()
-    out["largest_driver"] = shares.idxmax(axis=1).where(shares.max(axis=1) > 0, "")
-    return out
+    largest = shares.idxmax(axis=1).where(shares.max(axis=1) > 0, "") if driver_names else ""
+    return out.assign(largest_driver=largest)
 
 
 def decomposition_markdown(table: pd.DataFrame, driver_names: list[str], settings: Any) -> str:
@@ -425,11 +425,9 @@ def _changes_by_driver(timeline: pd.DataFrame) -> list[str]:
 def timeline_table(cfg: Any) -> pd.DataFrame:
     """(quarter, key) of every point of every path of ``cfg``, those its ``package_start`` makes
     included (what :func:`plot_backtest` marks)."""
-    from corridor_abm.model.config import calibrated_defaults
-    from corridor_abm.model.timeline import Timeline, quarter_label
+    from corridor_abm.model.timeline import quarter_label, timeline_of
 
-    reference = calibrated_defaults(cfg.calibrated_set) if cfg.package_start else None
-    events = Timeline(cfg, reference).events() if cfg.paths or cfg.package_start else []
+    events = timeline_of(cfg).events()
     return pd.DataFrame([{"quarter": quarter_label(t), "key": key} for t, key, _ in events], columns=["quarter", "key"])
 
 
