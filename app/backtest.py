@@ -425,7 +425,8 @@ def _changes_by_driver(timeline: pd.DataFrame) -> list[str]:
 def timeline_table(cfg: Any) -> pd.DataFrame:
     """(quarter, key) of every point of every path of ``cfg``, those its ``package_start`` makes
     included (what :func:`plot_backtest` marks)."""
-    from corridor_abm.model.timeline import quarter_label, timeline_of
+    from corridor_abm.model.config import timeline_of
+    from corridor_abm.model.timeline import quarter_label
 
     events = timeline_of(cfg).events()
     return pd.DataFrame([{"quarter": quarter_label(t), "key": key} for t, key, _ in events], columns=["quarter", "key"])

@@ -18,7 +18,7 @@ import dataclasses
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from omegaconf import OmegaConf
 
@@ -33,6 +33,9 @@ from corridor_abm.model.processes.location import LocationParams
 from corridor_abm.model.processes.markets import EconomyParams, MarketParams
 from corridor_abm.model.processes.production import FirmParams
 from corridor_abm.model.processes.venture import VCParams
+
+if TYPE_CHECKING:
+    from corridor_abm.model.timeline import Timeline
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIO_DIR = ROOT / "scenarios"
@@ -203,6 +206,15 @@ def calibrated_defaults(name: str, schema: type = Config) -> Config:
     config = OmegaConf.to_object(node)
     assert isinstance(config, schema)
     return config
+
+
+def timeline_of(cfg: Config) -> Timeline:
+    """The timeline of a configuration (:class:`model.timeline.Timeline`), given the calibrated
+    reference when its ``package_start`` needs one (:func:`calibrated_defaults` of
+    ``cfg.calibrated_set``)."""
+    from corridor_abm.model import timeline
+
+    return timeline.Timeline(cfg, calibrated_defaults(cfg.calibrated_set) if cfg.package_start else None)
 
 
 def parse_quarter(text: str) -> tuple[int, int]:

@@ -20,8 +20,8 @@ from typing import Any, NamedTuple
 
 import mesa
 
-from corridor_abm.model import levers, setup, timeline
-from corridor_abm.model.config import Config, only_model, quarter_labels
+from corridor_abm.model import levers, setup
+from corridor_abm.model.config import Config, only_model, quarter_labels, timeline_of
 from corridor_abm.model.params import validate
 from corridor_abm.model.processes import (
     entry_exit,
@@ -142,7 +142,7 @@ class CorridorModel(mesa.Model):
 
     def __init__(self, cfg: Config, snapshot_every: int = 4, structural: tuple[str, ...] = ()) -> None:
         cfg = only_model(validate(cfg))
-        self.timeline = timeline.timeline_of(cfg)
+        self.timeline = timeline_of(cfg)
         self.scenario_cfg = cfg
         # the configuration in force in 2018Q1: the 2018 state never sees a later path value
         cfg = self.timeline.config_at(0)

@@ -388,14 +388,6 @@ class Timeline:
         return self._cache[last]
 
 
-def timeline_of(cfg: Config) -> Timeline:
-    """The timeline of a configuration, given the calibrated reference when its ``package_start``
-    needs one (:func:`model.config.calibrated_defaults` of ``cfg.calibrated_set``)."""
-    from corridor_abm.model.config import calibrated_defaults  # config imports this module
-
-    return Timeline(cfg, calibrated_defaults(cfg.calibrated_set) if cfg.package_start else None)
-
-
 def check(cfg: Config, reference: Config | None = None) -> None:
     """Validate the paths and the package start of a configuration: keys, quarters, lengths and
     ranges; and every cross-field rule under the configuration in force at each change.
