@@ -162,16 +162,40 @@ def site_index(tfp: np.ndarray, wage: np.ndarray, rent: np.ndarray, beta: np.nda
     return np.power(tfp, 1.0 / k) * np.power(wage, -beta / k) * np.power(rent, -gamma / k)
 
 
-def plant_factor(rent_site: np.ndarray, rent_hq: np.ndarray, land_share: float) -> np.ndarray:
+def plant_factor(
+    rent_site: np.ndarray,
+    rent_hq: np.ndarray,
+    land_share: float,
+    wage_site: np.ndarray | float = 1.0,
+    wage_hq: np.ndarray | float = 1.0,
+    labour_share: float = 0.0,
+) -> np.ndarray:
     """Output per unit of inputs of a production plant relative to the same plant at headquarters.
 
-    ``(rent_site / rent_hq)^(−land_share)``: a plant runs land-intensive processes (assembly,
-    testing, storage, yards) whose land is not in the modelled floor; where land is cheaper than
-    at headquarters, the plant's value added net of that land's cost is higher, with elasticity
-    the land's cost share (Cobb–Douglas unit cost). Rents in ¥ per m² per quarter; 1 when the
-    share is 0 or the rents are equal.
+    ``(rent_site / rent_hq)^(−land_share) · (wage_site / wage_hq)^(−labour_share)``: a plant runs
+    land-intensive processes (assembly, testing, storage, yards) whose land is not in the
+    modelled floor, and employs production workers who are not modelled talent; where land or
+    their wages are cheaper than at headquarters, the plant's value added net of their cost is
+    higher, with elasticities the cost shares (Cobb–Douglas unit cost). Rents in ¥ per m² per
+    quarter, production wages in ¥ per month; 1 when the shares are 0 or the prices equal (the
+    wage term is skipped at a zero share, so the land factor alone is unchanged to the bit).
     """
-    return np.power(np.maximum(rent_site, 1e-9) / np.maximum(rent_hq, 1e-9), -land_share)
+    factor = np.power(np.maximum(rent_site, 1e-9) / np.maximum(rent_hq, 1e-9), -land_share)
+    if labour_share > 0.0:
+        factor = factor * np.power(np.divide(wage_site, wage_hq), -labour_share)
+    return factor
+
+
+def production_wages(wage_2018: np.ndarray, rent_index: np.ndarray, housing_share: float) -> np.ndarray:
+    """Production workers' wage per city, ¥ per month.
+
+    ``wage_2018 · rent_index^housing_share``: mobile workers must be compensated for the cost of
+    living where they work (Roback 1982), so a city's wage for production work moves with its
+    residential rent (``rent_index``, relative to 2018) at the elasticity of their housing
+    share of spending. Everything else that moves it — nominal growth — is common to the
+    cities and cancels from the plant's ratio of the wages at two sites.
+    """
+    return np.asarray(wage_2018, dtype=float) * np.power(np.maximum(rent_index, 1e-9), housing_share)
 
 
 def moving_cost(employees: np.ndarray, fixed: float, per_worker: float, exponent: float) -> np.ndarray:

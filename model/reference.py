@@ -175,8 +175,18 @@ class FirmAgent(mesa.Agent):
             r = self.site_index(site, rent) / here
             factor = 1.0 - lp.division_coordination_per_minute * m.between(hq, site)  # float32
             factor = float(max(factor, 0.0))
-            if plant:  # a plant gains where land is cheaper than at headquarters
-                factor *= float(fm.plant_factor(np.float64(rent), np.float64(rent_hq), lp.plant_land_share))
+            if plant:  # a plant gains where land (and production work) is cheaper than at headquarters
+                wage = m.production_wage
+                factor *= float(
+                    fm.plant_factor(
+                        np.float64(rent),
+                        np.float64(rent_hq),
+                        lp.plant_land_share,
+                        wage[site],
+                        wage[hq],
+                        lp.plant_labour_share,
+                    )
+                )
             return (1.0 - share) + share * r * factor**k_inv
 
         eligible = workers >= lp.division_min_employees and not has_div
@@ -374,6 +384,7 @@ class ReferenceCorridor(mesa.Model):
         self.lease = LeaseMarket(s, cfg)
         self.field = np.maximum(s.knowledge.field, 1e-12).tolist()
         self.knowledge_worth = self._knowledge_worth()
+        self.production_wage = views.production_wages(s, cfg)[s.cells.city].tolist()
         # candidate sites: the same draws as candidate_sites, in the same order
         weight = s.cells.com_cap * s.cells.site_density
         k = lp.candidates

@@ -114,6 +114,7 @@ def build_state(owner: mesa.Model, cfg: Config, streams: RandomStreams) -> State
         markets.advance_economy(s, cfg)
         s.t += 1
     house_prices.reset_expectations(s, cfg)
+    s.cities.res_rent_2018 = views.city_residential_rent(cells)
     invert_firms(s, cfg)
     alive = s.firms.alive_index()
     s.firms.city_tie[alive] = fm.draw_city_ties(streams.get("init_ties"), alive.size, cfg.location.city_tie_mean)

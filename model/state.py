@@ -159,6 +159,9 @@ class Cities:
         rent_reference: 2018 floor-weighted mean residential rent of the city before the agents
             are placed, ¥ per m² per quarter: the rent at which the rest of the economy's housing
             demand is its Cobb–Douglas level (``economy.housing_spend_share``).
+        res_rent_2018: Floor-weighted mean residential rent of the city at the end of the 2018
+            burn-in (under the reference levers), ¥ per m² per quarter: the base of the production
+            wage's rent index (:func:`model.views.production_wages`).
         talent_rent_reference: Rent at which a talent household of reference income uses
             ``talent.floor_m2_per_talent`` (the 2018 mean of ``rent_reference`` weighted by S&T
             workers), ¥ per m² per quarter.
@@ -186,6 +189,7 @@ class Cities:
     job_fundamental: np.ndarray = field(default_factory=lambda: np.zeros(N_CITIES))
     border_fundamental: np.ndarray = field(default_factory=lambda: np.zeros((2, 2, 2)))
     rent_reference: np.ndarray = field(default_factory=lambda: np.ones(N_CITIES))
+    res_rent_2018: np.ndarray = field(default_factory=lambda: np.ones(N_CITIES))
     talent_rent_reference: float = 1.0
     talent_income_reference: float = 1.0
     reference_unemployment: np.ndarray = field(default_factory=lambda: np.zeros(N_CITIES))

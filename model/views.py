@@ -115,14 +115,35 @@ def firm_tfp(s: State, cfg: Config, idx: np.ndarray) -> np.ndarray:
         hq, site = firms.cell[d_idx], div[has]
         share = np.where(firms.eff[d_idx] > 0, firms.eff_div[d_idx] / np.maximum(firms.eff[d_idx], 1e-12), 0.0)
         rent = s.cells.com_rent
+        lp = cfg.location
+        wage = production_wages(s, cfg)[s.cells.city]
         plant = np.where(
             firms.div_kind[d_idx] == fm.KIND_PLANT,
-            fm.plant_factor(rent[site], rent[hq], cfg.location.plant_land_share),
+            fm.plant_factor(rent[site], rent[hq], lp.plant_land_share, wage[site], wage[hq], lp.plant_labour_share),
             1.0,
         )
         tfp_div = site_tfp(s.cells, firms.log_a[d_idx], firms.sector[d_idx], site) * division_factor(s, cfg, hq, site)
         tfp[has] = (1.0 - share) * tfp[has] + share * tfp_div * plant
     return tfp
+
+
+def city_residential_rent(cells: Cells) -> np.ndarray:
+    """Each city's floor-weighted mean residential rent, ¥ per m² per quarter (0 without floor)."""
+    floor = np.bincount(cells.city, weights=cells.res_cap, minlength=N_CITIES)
+    bill = np.bincount(cells.city, weights=cells.res_cap * cells.res_rent, minlength=N_CITIES)
+    return np.divide(bill, floor, out=np.zeros(N_CITIES), where=floor > 0)
+
+
+def production_wages(s: State, cfg: Config) -> np.ndarray:
+    """Production workers' wage per city, ¥ per month (:func:`agents.firms.production_wages`):
+    the 2018 wage moved by the city's mean residential rent against its 2018 level. Only read by
+    plants with ``location.plant_labour_share`` > 0 (the city means are skipped otherwise)."""
+    lp = cfg.location
+    wage_2018 = np.array(lp.production_wage.as_list())
+    if lp.plant_labour_share <= 0.0:
+        return wage_2018
+    index = city_residential_rent(s.cells) / np.maximum(s.cities.res_rent_2018, 1e-12)
+    return fm.production_wages(wage_2018, index, lp.production_wage_housing_share)
 
 
 def finance_capacity(s: State, cfg: Config, idx: np.ndarray) -> np.ndarray:

@@ -37,7 +37,7 @@ import numpy as np
 from corridor_abm.agents import firms as fm
 from corridor_abm.model import border, views
 from corridor_abm.model.allocation import allocate, sample_weighted, sample_weighted_by_group
-from corridor_abm.model.params import param
+from corridor_abm.model.params import PerCity, param, per_city
 from corridor_abm.model.processes.markets import LeaseMarket
 from corridor_abm.model.processes.production import update_workforce
 from corridor_abm.model.state import N_CITIES, N_SECTORS, SZ, State
@@ -138,6 +138,37 @@ class LocationParams:
         "assumption (industrial land is 2–5% of manufacturing costs; sensitivity in calibration/parameters.csv)",
         lo=0.0,
         hi=0.3,
+    )
+    plant_labour_share: float = param(
+        0.0,
+        "share",
+        "Cost share of a production plant's production workers (outside the modelled talent): a "
+        "plant's output per unit of inputs, relative to headquarters, also scales as (production wage "
+        "at the plant / at headquarters)^(−share); 0 turns the channel off (seed 001 §4: land and "
+        "labour costs moved manufacturing on to Dongguan)",
+        "assumption: off by default, so the calibration and every stored result stand; its effect at "
+        "0.25 (production workers' pay in manufacturing value added) is measured in the README, S2",
+        lo=0.0,
+        hi=0.6,
+    )
+    production_wage: PerCity = param(
+        per_city(6050.0, 2200.0, 1720.0, 1550.0),
+        "¥ per month",
+        "2018 wage of a production worker in the city (read only with location.plant_labour_share > 0)",
+        "approx. public figure: the statutory minimum wages of 2018 (Guangdong, from 1 July 2018: "
+        "Shenzhen 2,200, Dongguan 1,720, Huizhou 1,550; Hong Kong HK$34.5 an hour since May 2017, "
+        "208 hours a month at ¥0.843 per HK$)",
+        lo=1.0,
+    )
+    production_wage_housing_share: float = param(
+        0.25,
+        "1",
+        "Elasticity of a city's production wage to its mean residential rent relative to 2018: the "
+        "housing share of production workers' spending, which a spatial equilibrium makes wages "
+        "compensate (Roback 1982); read only with location.plant_labour_share > 0",
+        "assumption (migrant workers' housing share of spending, 0.2–0.3)",
+        lo=0.0,
+        hi=1.0,
     )
     site_smoothing: float = param(
         0.5,
@@ -300,6 +331,7 @@ def move_values(s: State, cfg: Config, lease: LeaseMarket, idx: np.ndarray, cand
         return c + lp.distance_cost_per_minute * s.travel.between(frm, to) * wage_bill * share
 
     rent_hq = lease.rent(hq) * _park_discount(s, cfg, idx, hq)
+    production_wage = views.production_wages(s, cfg)[s.cells.city]
 
     def split(site: np.ndarray, share: np.ndarray | float, with_need: bool, plant: np.ndarray | bool) -> np.ndarray:
         """Profit with ``share`` of the workforce at ``site`` (a plant where ``plant``) over profit
@@ -307,7 +339,10 @@ def move_values(s: State, cfg: Config, lease: LeaseMarket, idx: np.ndarray, cand
         rent = lease.rent(site, share * need if with_need else 0.0) * _park_discount(s, cfg, idx, site)
         r = site_index(s, cfg, idx, site, rent) / here
         factor = views.division_factor(s, cfg, np.broadcast_to(hq, site.shape), site)
-        factor = factor * np.where(plant, fm.plant_factor(rent, rent_hq, lp.plant_land_share), 1.0)
+        plant_factor = fm.plant_factor(
+            rent, rent_hq, lp.plant_land_share, production_wage[site], production_wage[hq], lp.plant_labour_share
+        )
+        factor = factor * np.where(plant, plant_factor, 1.0)
         return (1.0 - share) + share * r * np.power(factor, k_inv)
 
     # the knowledge at the firm's R&D site now, and where it would be
