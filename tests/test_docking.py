@@ -44,6 +44,7 @@ def _twin_models(overrides: list[str]) -> tuple[CorridorModel, CorridorModel]:
             "location.division_coordination_per_minute=0",
             "location.taste_sd=0.5",
             "location.city_tie_mean=0.2",
+            "location.plant_labour_share=0.3",
         ],
     ],
 )

@@ -37,6 +37,7 @@ EVERYTHING_ON = [
     "vc.ipo_probability=0.5",
     "vc.acquisition_probability=0.3",
     "location.division_min_employees=20",
+    "location.plant_labour_share=0.2",
     # a closure of the crossings and their reopening during the run: commute shocks
     "+paths.transport.border_crossing_minutes={2018Q3:600.0,2019Q1:15.0}",
 ]
