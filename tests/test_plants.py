@@ -71,3 +71,26 @@ def test_a_plant_in_dongguan_gains_the_wage_ratio_of_its_share(model_on):
     ratio = (wage[DG] / wage[SZ]) ** -m.cfg.location.plant_labour_share
     assert ratio > 1.0  # Dongguan's production workers are cheaper than Shenzhen's
     assert plant_on / plant_off == pytest.approx(ratio, rel=1e-9)
+
+
+def _production_wage_gap(seed: int, scenario: str) -> float:
+    """Log of Shenzhen's production wage over Dongguan's after three years of ``scenario``."""
+    m = CorridorModel(
+        compose_config(
+            scenario,
+            [*SMALL, "quarters=12", f"seed={seed}", "location.plant_labour_share=0.25"],
+        )
+    )
+    for _ in range(12):
+        m.step()
+    wage = views.production_wages(m.state, m.cfg)
+    return float(np.log(wage[SZ] / wage[DG]))
+
+
+def test_no_new_land_raises_shenzhens_production_wage_against_dongguans():
+    """The lever reaches the channel: S2's rents raise the wage of Shenzhen's production work
+    relative to Dongguan's, on every paired seed."""
+    gaps = [
+        _production_wage_gap(seed, "s2_land_exhaustion") - _production_wage_gap(seed, "baseline") for seed in (1, 2, 3)
+    ]
+    assert min(gaps) > 0.0, gaps
