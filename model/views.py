@@ -136,8 +136,9 @@ def city_residential_rent(cells: Cells) -> np.ndarray:
 
 def production_wages(s: State, cfg: Config) -> np.ndarray:
     """Production workers' wage per city, ¥ per month (:func:`agents.firms.production_wages`):
-    the 2018 wage moved by the city's mean residential rent against its 2018 level. Only read by
-    plants with ``location.plant_labour_share`` > 0 (the city means are skipped otherwise)."""
+    the 2018 wage moved by the city's mean residential rent against its 2018 level. It matters
+    only to plants with ``location.plant_labour_share`` > 0; otherwise the 2018 wages are
+    returned without computing the city means."""
     lp = cfg.location
     wage_2018 = np.array(lp.production_wage.as_list())
     if lp.plant_labour_share <= 0.0:

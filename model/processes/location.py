@@ -154,7 +154,7 @@ class LocationParams:
     production_wage: PerCity = param(
         per_city(6050.0, 2200.0, 1720.0, 1550.0),
         "¥ per month",
-        "2018 wage of a production worker in the city (read only with location.plant_labour_share > 0)",
+        "2018 wage of a production worker in the city (matters only with location.plant_labour_share > 0)",
         "approx. public figure: the statutory minimum wages of 2018 (Guangdong, from 1 July 2018: "
         "Shenzhen 2,200, Dongguan 1,720, Huizhou 1,550; Hong Kong HK$34.5 an hour since May 2017, "
         "208 hours a month at ¥0.843 per HK$)",
@@ -165,7 +165,7 @@ class LocationParams:
         "1",
         "Elasticity of a city's production wage to its mean residential rent relative to 2018: the "
         "housing share of production workers' spending, which a spatial equilibrium makes wages "
-        "compensate (Roback 1982); read only with location.plant_labour_share > 0",
+        "compensate (Roback 1982); matters only with location.plant_labour_share > 0",
         "assumption (migrant workers' housing share of spending, 0.2–0.3)",
         lo=0.0,
         hi=1.0,
