@@ -101,9 +101,9 @@ class Recorder:
         job_city = city[views.job_cells(s, employed)]
         row["jobs"] = np.bincount(job_city, minlength=n_c) * scale
         row["unemployed"] = np.bincount(home_city[talent.employer[alive_t] < 0], minlength=n_c) * scale
-        row["mean_commercial_rent"] = _weighted_city_mean(cells.com_rent / 3.0, cells.com_cap, city)
-        row["mean_residential_rent"] = _weighted_city_mean(cells.res_rent / 3.0, cells.res_cap, city)
-        row["mean_house_price"] = _weighted_city_mean(cells.house_price, cells.res_cap, city)
+        row["mean_commercial_rent"] = views.weighted_city_mean(cells.com_rent / 3.0, cells.com_cap, city)
+        row["mean_residential_rent"] = views.weighted_city_mean(cells.res_rent / 3.0, cells.res_cap, city)
+        row["mean_house_price"] = views.weighted_city_mean(cells.house_price, cells.res_cap, city)
         wages = s.cities.wage[job_city] * talent.skill[employed] * 4.0  # views.talent_wage, job cells known
         with np.errstate(invalid="ignore", divide="ignore"):
             row["mean_wage"] = np.bincount(job_city, weights=wages, minlength=n_c) / np.bincount(
@@ -404,14 +404,6 @@ class Recorder:
         frame.insert(0, "city", np.array(geodata.CITY_CODES)[frame.pop("city_i").astype(int)])
         frame.insert(0, "quarter", self._label(frame["t"].to_numpy()))
         return frame[list(GOVERNMENT_COLUMNS)]
-
-
-def _weighted_city_mean(values: np.ndarray, weight: np.ndarray, city: np.ndarray) -> np.ndarray:
-    w = np.where(weight > 0, weight, 0.0)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.bincount(city, weights=values * w, minlength=N_CITIES) / np.bincount(
-            city, weights=w, minlength=N_CITIES
-        )
 
 
 def funds_table(s: State) -> pd.DataFrame:

@@ -127,11 +127,19 @@ def firm_tfp(s: State, cfg: Config, idx: np.ndarray) -> np.ndarray:
     return tfp
 
 
+def weighted_city_mean(values: np.ndarray, weight: np.ndarray, city: np.ndarray) -> np.ndarray:
+    """Each city's mean of a per-cell ``values`` weighted by ``weight`` (negative weights count
+    as 0; NaN for a city without weight)."""
+    w = np.where(weight > 0, weight, 0.0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.bincount(city, weights=values * w, minlength=N_CITIES) / np.bincount(
+            city, weights=w, minlength=N_CITIES
+        )
+
+
 def city_residential_rent(cells: Cells) -> np.ndarray:
-    """Each city's floor-weighted mean residential rent, ¥ per m² per quarter (0 without floor)."""
-    floor = np.bincount(cells.city, weights=cells.res_cap, minlength=N_CITIES)
-    bill = np.bincount(cells.city, weights=cells.res_cap * cells.res_rent, minlength=N_CITIES)
-    return np.divide(bill, floor, out=np.zeros(N_CITIES), where=floor > 0)
+    """Each city's floor-weighted mean residential rent, ¥ per m² per quarter."""
+    return weighted_city_mean(cells.res_rent, cells.res_cap, cells.city)
 
 
 def production_wages(s: State, cfg: Config) -> np.ndarray:
