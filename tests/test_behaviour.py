@@ -131,7 +131,7 @@ def test_shenzhen_firms_send_plants_out_more_than_rd_centres(paired_runs):
     "centres +11.6 (se 3.6), and over 40 pairs by +15.8 (se 3.7; +27%), plants +7.1 (se 2.4); plants lead "
     "(+28.4, se 4.1, 19 of 20 pairs, before the border's flow correction) only with location.plant_land_share "
     "0.3, far above what land costs manufacturers. With plants' production workers paid a wage that follows "
-    "their city's rents (location.plant_labour_share 0.25, off by default) plants lead at full scale over 40 "
+    "their city's rents (location.plant_labour_share 0.25, on by default since 2026-12-02) plants lead at full scale over 40 "
     "paired seeds (+12.9 a run, se 2.2, against R&D centres +4.0, se 2.2; README, S2), but not on this "
     "sample (-0.33, se 0.56, over the 12 seeds). Open in issue 11",
     strict=False,

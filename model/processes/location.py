@@ -140,14 +140,14 @@ class LocationParams:
         hi=0.3,
     )
     plant_labour_share: float = param(
-        0.0,
+        0.25,
         "share",
         "Cost share of a production plant's production workers (outside the modelled talent): a "
         "plant's output per unit of inputs, relative to headquarters, also scales as (production wage "
         "at the plant / at headquarters)^(−share); 0 turns the channel off (seed 001 §4: land and "
         "labour costs moved manufacturing on to Dongguan)",
-        "assumption: off by default, so the calibration and every stored result stand; its effect at "
-        "0.25 (production workers' pay in manufacturing value added) is measured in the README, S2",
+        "assumption (production workers' pay in manufacturing value added); on by default since "
+        "2026-12-02 — the figures with it off (0) are in the README, S2",
         lo=0.0,
         hi=0.6,
     )
