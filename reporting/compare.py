@@ -446,6 +446,53 @@ def flow_counts(relocations: pd.DataFrame, kind: str, size_class: str | None = N
     return m.to_numpy(dtype=float)
 
 
+SITE_KINDS = ("plant", "R&D centre", "both")
+
+
+def net_second_sites(sites: pd.DataFrame, base: str, label: str, where: str = "SZ") -> dict[str, pd.DataFrame]:
+    """Second sites leaving a city net of those entering it, per seed, in two paired runs.
+
+    A second site leaves ``where`` when a firm headquartered there opens it in another city or
+    when it is moved out of ``where``; it enters when it is moved into ``where`` from another
+    city (closures are not counted). Counts are over the whole run.
+
+    Args:
+        sites: Rows of ``establishments.parquet`` of both runs, with ``label`` and ``seed``.
+        base: Label of the baseline run.
+        label: Label of the scenario run.
+        where: City code.
+
+    Returns:
+        Per kind (``plant``, ``R&D centre`` and ``both``), a frame indexed by seed with the
+        columns ``out_<run>``, ``in_<run>`` and ``net_<run>`` for ``run`` in (``base``,
+        ``label``) — counts of second sites per run — and ``diff``, the paired change of the net
+        count (scenario minus baseline).
+    """
+    s = sites[sites["label"].isin([base, label])]
+    leave = s["event"].isin(["open", "relocate"]) & (s["from_city"] == where) & (s["to_city"] != where)
+    enter = (s["event"] == "relocate") & (s["from_city"] != where) & (s["to_city"] == where)
+    seeds = s.groupby(["label", "seed"]).size().unstack("label").index
+    result = {}
+    for kind in SITE_KINDS:
+        k = s["kind"] == kind if kind != "both" else np.ones(len(s), dtype=bool)
+        out, enter_ = (
+            s[m & k]
+            .groupby(["seed", "label"])
+            .size()
+            .unstack("label")
+            .reindex(index=seeds, columns=[base, label])
+            .fillna(0.0)
+            for m in (leave, enter)
+        )
+        net = out - enter_
+        frame = pd.DataFrame(index=seeds)
+        for run in (base, label):
+            frame[f"out_{run}"], frame[f"in_{run}"], frame[f"net_{run}"] = out[run], enter_[run], net[run]
+        frame["diff"] = net[label] - net[base]
+        result[kind] = frame
+    return result
+
+
 FLOW_PANELS: list[tuple[str, str, str | None]] = [
     *[(f"{s} firms", "whole firm", s) for s in SIZE_CLASSES],
     ("divisions", "division", None),

@@ -35,6 +35,7 @@ from corridor_abm.reporting.compare import (  # noqa: E402
     load_city_quarter,
     load_run_sets,
     load_table,
+    net_second_sites,
     paired_differences,
 )
 
@@ -165,31 +166,19 @@ def site_facts(city: pd.DataFrame, sites: pd.DataFrame, base: str, label: str, w
 
 def net_site_facts(sites: pd.DataFrame, base: str, label: str, where: str = "SZ") -> list[str]:
     """Lines of text with the second sites that leave ``where`` net of those that come in, of any
-    firm, over the whole run: opened in another city by a firm headquartered in ``where`` or moved
-    out of ``where``, less moved into it from another city (closures not counted). Means over
-    seeds of each arm and the paired difference with its standard error and the number of pairs
-    in which the scenario has more; per kind and both kinds together.
+    firm, over the whole run (``reporting.compare.net_second_sites``): means over seeds of each
+    arm and the paired difference with its standard error and the number of pairs in which the
+    scenario has more; per kind and both kinds together.
     """
-    s = sites[sites["label"].isin([base, label])]
-    leave = s["event"].isin(["open", "relocate"]) & (s["from_city"] == where) & (s["to_city"] != where)
-    enter = (s["event"] == "relocate") & (s["from_city"] != where) & (s["to_city"] == where)
-    seeds = s.groupby(["label", "seed"]).size().unstack("label").index
     lines = [f"[{label}] second sites leaving {where} net of those entering it (any firm), whole run:"]
-    for kind in ("plant", "R&D centre", "both"):
-        k = s["kind"] == kind if kind != "both" else np.ones(len(s), dtype=bool)
-        counts = {
-            name: s[m].groupby(["seed", "label"]).size().unstack("label").reindex(index=seeds, columns=[base, label])
-            for name, m in (("out", leave & k), ("in", enter & k))
-        }
-        out, enter_ = counts["out"].fillna(0.0), counts["in"].fillna(0.0)
-        net = out - enter_
-        d = net[label] - net[base]
+    for kind, f in net_second_sites(sites, base, label, where).items():
+        d = f["diff"]
         se = d.std(ddof=1) / np.sqrt(len(d)) if len(d) > 1 else float("nan")
         lines.append(
-            f"  {kind}: out {out[base].mean():,.1f} -> {out[label].mean():,.1f}, "
-            f"in {enter_[base].mean():,.1f} -> {enter_[label].mean():,.1f}; "
-            f"net {net[base].mean():,.1f} -> {net[label].mean():,.1f} (paired {d.mean():+,.1f}, se {se:.1f}, "
-            f"more in {(d > 0).sum()} of {len(d)} pairs)"
+            f"  {kind}: out {f[f'out_{base}'].mean():,.1f} -> {f[f'out_{label}'].mean():,.1f}, "
+            f"in {f[f'in_{base}'].mean():,.1f} -> {f[f'in_{label}'].mean():,.1f}; "
+            f"net {f[f'net_{base}'].mean():,.1f} -> {f[f'net_{label}'].mean():,.1f} (paired {d.mean():+,.1f}, "
+            f"se {se:.1f}, more in {(d > 0).sum()} of {len(d)} pairs)"
         )
     return lines
 
