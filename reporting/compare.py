@@ -449,6 +449,12 @@ def flow_counts(relocations: pd.DataFrame, kind: str, size_class: str | None = N
 SITE_KINDS = ("plant", "R&D centre", "both")
 
 
+def second_sites_leaving(sites: pd.DataFrame, where: str) -> pd.Series:
+    """Rows of ``establishments`` that set up a second site outside ``where``: opened in another
+    city by a firm headquartered in ``where``, or moved out of ``where`` to another city."""
+    return sites["event"].isin(["open", "relocate"]) & (sites["from_city"] == where) & (sites["to_city"] != where)
+
+
 def net_second_sites(sites: pd.DataFrame, base: str, label: str, where: str = "SZ") -> dict[str, pd.DataFrame]:
     """Second sites leaving a city net of those entering it, per seed, in two paired runs.
 
@@ -469,7 +475,7 @@ def net_second_sites(sites: pd.DataFrame, base: str, label: str, where: str = "S
         count (scenario minus baseline).
     """
     s = sites[sites["label"].isin([base, label])]
-    leave = s["event"].isin(["open", "relocate"]) & (s["from_city"] == where) & (s["to_city"] != where)
+    leave = second_sites_leaving(s, where)
     enter = (s["event"] == "relocate") & (s["from_city"] != where) & (s["to_city"] == where)
     seeds = s.groupby(["label", "seed"]).size().unstack("label").index
     result = {}

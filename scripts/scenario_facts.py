@@ -37,6 +37,7 @@ from corridor_abm.reporting.compare import (  # noqa: E402
     load_table,
     net_second_sites,
     paired_differences,
+    second_sites_leaving,
 )
 
 CITIES = ("HK", "SZ", "DG", "HZ")
@@ -140,7 +141,7 @@ def site_facts(city: pd.DataFrame, sites: pd.DataFrame, base: str, label: str, w
     """
     big = city[city["city"] == where].groupby(["label", "seed"])["firms_large"].sum() / 4.0
     s = sites[sites["label"].isin([base, label])]
-    out_of = ((s["event"] == "open") | (s["event"] == "relocate")) & (s["from_city"] == where) & (s["to_city"] != where)
+    out_of = second_sites_leaving(s, where)
     lines = [
         f"[{label}] second sites set up outside {where} by its firms (opened or moved out), whole run, means over seeds:"
     ]
