@@ -506,8 +506,15 @@ def plot_run(
     title: str = "",
     fmt: str = "png",
     dpi: int = DEFAULT_DPI,
+    helper: bool | None = None,
 ) -> list[Path]:
     """Draw every plot of a run into ``plots_dir``.
+
+    Half of the figures may be drawn by a forked helper process while this one draws the other
+    half (the files are the same either way: each figure is drawn from the same tables by the
+    same code). By default the helper is used only where forking is safe and can help: on a
+    platform with ``fork``, in a process that is not itself a worker of a pool, with no other
+    thread running (forking a process with threads can deadlock) and with two cores or more.
 
     Args:
         tables: The run's tables.
@@ -516,13 +523,16 @@ def plot_run(
         title: Title prefix (the scenario's name).
         fmt: File format: png, svg or pdf (``output.format``).
         dpi: Resolution of raster output (``output.dpi``).
+        helper: Use the forked helper (True), never (False), or where safe (None).
 
     Returns:
-        Paths of the files written.
+        Paths of the files written, in the same order either way.
+
+    Raises:
+        RuntimeError: The helper process failed (its traceback went to standard error).
     """
     plots_dir = Path(plots_dir)
     plots_dir.mkdir(parents=True, exist_ok=True)
-    written = []
     jobs = [
         ("city_series", lambda p: plot_city_series(tables["city_quarter"], title, p, dpi, tables.get("timeline"))),
         ("relocation_flows", lambda p: plot_relocation_flows(tables["relocations"], title, p, dpi)),
@@ -536,9 +546,43 @@ def plot_run(
         ("government", lambda p: plot_government(tables["government"], title, p, dpi, tables.get("timeline"))),
         ("base_map", lambda p: plot_base_map(cmap, p, dpi)),
     ]
-    for name, draw in jobs:
-        path = figure_path(plots_dir, name, fmt)
-        fig = draw(path)  # saved atomically by reporting.style.save_figure
-        plt.close(fig)
-        written.append(path)
-    return written
+    paths = {name: figure_path(plots_dir, name, fmt) for name, _ in jobs}
+
+    def draw(names: set[str]) -> None:
+        for name, job in jobs:
+            if name in names:
+                plt.close(job(paths[name]))  # saved atomically by reporting.style.save_figure
+
+    use_helper = can_fork_helper() if helper is None else helper
+    if not use_helper:
+        draw(set(paths))
+        return list(paths.values())
+    import multiprocessing as mp
+
+    # about half of the drawing time each (the city series and innovation panels are the two
+    # slowest figures but one; measured one by one on a default run's tables)
+    theirs = {"city_series", "innovation_and_capital", "relocation_flows", "size_selection_SZ"}
+    child = mp.get_context("fork").Process(target=draw, args=(theirs,), name="plot-helper")
+    child.start()
+    try:
+        draw(set(paths) - theirs)
+    finally:
+        child.join()
+    if child.exitcode != 0:
+        raise RuntimeError(f"the plotting helper process failed (exit code {child.exitcode}); see its error above")
+    return list(paths.values())
+
+
+def can_fork_helper() -> bool:
+    """Whether :func:`plot_run` may fork a helper: ``fork`` exists, this process is not a
+    multiprocessing worker, no other thread runs here, and two or more cores are available."""
+    import multiprocessing as mp
+    import os
+    import threading
+
+    if "fork" not in mp.get_all_start_methods() or mp.parent_process() is not None:
+        return False
+    if threading.active_count() != 1:
+        return False
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return cores >= 2

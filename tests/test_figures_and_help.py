@@ -52,6 +52,21 @@ def test_run_plots_write_pdf_and_svg(small_run, tmp_path):
     assert all(ax.get_xlabel() == "year" for ax in svg.axes[-3:])
 
 
+@pytest.mark.skipif("fork" not in __import__("multiprocessing").get_all_start_methods(), reason="no fork here")
+def test_plots_drawn_with_a_helper_are_the_same_files(small_run, tmp_path):
+    alone = plot_run(small_run.tables, small_run.cmap, tmp_path / "alone", "test", dpi=60, helper=False)
+    helped = plot_run(small_run.tables, small_run.cmap, tmp_path / "helped", "test", dpi=60, helper=True)
+    assert [p.name for p in alone] == [p.name for p in helped] and len(alone) == 8
+    assert all(a.read_bytes() == h.read_bytes() for a, h in zip(alone, helped, strict=True))
+    assert not list((tmp_path / "helped").glob("*.tmp.*"))
+
+
+def test_a_failing_plot_helper_stops_the_run(small_run, tmp_path):
+    broken = {**small_run.tables, "city_quarter": small_run.tables["city_quarter"].iloc[:, :2]}  # the helper's figure
+    with pytest.raises(RuntimeError, match="plotting helper process failed"):
+        plot_run(broken, small_run.cmap, tmp_path, "test", dpi=60, helper=True)
+
+
 def test_figure_settings_are_validated():
     cfg = compose_config("baseline", ["output.format=pdf", "output.dpi=300"])
     assert cfg.output.format == "pdf" and cfg.output.dpi == 300
