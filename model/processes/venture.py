@@ -333,34 +333,55 @@ def _deals(s: State, cfg: Config, rng: np.random.Generator) -> None:
     # reach is a function of the two cells, elementwise: computed per office cell for the cells
     # the pool occupies only (a few hundred of the map's thousands), then read per firm
     pool_cells, cell_of_firm = np.unique(pool_cell, return_inverse=True)
-    reach_from: dict[int, np.ndarray] = {}  # per office cell: reach to each firm of the pool
+
+    def reach_by_cell(cell: int, city: int) -> np.ndarray:
+        return vcm.reach(
+            s.travel.between(cell, pool_cells),
+            vp.reach_minutes,
+            border.crosses(s.cells.city[pool_cells], city),
+            border.capital_friction(cfg.border, s.map, pool_cells, cell),
+        )
+
+    # per office cell: the reach to each firm of the pool not yet taken (0 once taken: the same
+    # values as np.where(taken, 0.0, reach)), brought up to date from the firms taken since the
+    # cell was last read, so each fund's screening sums one array into one buffer
+    reach_left: dict[int, np.ndarray] = {}
+    read_upto: dict[int, int] = {}  # per office cell: how many of taken_order it has zeroed
+    taken_order: list[int] = []
+    cdf = np.empty(pool.size)
     stakes: list[tuple] = []  # the quarter's new stakes, added to the book in deal order at the end
     for k in order:
         fund = investing[k]
         if fund.cash < stage_amount.min():
             continue
-        if fund.home_cell not in reach_from:
-            reach_from[fund.home_cell] = vcm.reach(
-                s.travel.between(fund.home_cell, pool_cells),
-                vp.reach_minutes,
-                border.crosses(s.cells.city[pool_cells], fund.home_city),
-                border.capital_friction(cfg.border, s.map, pool_cells, fund.home_cell),
-            )[cell_of_firm]
-        r = reach_from[fund.home_cell]
+        cell = fund.home_cell
+        if cell not in reach_left:
+            reach_left[cell] = reach_by_cell(cell, fund.home_city)[cell_of_firm]
+            read_upto[cell] = 0
+        r = reach_left[cell]
+        if read_upto[cell] < len(taken_order):
+            r[taken_order[read_upto[cell] :]] = 0.0
+            read_upto[cell] = len(taken_order)
         # sample_weighted's draws, with one pass fewer: the cumulative weight tells whether any
         # firm is left to see (weights are non-negative)
-        cdf = np.cumsum(np.where(taken, 0.0, r))
+        np.cumsum(r, out=cdf)
         if cdf[-1] <= 0:
             continue
         draws = rng.random((vp.screened,)) * cdf[-1]
         seen = np.unique(np.minimum(np.searchsorted(cdf, draws, side="right"), cdf.size - 1))
         score = r[seen] * quality[seen]
-        best = seen[np.argsort(-score)][: vp.deals_per_quarter]
-        for j in best:
+        # a firm drawn has positive weight, so is not taken, except where the clamp above picked
+        # the last firm: score that one by its reach, as an unmasked reach would
+        stale = taken[seen]
+        if stale.any():
+            score[stale] = reach_by_cell(cell, fund.home_city)[cell_of_firm[seen[stale]]] * quality[seen[stale]]
+        order_seen = np.argsort(-score)[: vp.deals_per_quarter]
+        for j, value in zip(seen[order_seen], score[order_seen], strict=True):
             amount = float(stage_amount[firms.vc_stage[pool[j]]])
-            if r[j] * quality[j] < vp.min_score or taken[j] or amount > fund.cash:
+            if value < vp.min_score or taken[j] or amount > fund.cash:
                 continue
             taken[j] = True
+            taken_order.append(int(j))
             _invest(s, stakes, fund, int(pool[j]), amount, float(pre_money[j]))
             guide = capital.guidance_funds[pool_city[j]]
             co = min(cfg.government.guidance_coinvest_share * amount, guide.cash)
