@@ -130,7 +130,7 @@ def test_shenzhen_firms_send_plants_out_more_than_rd_centres(paired_runs):
     "At full scale over 40 paired seeds (scripts/scenario_facts.py, its last lines; README, S2) S2 raises the "
     "plants leaving Shenzhen net of those entering it by +12.9 a run (se 2.2) and R&D centres by +4.0 (se 2.2), "
     "plants ahead in 27 of 40 pairs; with the channel off (location.plant_labour_share 0) the two kinds rise "
-    "together (plants +7.1, R&D centres +8.6). Open in issue 11",
+    "together (plants +7.1, R&D centres +8.6); tested at full scale behind the slow marker: tests/test_gradient.py",
     strict=False,
 )
 def test_no_new_land_sends_more_shenzhen_plants_out(paired_runs):
