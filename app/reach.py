@@ -10,7 +10,9 @@ first year (``reach.quarters``), and measures the lever's *direct channel*: the 
 on first (floor space for land, R&D spending for the R&D subsidy, cross-border deals for the
 capital friction, ...). It writes ``reach.csv`` and ``reach.md``: per lever, the mean paired
 change of its channel, relative to the baseline, with a 90% band over seeds, the share of seeds
-with the expected sign, and a verdict. A lever whose channel does not move is a defect.
+with the expected sign, and a verdict. A lever whose channel does not move is a defect. A lever
+with a thin channel (``Lever.seeds_factor``) runs on a multiple of ``reach.seeds``, the first
+of them the seeds every other lever runs on; the table says how many seeds each row used.
 """
 
 from __future__ import annotations
@@ -171,8 +173,9 @@ def _floor(city: str | tuple[str, ...], kind: str = "commercial") -> Callable[[T
 
 @dataclass(frozen=True)
 class Lever:
-    """One lever alone: its overrides, the channel it acts on first, the expected sign, and the
-    quarters it needs to act (None: ``reach.quarters``)."""
+    """One lever alone: its overrides, the channel it acts on first, the expected sign, the
+    quarters it needs to act (None: ``reach.quarters``) and how many times ``reach.seeds`` paired
+    seeds its channel needs (a thin channel: a few events a run in the sample)."""
 
     name: str
     overrides: tuple[str, ...]
@@ -180,6 +183,7 @@ class Lever:
     measure: Callable[[Tables], float]
     sign: int = 1
     quarters: int | None = None
+    seeds_factor: int = 1
 
 
 LEVERS: tuple[Lever, ...] = (
@@ -286,11 +290,15 @@ LEVERS: tuple[Lever, ...] = (
         "firms moving across the border",
         _cross_border_moves,
     ),
+    # The two thin rows (a channel that moves by a few tenths of a percent, or by a few firm
+    # moves a run) take four times the seeds: on 20 paired seeds neither was shown, on 40 neither,
+    # on 80 both (+0.6% [+0.1, +1.1] and +17.5% [+9.0, +25.9]; 2026-12-02, commit 55f7d20)
     Lever(
         "zone_friction_factor",
         ("border.zone_friction_factor=0.1",),
         "cross-border commuters, end of year",
         _corridor_total("cross_border_commuters", last_only=True),
+        seeds_factor=4,
     ),
     Lever(
         "border_crossing_minutes",
@@ -321,6 +329,7 @@ LEVERS: tuple[Lever, ...] = (
         "SZ → HZ firm moves (whole firms), first 3 years",
         _moves("SZ", "HZ"),
         quarters=12,
+        seeds_factor=4,
     ),
     # whole-firm moves between Dongguan and Huizhou number 0.4 a run over three years in a 10%
     # sample (2026-12-01), too few to measure; the link acts first on who commutes between them
@@ -425,26 +434,31 @@ def reach_table(settings: Any, workers: int) -> pd.DataFrame:
         workers: Parallel processes.
 
     Returns:
-        The table: lever, overrides, channel, expected sign, baseline mean, mean change, its
-        relative size, the 90% interval of the mean and the 90% band over seeds, the share of
-        seeds with the expected sign, and a verdict (:func:`channel_moves`).
+        The table: lever, overrides, channel, expected sign, paired seeds (``reach.seeds`` ×
+        the lever's ``seeds_factor``), baseline mean, mean change, its relative size, the 90%
+        interval of the mean and the 90% band over seeds, the share of seeds with the expected
+        sign, and a verdict (:func:`channel_moves`).
     """
     from corridor_abm.calibration.evaluate import run_parallel
 
     rp = settings.reach
     chosen = [lever for lever in LEVERS if not rp.levers or lever.name in rp.levers]
-    seeds = replicate_seeds(settings.seed, rp.seeds)
+    # a lever's seeds are the first rp.seeds × its factor of one spawned list, so every lever
+    # shares its first seeds with every other and with its base
+    n_seeds = {lever.name: rp.seeds * lever.seeds_factor for lever in chosen}
+    seeds = replicate_seeds(settings.seed, max(n_seeds.values()))
     bases: dict[tuple[tuple[str, ...], int | None], list[str]] = {}
     for lever in chosen:
         bases.setdefault((BASES.get(lever.name, ()), lever.quarters), []).append(lever.name)
     tasks, keys = [], []
     for (base, quarters), names in bases.items():
-        for k, seed in enumerate(seeds):
-            tasks.append(ReachTask(_config(settings, base, seed, quarters), tuple(names)))
+        for k, seed in enumerate(seeds[: max(n_seeds[name] for name in names)]):
+            measured = tuple(name for name in names if k < n_seeds[name])
+            tasks.append(ReachTask(_config(settings, base, seed, quarters), measured))
             keys.append(("base", base, k))
     for lever in chosen:
         base = BASES.get(lever.name, ())
-        for k, seed in enumerate(seeds):
+        for k, seed in enumerate(seeds[: n_seeds[lever.name]]):
             tasks.append(ReachTask(_config(settings, (*base, *lever.overrides), seed, lever.quarters), (lever.name,)))
             keys.append(("lever", lever.name, k))
     results = run_parallel(run_reach_task, tasks, workers)
@@ -458,8 +472,9 @@ def reach_table(settings: Any, workers: int) -> pd.DataFrame:
             lever_values[(key[1], key[2])] = out[key[1]]
     rows = []
     for lever in chosen:
-        base = np.array([base_values[(lever.name, k)] for k in range(len(seeds))])
-        scen = np.array([lever_values[(lever.name, k)] for k in range(len(seeds))])
+        n = n_seeds[lever.name]
+        base = np.array([base_values[(lever.name, k)] for k in range(n)])
+        scen = np.array([lever_values[(lever.name, k)] for k in range(n)])
         diff = scen - base
         # changes relative to the baseline's level; against a channel that is zero on the
         # baseline (no cross-border deals, say) the change is reported in its own units
@@ -475,6 +490,7 @@ def reach_table(settings: Any, workers: int) -> pd.DataFrame:
                 "overrides": " ".join(lever.overrides),
                 "channel": lever.channel,
                 "expected_sign": "+" if lever.sign > 0 else "−",
+                "seeds": n,
                 "baseline_mean": float(base.mean()),
                 "mean_change": float(diff.mean()),
                 "relative": relative,
@@ -490,16 +506,16 @@ def reach_table(settings: Any, workers: int) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def reach_markdown(table: pd.DataFrame, seeds: int, quarters: int) -> str:
+def reach_markdown(table: pd.DataFrame, quarters: int) -> str:
     """The table as Markdown (for the docs)."""
     lines = [
-        f"| lever | overrides | direct channel | sign | change | 90% interval of the mean | 90% band of the {seeds} paired seeds | seeds with the sign | verdict |",
-        "|---|---|---|---|---:|---|---|---:|---|",
+        "| lever | overrides | direct channel | sign | paired seeds | change | 90% interval of the mean | 90% band of the seeds | seeds with the sign | verdict |",
+        "|---|---|---|---|---:|---:|---|---|---:|---|",
     ]
     for r in table.itertuples():
         fmt = (lambda x: f"{x:+.1%}") if r.relative else (lambda x: f"{x:+,.3g}")
         lines.append(
-            f"| {r.lever} | `{r.overrides}` | {r.channel} | {r.expected_sign} | {fmt(r.relative_change)} | "
+            f"| {r.lever} | `{r.overrides}` | {r.channel} | {r.expected_sign} | {r.seeds} | {fmt(r.relative_change)} | "
             f"[{fmt(r.mean_low)}, {fmt(r.mean_high)}] | [{fmt(r.band_low)}, {fmt(r.band_high)}] | "
             f"{r.seeds_with_sign:.0%} | {r.verdict} |"
         )
@@ -518,9 +534,7 @@ def reach_mode(settings: Any, out_dir: Path) -> None:
     start = time.perf_counter()
     out_dir = begin_run(out_dir)
     table = reach_table(settings, settings.workers)
-    files = write_result_table(
-        out_dir, "reach", table, reach_markdown(table, settings.reach.seeds, settings.reach.quarters)
-    )
+    files = write_result_table(out_dir, "reach", table, reach_markdown(table, settings.reach.quarters))
     defects = table[table["verdict"].str.startswith("DEFECT")]["lever"].tolist()
     mark_complete(
         out_dir,

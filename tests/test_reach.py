@@ -70,6 +70,27 @@ def test_money_floor_and_rd_levers_reach_their_channels():
     assert bad.empty, bad[["lever", "relative_change", "seeds_with_sign"]].to_string()
 
 
+def test_a_thin_lever_runs_on_its_multiple_of_the_seeds_paired_with_the_others(monkeypatch):
+    """zone_friction_factor (seeds_factor 4) runs on four seeds where land_sz runs on one; both
+    share the first seed and its baseline run, and the extra baseline runs measure it alone."""
+    from corridor_abm.calibration import evaluate
+
+    tasks = []
+    run_parallel = evaluate.run_parallel
+
+    def counting(fn, batch, workers):
+        tasks.extend(batch)
+        return run_parallel(fn, batch, workers)
+
+    monkeypatch.setattr(evaluate, "run_parallel", counting)
+    both = reach.reach_table(_settings(["land_sz", "zone_friction_factor"], seeds=1), workers=1).set_index("lever")
+    assert both.loc["zone_friction_factor", "seeds"] == 4 and both.loc["land_sz", "seeds"] == 1
+    assert len(tasks) == 4 + 1 + 4  # baseline on four seeds, land_sz on one, the friction on four
+    assert [t.measures for t in tasks[:4]] == [("land_sz", "zone_friction_factor"), *[("zone_friction_factor",)] * 3]
+    alone = reach.reach_table(_settings(["land_sz"], seeds=1), workers=1).set_index("lever")
+    assert alone.loc["land_sz"].equals(both.loc["land_sz"])
+
+
 BEHAVIOURAL = [
     "capital_friction",
     # innovations are Poisson events: one seed of 600 firms gave -0.4% for a lower knowledge
