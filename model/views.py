@@ -253,16 +253,18 @@ def border_value(s: State, idx: np.ndarray, homes: np.ndarray, jobs: np.ndarray)
         jobs: Job cells, (n,) or (n, k) (broadcasting with ``homes``); -1: no modelled job (the
             home's side is taken).
     """
-    hk = s.cells.city == HK
-    from_hk = (s.talent.origin[idx] == tm.ORIGIN_HK).astype(np.intp)
+    # sides as 0/1 in int8 and the (2, 2, 2) table read by a flat index: the same values as
+    # indexing it by the three sides, with small temporaries (this runs on every candidate)
+    hk = (s.cells.city == HK).astype(np.int8)
+    from_hk = (s.talent.origin[idx] == tm.ORIGIN_HK).astype(np.int8)
     attachment = s.talent.hk_attachment[idx].astype(float)
     if np.ndim(homes) == 2 or np.ndim(jobs) == 2:
         from_hk, attachment = from_hk[:, None], attachment[:, None]
     job_side = hk[np.maximum(jobs, 0)]
     home_side = np.where(homes >= 0, hk[np.maximum(homes, 0)], job_side)
     job_side = np.where(jobs >= 0, job_side, home_side)
-    home_i, job_i = home_side.astype(np.intp), job_side.astype(np.intp)
-    return s.cities.border_fundamental[from_hk, home_i, job_i] + attachment * (home_i + job_i)
+    table = s.cities.border_fundamental.reshape(8)  # [from_hk, home side, job side], C order
+    return table.take(from_hk * 4 + (home_side * 2 + job_side)) + attachment * (home_side + job_side)
 
 
 def job_utility(s: State, cfg: Config, idx: np.ndarray, firm_cols: np.ndarray) -> np.ndarray:
