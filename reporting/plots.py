@@ -559,8 +559,9 @@ def plot_run(
         return list(paths.values())
     import multiprocessing as mp
 
-    # about half of the drawing time each (the city series and innovation panels are the two
-    # slowest figures but one; measured one by one on a default run's tables)
+    # about half of the drawing time each: the city series (the slowest figure) and the
+    # innovation panels there, the maps and the budgets here, and two of the small ones each
+    # (per figure on a default run's tables, README "Speed": 1.8, 1.1 and 1.7, 1.3 s)
     theirs = {"city_series", "innovation_and_capital", "relocation_flows", "size_selection_SZ"}
     child = mp.get_context("fork").Process(target=draw, args=(theirs,), name="plot-helper")
     child.start()

@@ -61,6 +61,7 @@ def test_plots_drawn_with_a_helper_are_the_same_files(small_run, tmp_path):
     assert not list((tmp_path / "helped").glob("*.tmp.*"))
 
 
+@pytest.mark.skipif("fork" not in __import__("multiprocessing").get_all_start_methods(), reason="no fork here")
 def test_a_failing_plot_helper_stops_the_run(small_run, tmp_path):
     broken = {**small_run.tables, "city_quarter": small_run.tables["city_quarter"].iloc[:, :2]}  # the helper's figure
     with pytest.raises(RuntimeError, match="plotting helper process failed"):
