@@ -347,11 +347,13 @@ def update_workforce(s: State, cfg: Config) -> None:
     # bin 0 collects everyone without a modelled job; firm f is bin f + 1. Bincount adds in
     # agent order, so each firm's sums are those over its employees alone, to the bit.
     # (bincount converts int32 indices to intp and float32 weights to float64 on every call:
-    # convert once)
-    row = np.where(talent.alive, talent.employer + 1, 0).astype(np.intp)
-    div = talent.at_division
+    # convert once, in place)
+    row = talent.employer.astype(np.intp)
+    row += 1
+    row *= talent.alive
     skill = talent.skill.astype(np.float64)
     firms.eff[:] = np.bincount(row, weights=skill, minlength=n + 1)[1:]
+    div = np.flatnonzero(talent.at_division)
     row_div, skill_div = row[div], skill[div]
     firms.eff_div[:] = np.bincount(row_div, weights=skill_div, minlength=n + 1)[1:]
     heads = np.bincount(row, minlength=n + 1)[1:]
