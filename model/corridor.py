@@ -236,6 +236,9 @@ class CorridorModel(mesa.Model):
         if progress:
             from tqdm import tqdm
 
+            # no monitor thread: it would outlive the bar, and a process with a second thread
+            # must not fork (reporting.plots.plot_run forks a plotting helper only without one)
+            tqdm.monitor_interval = 0
             bar = tqdm(total=n, desc=f"{self.cfg.scenario_name} seed {self.cfg.seed}", unit="quarter", leave=False)
         for _ in range(n):
             self.step()

@@ -68,6 +68,21 @@ def test_a_failing_plot_helper_stops_the_run(small_run, tmp_path):
         plot_run(broken, small_run.cmap, tmp_path, "test", dpi=60, helper=True)
 
 
+def test_a_run_with_its_progress_bar_leaves_no_thread_behind():
+    """The plotting helper forks only a process with one thread: the progress bar of `python
+    run.py` must not leave tqdm's monitor thread running."""
+    import threading
+
+    from corridor_abm.model.simulate import simulate
+
+    before = {t.name for t in threading.enumerate()}
+    simulate(
+        compose_config("baseline", ["n_firms=300", "n_talent=3000", "population_share=0.0125", "quarters=2"]),
+        progress=True,
+    )
+    assert {t.name for t in threading.enumerate()} <= before
+
+
 def test_figure_settings_are_validated():
     cfg = compose_config("baseline", ["output.format=pdf", "output.dpi=300"])
     assert cfg.output.format == "pdf" and cfg.output.dpi == 300
