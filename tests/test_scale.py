@@ -50,3 +50,25 @@ def test_firm_dynamics_do_not_depend_on_how_many_workers_an_agent_stands_for():
     assert 0.8 < coarse[0] / fine[0] < 1.25, (coarse, fine)
     assert 0.7 < coarse[1] / fine[1] < 1.4, (coarse, fine)
     assert abs(coarse[2] - fine[2]) < 0.04, (coarse, fine)
+
+
+def test_the_floor_report_counts_without_changing_the_run():
+    """``scripts/profile_step.py --floor`` counts the draws and the transcendental functions of a
+    quarter by wrapping the streams and numpy; the counted run is the same run to the bit, and
+    numpy and the streams are as they were afterwards."""
+    from corridor_abm.model.corridor import CorridorModel
+    from scripts.profile_step import floor_report
+
+    def model():
+        cfg = compose_config("baseline", ["quarters=5", "n_firms=300", "n_talent=3000", "population_share=0.01"])
+        return CorridorModel(cfg)
+
+    counted, plain = model(), model()
+    power, get = np.power, counted.streams.get
+    result = floor_report(counted, 2)
+    plain.run(4)
+    assert np.power is power and counted.streams.get == get
+    assert result["draws"] > 1000 and result["math"] > 1000, result
+    assert 0 < result["draw_s"] < result["quarter_s"] and result["pass_s"] > 0, result
+    for name, table in plain.tables().items():
+        assert table.equals(counted.tables()[name]), name
