@@ -159,7 +159,18 @@ def site_index(tfp: np.ndarray, wage: np.ndarray, rent: np.ndarray, beta: np.nda
     two sites is the ratio of the profits the firm could earn there once it has adjusted.
     """
     k = 1.0 - beta - gamma
-    return np.power(tfp, 1.0 / k) * np.power(wage, -beta / k) * np.power(rent, -gamma / k)
+    return site_potential(tfp, wage, beta, gamma) * np.power(rent, -gamma / k)
+
+
+def site_potential(tfp: np.ndarray, wage: np.ndarray, beta: np.ndarray, gamma: np.ndarray) -> np.ndarray:
+    """The part of :func:`site_index` that does not depend on the rent: ``tfp^(1/k) · w^(-β/k)``.
+
+    Computed once for the sites a firm weighs at several rents (its floor need differs between
+    moving whole and opening a second site); the index is this times ``r^(-γ/k)``, the same to
+    the bit as :func:`site_index` computes it.
+    """
+    k = 1.0 - beta - gamma
+    return np.power(tfp, 1.0 / k) * np.power(wage, -beta / k)
 
 
 def plant_factor(

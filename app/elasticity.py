@@ -118,7 +118,7 @@ def talent_leave_probabilities(s: State, cfg: Config, rng: np.random.Generator, 
         leave_region = 1.0 - (1.0 - p0) * np.where(unhappy, 1.0 - tp.dissatisfied_exit_rate, 1.0)
         move = np.zeros(idx.size)
         for _ in range(draws):
-            cand, util, _, _ = migration.home_options(state, cfg, idx, rng, allow_stay=True)
+            cand, util, _, _, _ = migration.home_options(state, cfg, idx, rng, allow_stay=True)
             z = np.where(np.isfinite(util), util / max(tp.taste_sd, 1e-9), -np.inf)
             z -= z.max(axis=1, keepdims=True)
             p = np.exp(z)

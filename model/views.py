@@ -309,9 +309,16 @@ def job_part(
 
 
 def home_part(
-    s: State, cfg: Config, idx: np.ndarray, income: np.ndarray, job: np.ndarray, homes: np.ndarray
+    s: State,
+    cfg: Config,
+    idx: np.ndarray,
+    income: np.ndarray,
+    job: np.ndarray,
+    homes: np.ndarray,
+    floor: np.ndarray | None = None,
 ) -> np.ndarray:
-    """Home utility of talent ``idx`` at ``homes`` (one column per candidate, or a vector)."""
+    """Home utility of talent ``idx`` at ``homes`` (one column per candidate, or a vector);
+    ``floor`` is :func:`household_floor` at those homes where the caller has it already."""
     talent, b = s.talent, cfg.border
     from_hk = (talent.origin[idx] == tm.ORIGIN_HK).astype(np.intp)
     if homes.ndim == 2:
@@ -320,9 +327,11 @@ def home_part(
     # per-cell tables read per candidate (the same values as computed per candidate)
     barriers = border.side_barrier_table(b, s.map, b.residence_barrier_hk, b.residence_barrier_mainland)
     rent = s.cells.res_rent[homes]
+    if floor is None:
+        floor = household_floor(s, cfg, income, rent)
     return tm.home_utility(
         income,
-        rent * household_floor(s, cfg, income, rent),
+        rent * floor,
         commute,
         home_value(s, cfg)[homes] + border_value(s, idx, homes, job),
         barriers[from_hk, homes],

@@ -220,16 +220,38 @@ def candidate_sites(s: State, rng: np.random.Generator, city: np.ndarray, k: int
     return np.concatenate([local, wide], axis=1)
 
 
-def site_index(s: State, cfg: Config, firm_idx: np.ndarray, cells: np.ndarray, rent: np.ndarray) -> np.ndarray:
-    """Profit a firm could earn at ``cells`` at its optimal size there, up to a firm constant
-    (:func:`agents.firms.site_index`); ``rent`` is the lease rent at each cell."""
+def _elasticities(s: State, cfg: Config, firm_idx: np.ndarray, cells: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """β and γ of firms ``firm_idx``, shaped to broadcast against ``cells``."""
     sector = s.firms.sector[firm_idx]
     beta_s, gamma_s = cfg.firms.elasticities()
     beta, gamma = beta_s[sector], gamma_s[sector]
     if cells.ndim == 2:
         beta, gamma = beta[:, None], gamma[:, None]
-    tfp = views.site_tfp(s.cells, s.firms.log_a[firm_idx], sector, cells)
-    return fm.site_index(tfp, s.cities.wage[s.cells.city[cells]], rent, beta, gamma)
+    return beta, gamma
+
+
+def site_potential(s: State, cfg: Config, firm_idx: np.ndarray, cells: np.ndarray) -> np.ndarray:
+    """The rent-free part of :func:`site_index` at ``cells`` (:func:`agents.firms.site_potential`)."""
+    beta, gamma = _elasticities(s, cfg, firm_idx, cells)
+    tfp = views.site_tfp(s.cells, s.firms.log_a[firm_idx], s.firms.sector[firm_idx], cells)
+    return fm.site_potential(tfp, s.cities.wage[s.cells.city[cells]], beta, gamma)
+
+
+def site_index(
+    s: State,
+    cfg: Config,
+    firm_idx: np.ndarray,
+    cells: np.ndarray,
+    rent: np.ndarray,
+    potential: np.ndarray | None = None,
+) -> np.ndarray:
+    """Profit a firm could earn at ``cells`` at its optimal size there, up to a firm constant
+    (:func:`agents.firms.site_index`); ``rent`` is the lease rent at each cell; ``potential``
+    is :func:`site_potential` at ``cells`` where the caller has it already."""
+    beta, gamma = _elasticities(s, cfg, firm_idx, cells)
+    if potential is None:
+        potential = site_potential(s, cfg, firm_idx, cells)
+    return potential * np.power(rent, -gamma / (1.0 - beta - gamma))
 
 
 def _park_discount(s: State, cfg: Config, firm_idx: np.ndarray, cells: np.ndarray) -> np.ndarray:
@@ -247,11 +269,7 @@ def _park_discount(s: State, cfg: Config, firm_idx: np.ndarray, cells: np.ndarra
 
 def floor_need(s: State, cfg: Config, firm_idx: np.ndarray, cells: np.ndarray, labour: np.ndarray) -> np.ndarray:
     """Floor (m²) ``labour`` efficiency units of a firm would lease at ``cells`` at today's rent."""
-    sector = s.firms.sector[firm_idx]
-    beta_s, gamma_s = cfg.firms.elasticities()
-    beta, gamma = beta_s[sector], gamma_s[sector]
-    if cells.ndim == 2:
-        beta, gamma = beta[:, None], gamma[:, None]
+    beta, gamma = _elasticities(s, cfg, firm_idx, cells)
     rent = np.maximum(s.cells.com_rent[cells], 1e-9)
     return labour * fm.floor_per_labour(beta, gamma, s.cities.wage[s.cells.city[cells]], rent)
 
@@ -315,7 +333,9 @@ def move_values(s: State, cfg: Config, lease: LeaseMarket, idx: np.ndarray, cand
     need = floor_need(s, cfg, idx, cand_safe, firms.eff[idx][:, None] * scale)
     here = np.maximum(site_index(s, cfg, idx, hq, lease.rent(hq) * _park_discount(s, cfg, idx, hq)), 1e-300)
     discount = _park_discount(s, cfg, idx, cand_safe)
-    ratio = site_index(s, cfg, idx, cand_safe, lease.rent(cand_safe, need) * discount) / here
+    # the candidates are weighed at three rents (moving whole, opening, moving the second site)
+    potential = site_potential(s, cfg, idx, cand_safe)
+    ratio = site_index(s, cfg, idx, cand_safe, lease.rent(cand_safe, need) * discount, potential) / here
     wage_bill = firms.wage_bill[idx][:, None]
 
     # moving costs are set in 2018 yuan: fit-out, lost output and severance grow with wages, so
@@ -333,17 +353,30 @@ def move_values(s: State, cfg: Config, lease: LeaseMarket, idx: np.ndarray, cand
     rent_hq = lease.rent(hq) * _park_discount(s, cfg, idx, hq)
     production_wage = views.production_wages(s, cfg)[s.cells.city]
 
-    def split(site: np.ndarray, share: np.ndarray | float, with_need: bool, plant: np.ndarray | bool) -> np.ndarray:
-        """Profit with ``share`` of the workforce at ``site`` (a plant where ``plant``) over profit
-        all at headquarters."""
+    def split(
+        site: np.ndarray,
+        share: np.ndarray | float,
+        with_need: bool,
+        plants: tuple[np.ndarray | bool, ...],
+        potential: np.ndarray | None = None,
+    ) -> list[np.ndarray]:
+        """Profit with ``share`` of the workforce at ``site`` over profit all at headquarters, one
+        array for each entry of ``plants`` (the second site is a plant where it is True). The
+        rent, site index and coordination at ``site`` are computed once for all of them;
+        ``potential`` is :func:`site_potential` at ``site`` if known."""
         rent = lease.rent(site, share * need if with_need else 0.0) * _park_discount(s, cfg, idx, site)
-        r = site_index(s, cfg, idx, site, rent) / here
+        r = site_index(s, cfg, idx, site, rent, potential) / here
         factor = views.division_factor(s, cfg, np.broadcast_to(hq, site.shape), site)
-        plant_factor = fm.plant_factor(
-            rent, rent_hq, lp.plant_land_share, production_wage[site], production_wage[hq], lp.plant_labour_share
-        )
-        factor = factor * np.where(plant, plant_factor, 1.0)
-        return (1.0 - share) + share * r * np.power(factor, k_inv)
+        if any(plant is not False for plant in plants):
+            plant_factor = fm.plant_factor(
+                rent, rent_hq, lp.plant_land_share, production_wage[site], production_wage[hq], lp.plant_labour_share
+            )
+        # no plant: the factor alone (it was multiplied by 1.0 before, the same to the bit)
+        return [
+            (1.0 - share)
+            + share * r * np.power(factor if plant is False else factor * np.where(plant, plant_factor, 1.0), k_inv)
+            for plant in plants
+        ]
 
     # the knowledge at the firm's R&D site now, and where it would be
     field = np.maximum(s.knowledge.field, 1e-12)
@@ -372,15 +405,16 @@ def move_values(s: State, cfg: Config, lease: LeaseMarket, idx: np.ndarray, cand
     # a new plant or R&D centre with a share d of the workforce
     cost_open = cost(d * workers, hq, cand_safe, d)
     open_cost = (1.0 + lp.hurdle) * cost_open / horizon_surplus
-    open_plant = np.where(eligible, np.log(split(cand_safe, d, True, True)) - open_cost, -np.inf)
-    open_rd = np.log(split(cand_safe, d, True, False)) - open_cost
+    as_plant, as_rd = split(cand_safe, d, True, (True, False), potential)
+    open_plant = np.where(eligible, np.log(as_plant) - open_cost, -np.inf)
+    open_rd = np.log(as_rd) - open_cost
     open_rd = np.where(eligible, open_rd + knowledge((1.0 - d) * field[hq] + d * field[cand_safe]), -np.inf)
     # the second site moves, or closes (its workers return to headquarters)
-    now = split(div_safe, d_now, False, plant_now)
+    (now,) = split(div_safe, d_now, False, (plant_now,))
     cost_move = cost(d_now * workers, div_safe, cand_safe, d_now)
     k_moved = np.where(rd_centre, (1.0 - d_now) * field[hq] + d_now * field[cand_safe], k_now)
     relocate = (
-        np.log(split(cand_safe, d_now, True, plant_now) / now)
+        np.log(split(cand_safe, d_now, True, (plant_now,), potential)[0] / now)
         + knowledge(k_moved)
         - (1.0 + lp.hurdle) * cost_move / horizon_surplus
     )

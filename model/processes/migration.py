@@ -261,7 +261,7 @@ def home_options(
     rng: np.random.Generator,
     allow_stay: bool,
     anchor_city: np.ndarray | None = None,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """The homes talent ``idx`` consider and what each is worth to them (without tastes).
 
     Candidates: half in the city of the job (or present home, or ``anchor_city``), half
@@ -270,7 +270,9 @@ def home_options(
 
     Returns:
         Candidate cells (-1: none), their utility (log-income; -inf where none), the free
-        residential floor per cell (m², market scale) and the talents' incomes (¥ per quarter).
+        residential floor per cell (m², market scale), the talents' incomes (¥ per quarter) and
+        the floor each household would use at each candidate (m² per worker, the shape of the
+        candidates).
     """
     talent, tp, city = s.talent, cfg.talent, s.cells.city
     k = tp.home_candidates
@@ -288,8 +290,10 @@ def home_options(
     if allow_stay:
         cand = np.concatenate([cand, talent.home[idx][:, None]], axis=1)
     income = views.talent_income(s, cfg, idx, job)
-    util = views.home_part(s, cfg, idx, income, job, np.maximum(cand, 0))
-    return cand, np.where(cand >= 0, util, -np.inf), free, income
+    cand_safe = np.maximum(cand, 0)
+    floor = views.household_floor(s, cfg, income[:, None], s.cells.res_rent[cand_safe])
+    util = views.home_part(s, cfg, idx, income, job, cand_safe, floor)
+    return cand, np.where(cand >= 0, util, -np.inf), free, income, floor
 
 
 def choose_homes(
@@ -311,9 +315,9 @@ def choose_homes(
     if idx.size == 0:
         return
     talent = s.talent
-    cand, util, free, income = home_options(s, cfg, idx, rng, allow_stay, anchor_city)
+    cand, util, free, income, floor = home_options(s, cfg, idx, rng, allow_stay, anchor_city)
     cand_safe = np.maximum(cand, 0)
-    need = views.household_market_floor(s, views.household_floor(s, cfg, income[:, None], s.cells.res_rent[cand_safe]))
+    need = views.household_market_floor(s, floor)
     held = np.where(talent.home[idx] >= 0, views.household_market_floor(s, talent.floor[idx].astype(float)), 0.0)
     util = util + cfg.talent.taste_sd * rng.gumbel(size=cand.shape)
     current = talent.home[idx]
