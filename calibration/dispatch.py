@@ -31,7 +31,8 @@ from corridor_abm.model.params import ConfigError, param
 
 ENGINES = ("local", "submitit", "submitit_local", "ray", "ray_local")
 
-BLAS_ONE_THREAD = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+BLAS_ONE_THREAD = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "CORRIDOR_THREADS": "1"}
+"""One BLAS thread and one row thread (:mod:`model.parallel`) per job: the engine runs jobs side by side."""
 
 
 @dataclass

@@ -24,6 +24,31 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def machine_summary() -> str:
+    """One line naming what the figures were measured on: CPU model, cores, numpy and the SIMD
+    extensions its dispatcher found (speed differs by two or more between this project's
+    machines of the same kind, so a figure is read with its machine)."""
+    import platform
+
+    import numpy as np
+
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    try:  # numpy's own record of the extensions it dispatches to (what np.show_runtime prints)
+        from numpy._core._multiarray_umath import __cpu_features__ as features
+
+        simd = ", ".join(name for name in ("X86_V2", "X86_V3", "X86_V4", "AVX2", "AVX512F") if features.get(name))
+    except ImportError:
+        simd = "unknown"
+    return f"machine: {cpu}, {os.cpu_count()} cores, numpy {np.__version__} (SIMD found: {simd or 'none listed'})"
+
+
 def _measure(n_talent: int, quarters: int, n_firms: int | None, population_share: float | None) -> dict:
     sys.path.insert(0, str(ROOT))
     import logging
@@ -297,6 +322,7 @@ def main() -> None:
         jobs.append((3_920_000, args.quarters, 25_000))
     if args.default_run:
         jobs.append((250_000, 80, 25_000))
+    print(machine_summary())
     print(f"load average at start: {os.getloadavg()}", flush=True)
     rows = []
     for n, q, firms in jobs:

@@ -220,6 +220,10 @@ def main() -> None:
     model = CorridorModel(cfg)
     model.step()
     if args.floor:
+        from scripts.benchmark import machine_summary
+
+        print(machine_summary())
+        print(f"{args.firms:,} firms, {args.talent:,} talent")
         floor_report(model, args.quarters)
         return
     if args.lines:

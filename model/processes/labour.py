@@ -18,7 +18,7 @@ import numpy as np
 
 from corridor_abm.agents import firms as fm
 from corridor_abm.agents import talent as tm
-from corridor_abm.model import views
+from corridor_abm.model import parallel, views
 from corridor_abm.model.allocation import allocate, sample_weighted, sample_weighted_by_group
 from corridor_abm.model.params import ConfigError, PerCity, param, per_city
 from corridor_abm.model.processes.production import update_workforce
@@ -376,14 +376,16 @@ def match(
     wide = sample_weighted(rng, weight, (searchers.size, tp.job_offers - k_local))
     offers = np.concatenate([local, wide], axis=1)
     offers = np.where(offers >= 0, offers, wide[:, :1] if wide.shape[1] else offers)
-    if (offers >= 0).all():  # the usual case: every searcher saw an offer in every column
-        utility = views.job_utility(s, cfg, searchers, offers)
-    else:
-        utility = np.where(offers >= 0, views.job_utility(s, cfg, searchers, np.maximum(offers, 0)), -np.inf)
+    safe = offers if (offers >= 0).all() else np.maximum(offers, 0)  # usually every column has an offer
+    # row-wise utilities, evaluated on the process's threads (the same values, model.parallel)
+    utility = parallel.by_rows(lambda r: views.job_utility(s, cfg, searchers[r], safe[r]), searchers.size)
+    if safe is not offers:
+        utility = np.where(offers >= 0, utility, -np.inf)
     # a logit among the offers and the present job: every option carries a Gumbel taste
     utility += tp.taste_sd * rng.gumbel(size=utility.shape)
     pick, best = tm.best_option(utility)
-    current = views.current_job_utility(s, cfg, searchers) + tp.taste_sd * rng.gumbel(size=searchers.size)
+    current = parallel.by_rows(lambda r: views.current_job_utility(s, cfg, searchers[r]), searchers.size)
+    current = current + tp.taste_sd * rng.gumbel(size=searchers.size)
     switch = np.where(s.talent.employer[searchers] >= 0, tp.job_switch_cost, 0.0)
     if newcomers:
         current = np.full(searchers.size, -np.inf)

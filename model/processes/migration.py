@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from corridor_abm.agents import talent as tm
-from corridor_abm.model import views
+from corridor_abm.model import parallel, views
 from corridor_abm.model.allocation import allocate, sample_weighted, sample_weighted_by_group
 from corridor_abm.model.processes.labour import adjust_wages, match, release
 from corridor_abm.model.state import HK, N_CITIES, State, Travel
@@ -59,9 +59,8 @@ def _departures(s: State, cfg: Config, rng: np.random.Generator) -> None:
     matters = np.flatnonzero((draw < p_content) != (draw < p_unhappy))
     unhappy = np.zeros(alive.size, dtype=bool)
     ask = alive[matters]
-    unhappy[matters] = (views.current_utility(s, cfg, ask) < views.reservation_now(s, cfg, ask)) & ~views.displaced(s)[
-        ask
-    ]
+    utility = parallel.by_rows(lambda r: views.current_utility(s, cfg, ask[r]), ask.size)
+    unhappy[matters] = (utility < views.reservation_now(s, cfg, ask)) & ~views.displaced(s)[ask]
     went = np.flatnonzero(draw < np.where(unhappy, p_unhappy, p_content))
     leaving = alive[went]
     if tp.return_after_shock:
@@ -291,8 +290,13 @@ def home_options(
         cand = np.concatenate([cand, talent.home[idx][:, None]], axis=1)
     income = views.talent_income(s, cfg, idx, job)
     cand_safe = np.maximum(cand, 0)
-    floor = views.household_floor(s, cfg, income[:, None], s.cells.res_rent[cand_safe])
-    util = views.home_part(s, cfg, idx, income, job, cand_safe, floor)
+    # row-wise, on the process's threads (the same values, model.parallel)
+    floor = parallel.by_rows(
+        lambda r: views.household_floor(s, cfg, income[r, None], s.cells.res_rent[cand_safe[r]]), idx.size
+    )
+    util = parallel.by_rows(
+        lambda r: views.home_part(s, cfg, idx[r], income[r], job[r], cand_safe[r], floor[r]), idx.size
+    )
     return cand, np.where(cand >= 0, util, -np.inf), free, income, floor
 
 
@@ -353,5 +357,9 @@ def refresh_floor(s: State, cfg: Config, idx: np.ndarray) -> None:
     if idx.size == 0:
         return
     talent = s.talent
-    income = views.talent_income(s, cfg, idx)
-    talent.floor[idx] = views.household_floor(s, cfg, income, s.cells.res_rent[talent.home[idx]]).astype(np.float32)
+
+    def floor(rows: slice) -> np.ndarray:
+        who = idx[rows]
+        return views.household_floor(s, cfg, views.talent_income(s, cfg, who), s.cells.res_rent[talent.home[who]])
+
+    talent.floor[idx] = parallel.by_rows(floor, idx.size).astype(np.float32)
