@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from corridor_abm.app.settings import Settings, check_overrides, from_hydra, register_configs
+from corridor_abm.model import parallel
 from corridor_abm.model.config import SCENARIO_DIR, SEED_MAX
 from corridor_abm.model.params import ConfigError
 from corridor_abm.model.runio import config_digest
@@ -209,6 +210,7 @@ def plan_command(argv: list[str]) -> Plan | None:
     args, unknown = get_args_parser().parse_known_args(argv)
     if unknown:
         raise ConfigError(f"unknown option {unknown[0]!r}; see python run.py --help.")
+    parallel.threads()  # CORRIDOR_THREADS, if set, must be a whole number of threads
     if any(getattr(args, name, None) for name in HYDRA_ONLY_FLAGS):
         return None
     if args.config_path or args.config_dir or args.config_name:

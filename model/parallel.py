@@ -27,20 +27,31 @@ from collections.abc import Callable
 
 import numpy as np
 
+from corridor_abm.model.params import ConfigError
+
 MAX_THREADS = 2
 """Threads used at most without ``CORRIDOR_THREADS`` (the machines of this project have two cores)."""
 
 MIN_ROWS = 50_000
-"""Rows below which one thread evaluates everything (starting a thread costs ~0.1 ms)."""
+"""Rows below which one thread evaluates everything (fewer rows gain too little to pay for a thread)."""
 
 ENV = "CORRIDOR_THREADS"
 
 
 def threads() -> int:
-    """Threads :func:`by_rows` uses in this process (see the module's docstring)."""
-    value = os.environ.get(ENV)
+    """Threads :func:`by_rows` uses in this process (see the module's docstring).
+
+    Raises:
+        ConfigError: ``CORRIDOR_THREADS`` is set to anything but a whole number ≥ 1 (the command
+            line checks it before it creates anything: :mod:`app.cli`).
+    """
+    value = os.environ.get(ENV, "").strip()
     if value:
-        return max(int(value), 1)
+        if not value.isdigit() or int(value) < 1:
+            raise ConfigError(
+                f"{ENV}={value!r} is not allowed: a whole number of threads, 1 or more (1: no row threads)."
+            )
+        return int(value)
     if multiprocessing.parent_process() is not None:
         return 1
     try:

@@ -26,8 +26,8 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def machine_summary() -> str:
     """One line naming what the figures were measured on: CPU model, cores, numpy and the SIMD
-    extensions its dispatcher found (speed differs by two or more between this project's
-    machines of the same kind, so a figure is read with its machine)."""
+    extensions its dispatcher found (the same code ran 1.7–2.5 times slower on one two-core
+    machine of this project than on another: README, Speed; a figure is read with its machine)."""
     import platform
 
     import numpy as np

@@ -61,3 +61,15 @@ def test_a_run_is_the_same_on_one_and_on_three_threads(monkeypatch):
         tables[threads] = simulate(compose_config("baseline", cfg)).tables
     for name, table in tables["1"].items():
         assert table.equals(tables["3"][name]), name
+
+
+@pytest.mark.parametrize("value", ["0", "two", "-1", "1.5"])
+def test_a_bad_thread_count_stops_the_command_in_one_line_before_anything(monkeypatch, tmp_path, value):
+    from corridor_abm.app.cli import plan_command
+    from corridor_abm.model.params import ConfigError
+
+    monkeypatch.setenv(parallel.ENV, value)
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(ConfigError, match=r"CORRIDOR_THREADS=.* is not allowed: a whole number of threads, 1 or more"):
+        plan_command(["output.progress=false"])
+    assert not any(tmp_path.iterdir())
