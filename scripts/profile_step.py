@@ -112,8 +112,8 @@ def _counted_function(name: str, tally: _Tally):
 def floor_report(model, quarters: int) -> dict[str, float]:
     """Print what a quarter's random draws and transcendental functions cost (see ``--floor``).
 
-    Runs ``2 × quarters`` quarters of ``model``: timed, then counted. Agents are counted as
-    ``scripts/benchmark.py`` counts them: firms and talent alive in each timed quarter.
+    Runs ``2 × quarters`` quarters of ``model``: timed, then counted (on one thread). Agents are
+    counted as ``scripts/benchmark.py`` counts them: firms and talent alive in each timed quarter.
 
     Returns:
         Per quarter: ``quarter_s``, ``agents``, ``draws`` and ``draw_s`` (random numbers and
@@ -127,10 +127,16 @@ def floor_report(model, quarters: int) -> dict[str, float]:
     quarter = (time.perf_counter() - start) / quarters
     agents = steps // quarters
 
+    from corridor_abm.model import parallel
+
     tally = _Tally()
     get = model.streams.get
     model.streams.get = lambda name, quarter=-1: _CountingGenerator(get(name, quarter), name, tally)
     originals = {name: getattr(np, name) for name in TRANSCENDENTAL}
+    threads = os.environ.get(parallel.ENV)
+    # counted on one thread: the tally is not shared safely between threads, and each call's
+    # time is then the time it held the one core
+    os.environ[parallel.ENV] = "1"
     try:
         for name in TRANSCENDENTAL:
             setattr(np, name, _counted_function(name, tally))
@@ -141,7 +147,11 @@ def floor_report(model, quarters: int) -> dict[str, float]:
         tally.on = False
         for name, function in originals.items():
             setattr(np, name, function)
-        model.streams.get = get
+        del model.streams.get  # the class's method again
+        if threads is None:
+            del os.environ[parallel.ENV]
+        else:
+            os.environ[parallel.ENV] = threads
 
     a, b, c = np.ones(agents), np.ones(agents), np.empty(agents)
     passes = []
