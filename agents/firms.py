@@ -158,8 +158,7 @@ def site_index(tfp: np.ndarray, wage: np.ndarray, rent: np.ndarray, beta: np.nda
     ``tfp^(1/k) · w^(-β/k) · r^(-γ/k)`` with ``k = 1 − β − γ``: the ratio of this index between
     two sites is the ratio of the profits the firm could earn there once it has adjusted.
     """
-    k = 1.0 - beta - gamma
-    return site_potential(tfp, wage, beta, gamma) * np.power(rent, -gamma / k)
+    return site_index_at_rent(site_potential(tfp, wage, beta, gamma), rent, beta, gamma)
 
 
 def site_potential(tfp: np.ndarray, wage: np.ndarray, beta: np.ndarray, gamma: np.ndarray) -> np.ndarray:
@@ -171,6 +170,12 @@ def site_potential(tfp: np.ndarray, wage: np.ndarray, beta: np.ndarray, gamma: n
     """
     k = 1.0 - beta - gamma
     return np.power(tfp, 1.0 / k) * np.power(wage, -beta / k)
+
+
+def site_index_at_rent(potential: np.ndarray, rent: np.ndarray, beta: np.ndarray, gamma: np.ndarray) -> np.ndarray:
+    """:func:`site_index` from its rent-free part: ``potential · r^(-γ/k)``."""
+    k = 1.0 - beta - gamma
+    return potential * np.power(rent, -gamma / k)
 
 
 def plant_factor(

@@ -251,7 +251,7 @@ def site_index(
     beta, gamma = _elasticities(s, cfg, firm_idx, cells)
     if potential is None:
         potential = site_potential(s, cfg, firm_idx, cells)
-    return potential * np.power(rent, -gamma / (1.0 - beta - gamma))
+    return fm.site_index_at_rent(potential, rent, beta, gamma)
 
 
 def _park_discount(s: State, cfg: Config, firm_idx: np.ndarray, cells: np.ndarray) -> np.ndarray:
@@ -317,9 +317,7 @@ def move_values(s: State, cfg: Config, lease: LeaseMarket, idx: np.ndarray, cand
     the employees moved and the distance, and crossing the HK–mainland border multiplies it.
     """
     firms, lp = s.firms, cfg.location
-    sector = firms.sector[idx]
-    beta_s, gamma_s = cfg.firms.elasticities()
-    beta, gamma = beta_s[sector][:, None], gamma_s[sector][:, None]
+    beta, gamma = _elasticities(s, cfg, idx, cand)
     k_inv = 1.0 / (1.0 - beta - gamma)
     scale = s.talent_scale
     workers = (firms.workers[idx] + firms.workers_div[idx])[:, None] * scale
@@ -331,7 +329,8 @@ def move_values(s: State, cfg: Config, lease: LeaseMarket, idx: np.ndarray, cand
     surplus = ((1.0 - beta - gamma)[:, 0] * (1.0 - firms.rd[idx]) * np.maximum(firms.output[idx], 0.0))[:, None]
     horizon_surplus = np.maximum(lp.horizon_quarters * surplus, 1e-9)
     need = floor_need(s, cfg, idx, cand_safe, firms.eff[idx][:, None] * scale)
-    here = np.maximum(site_index(s, cfg, idx, hq, lease.rent(hq) * _park_discount(s, cfg, idx, hq)), 1e-300)
+    rent_hq = lease.rent(hq) * _park_discount(s, cfg, idx, hq)
+    here = np.maximum(site_index(s, cfg, idx, hq, rent_hq), 1e-300)
     discount = _park_discount(s, cfg, idx, cand_safe)
     # the candidates are weighed at three rents (moving whole, opening, moving the second site)
     potential = site_potential(s, cfg, idx, cand_safe)
@@ -350,7 +349,6 @@ def move_values(s: State, cfg: Config, lease: LeaseMarket, idx: np.ndarray, cand
         c = border.relocation_barrier(cfg.border, s.map, frm, to) * c
         return c + lp.distance_cost_per_minute * s.travel.between(frm, to) * wage_bill * share
 
-    rent_hq = lease.rent(hq) * _park_discount(s, cfg, idx, hq)
     production_wage = views.production_wages(s, cfg)[s.cells.city]
 
     def split(
